@@ -1,0 +1,125 @@
+# wasmc - top-level build. Non-recursive; one object folder per source folder.
+#
+#   make                 build tools and libraries into build/
+#   make test            unit tests (criterion) and the spec conformance run
+#   make SANITIZE=1 test the same under AddressSanitizer + UBSan (build/san/)
+#   make spec [WAST=...] core conformance run -> build/reports/spec.json
+#   make fuzz [FUZZ_SECONDS=N]  libFuzzer over decode+validate
+#   make bench           benchmarks -> build/reports/bench.json
+#   make deps            install the Debian and npm packages the build needs
+#
+# The may-use rules of docs/ARCHITECTURE.md are enforced by include paths:
+# each folder compiles with only the headers it may use.
+
+CC ?= cc
+FUZZ_CC ?= clang-14
+SANITIZE ?= 0
+FUZZ_SECONDS ?= 60
+WAST ?= ../shared/testsuite/core
+SPEC_ARGS ?=
+
+ifeq ($(SANITIZE),1)
+OUT := build/san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+OUT := build
+SANFLAGS :=
+endif
+OBJ := $(OUT)/obj
+BIN := $(OUT)/bin
+REPORTS := build/reports
+
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+BASEFLAGS := -std=c11 -D_GNU_SOURCE -fno-strict-aliasing $(WARN) $(SANFLAGS)
+LDFLAGS_ALL := $(SANFLAGS)
+
+JANSSON_CFLAGS := $(shell pkg-config --cflags jansson 2>/dev/null)
+JANSSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+CRITERION_LIBS := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
+
+# Per-folder include paths (the may-use rules).
+INC_common := -Icommon
+INC_runtime := -Iruntime -Icommon
+INC_wasm := -Iwasm -Iruntime -Icommon
+
+COMMON_SRC := $(wildcard common/*.c)
+RUNTIME_SRC := $(wildcard runtime/*.c)
+WASM_SRC := $(wildcard wasm/*.c)
+
+COMMON_OBJ := $(COMMON_SRC:%.c=$(OBJ)/%.o)
+RUNTIME_OBJ := $(RUNTIME_SRC:%.c=$(OBJ)/%.o)
+WASM_OBJ := $(WASM_SRC:%.c=$(OBJ)/%.o)
+ENGINE_OBJ := $(WASM_OBJ) $(RUNTIME_OBJ) $(COMMON_OBJ)
+
+UNIT_SRC := $(wildcard tests/unit/*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BIN)/unit-%)
+
+TOOLS := $(BIN)/wasmc-validate $(BIN)/spec-runner
+
+.PHONY: all test unit spec fuzz bench deps clean format
+all: $(TOOLS)
+
+$(OBJ)/common/%.o: common/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_common) -MMD -MP -c $< -o $@
+$(OBJ)/runtime/%.o: runtime/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_runtime) -MMD -MP -c $< -o $@
+$(OBJ)/wasm/%.o: wasm/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_wasm) -MMD -MP -c $< -o $@
+
+$(OBJ)/tools/%.o: tools/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_wasm) -MMD -MP -c $< -o $@
+$(BIN)/wasmc-validate: $(OBJ)/tools/wasmc-validate.o $(ENGINE_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) $^ -o $@
+
+$(OBJ)/tests/spec/%.o: tests/spec/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_wasm) $(JANSSON_CFLAGS) -MMD -MP -c $< -o $@
+SPEC_OBJ := $(patsubst %.c,$(OBJ)/%.o,$(wildcard tests/spec/*.c))
+$(BIN)/spec-runner: $(SPEC_OBJ) $(ENGINE_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) $^ $(JANSSON_LIBS) -o $@
+
+$(OBJ)/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_wasm) -MMD -MP -c $< -o $@
+$(BIN)/unit-%: $(OBJ)/tests/unit/%.o $(ENGINE_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) $^ $(CRITERION_LIBS) -o $@
+
+deps:
+	bash scripts/install-deps.sh
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t --jobs 1; done
+
+spec: $(BIN)/spec-runner
+	bash tests/spec/run.sh $(BIN)/spec-runner $(REPORTS)/spec.json $(WAST) -- $(SPEC_ARGS)
+
+test: unit spec
+
+# libFuzzer target: decode + validate arbitrary bytes.
+FUZZ_BIN := build/fuzz/fuzz-validate
+FUZZ_SRCS := tests/fuzz/fuzz_validate.c $(COMMON_SRC) $(RUNTIME_SRC) $(WASM_SRC)
+$(FUZZ_BIN): $(FUZZ_SRCS) $(wildcard wasm/*.h runtime/*.h common/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all $(INC_wasm) $(FUZZ_SRCS) -o $@
+fuzz: $(FUZZ_BIN)
+	bash tests/fuzz/run.sh $(FUZZ_BIN) $(FUZZ_SECONDS)
+
+bench: $(BIN)/wasmc-validate
+	bash bench/run.sh $(BIN)/wasmc-validate $(REPORTS)/bench.json
+
+format:
+	clang-format -i $(wildcard */*.c */*.h tests/*/*.c)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(OUT)/obj -name '*.d' 2>/dev/null)
