@@ -55,7 +55,7 @@ ENGINE_OBJ := $(WASM_OBJ) $(RUNTIME_OBJ) $(COMMON_OBJ)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BIN)/unit-%)
 
-TOOLS := $(BIN)/wasmc-validate $(BIN)/spec-runner
+TOOLS := $(BIN)/wasmc-validate $(BIN)/spec-runner $(UNIT_BIN)
 
 .PHONY: all test unit spec fuzz bench deps clean format
 all: $(TOOLS)
@@ -72,10 +72,10 @@ $(OBJ)/wasm/%.o: wasm/%.c
 
 $(OBJ)/tools/%.o: tools/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_wasm) -MMD -MP -c $< -o $@
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_wasm) $(JANSSON_CFLAGS) -MMD -MP -c $< -o $@
 $(BIN)/wasmc-validate: $(OBJ)/tools/wasmc-validate.o $(ENGINE_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS_ALL) $^ -o $@
+	$(CC) $(LDFLAGS_ALL) $^ $(JANSSON_LIBS) -o $@
 
 $(OBJ)/tests/spec/%.o: tests/spec/%.c
 	@mkdir -p $(@D)
@@ -111,10 +111,11 @@ $(FUZZ_BIN): $(FUZZ_SRCS) $(wildcard wasm/*.h runtime/*.h common/*.h)
 	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $(INC_wasm) $(FUZZ_SRCS) -o $@
 fuzz: $(FUZZ_BIN)
+	@[ -d build/spec ] || $(MAKE) spec || true
 	bash tests/fuzz/run.sh $(FUZZ_BIN) $(FUZZ_SECONDS)
 
 bench: $(BIN)/wasmc-validate
-	bash bench/run.sh $(BIN)/wasmc-validate $(REPORTS)/bench.json
+	node bench/run.mjs --validate $(BIN)/wasmc-validate --out $(REPORTS)/bench.json
 
 format:
 	clang-format -i $(wildcard */*.c */*.h tests/*/*.c)

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs a libFuzzer target for SECONDS with a seed corpus made of the spec
+# suite's module binaries (converted by the spec pipeline into build/spec/).
+#   tests/fuzz/run.sh FUZZER SECONDS
+set -euo pipefail
+fuzzer=$1
+seconds=$2
+corpus=build/fuzz/corpus-$(basename "$fuzzer")
+seeds=build/fuzz/seeds
+mkdir -p "$corpus" "$seeds"
+if [ -d build/spec ]; then
+	# Distinct binaries only, named by content.
+	find build/spec -name '*.wasm' -size -64k -print0 |
+		while IFS= read -r -d '' f; do
+			cp -n "$f" "$seeds/$(sha256sum "$f" | cut -c1-32).wasm"
+		done
+fi
+nseeds=$(find "$seeds" -type f | wc -l)
+echo "fuzz: $(basename "$fuzzer") for ${seconds}s, $nseeds seed modules"
+if [ "$nseeds" = 0 ]; then
+	echo "fuzz: no seeds (run 'make spec' first to convert the suite)" >&2
+	exit 1
+fi
+"$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
+	-max_len=65536 -print_final_stats=1 "$corpus" "$seeds"
