@@ -4,37 +4,18 @@
 #include <stdio.h>
 #include <string.h>
 
-static void error_vset(cmn_error *err, const char *fmt, va_list ap)
+void cmn_error_set(cmn_error *err, bool has_offset, size_t offset,
+                   const char *fmt, ...)
 {
+	va_list ap;
+
+	if (err == NULL)
+		return;
+	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-}
-
-bool cmn_fail(cmn_error *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL)
-		return false;
-	va_start(ap, fmt);
-	error_vset(err, fmt, ap);
 	va_end(ap);
-	err->has_offset = false;
-	err->offset = 0;
-	return false;
-}
-
-bool cmn_fail_at(cmn_error *err, size_t offset, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL)
-		return false;
-	va_start(ap, fmt);
-	error_vset(err, fmt, ap);
-	va_end(ap);
-	err->has_offset = true;
-	err->offset = offset;
-	return false;
+	err->has_offset = has_offset;
+	err->offset = has_offset ? offset : 0;
 }
 
 void cmn_error_clear(cmn_error *err)

@@ -22,14 +22,24 @@ typedef struct cmn_error {
 	char msg[CMN_ERROR_MSG_MAX];
 } cmn_error;
 
-/* Fills `err` (if not NULL) with a printf-style message and no offset.
- * Always returns false, so a failing function can `return cmn_fail(...)`. */
-bool cmn_fail(cmn_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* Fills `err` (if not NULL) with a printf-style message, and the byte offset
+ * when `has_offset`. */
+void cmn_error_set(cmn_error *err, bool has_offset, size_t offset,
+                   const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
-/* Same, recording the byte offset the error refers to. */
-bool cmn_fail_at(cmn_error *err, size_t offset, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* cmn_fail(err, fmt, ...) and cmn_fail_at(err, offset, fmt, ...) fill `err`
+ * and evaluate to false, so a failing function can `return cmn_fail(...)`.
+ * They are expressions, not statements: visible to the compiler as false,
+ * which keeps its flow analysis (and -Werror) exact. */
+static inline bool cmn_false(void)
+{
+	return false;
+}
+#define cmn_fail(err, ...) \
+	(cmn_error_set((err), false, 0, __VA_ARGS__), cmn_false())
+#define cmn_fail_at(err, offset, ...) \
+	(cmn_error_set((err), true, (offset), __VA_ARGS__), cmn_false())
 
 /* Resets `err` to "no error". Accepts NULL. */
 void cmn_error_clear(cmn_error *err);

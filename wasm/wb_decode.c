@@ -164,8 +164,11 @@ static bool read_comptype(decoder *d, wb_reader *r, uint32_t bound,
 	uint32_t i;
 	uint8_t form;
 
-	if (!wb_read_u8(r, &form, d->err))
+	int8_t sform;
+
+	if (!wb_read_s7(r, &sform, d->err))
 		return false;
+	form = (uint8_t)(sform & 0x7F);
 	st->comp = form;
 	switch (form) {
 	case RT_COMP_FUNC:
@@ -174,7 +177,7 @@ static bool read_comptype(decoder *d, wb_reader *r, uint32_t bound,
 		       read_valtypes(d, r, bound, &st->u.func.nresults,
 		                     &st->u.func.results);
 	case RT_COMP_STRUCT:
-		if (!read_count_limited(d, r, 2, MAX_FIELDS, "fields",
+		if (!read_count_limited(d, r, 1, MAX_FIELDS, "fields",
 		                        &st->u.strct.nfields))
 			return false;
 		st->u.strct.fields =
@@ -312,22 +315,12 @@ static bool read_limits(decoder *d, wb_reader *r, bool memory,
 	ret->shared = flags & 0x02;
 	ret->is64 = flags & 0x04;
 	ret->page_log2 = 16;
-	if (ret->is64) {
-		if (!wb_read_u64(r, &ret->min, d->err))
-			return false;
-		if (ret->has_max && !wb_read_u64(r, &ret->max, d->err))
-			return false;
-	} else {
-		uint32_t v;
-		if (!wb_read_u32(r, &v, d->err))
-			return false;
-		ret->min = v;
-		if (ret->has_max) {
-			if (!wb_read_u32(r, &v, d->err))
-				return false;
-			ret->max = v;
-		}
-	}
+	/* Sizes are read as u64 whatever the address type (as the reference
+	 * interpreter does); validation bounds them. */
+	if (!wb_read_u64(r, &ret->min, d->err))
+		return false;
+	if (ret->has_max && !wb_read_u64(r, &ret->max, d->err))
+		return false;
 	if (flags & 0x08) {
 		uint32_t log2;
 		at = wb_reader_offset(r);
@@ -392,7 +385,7 @@ static bool decode_imports(decoder *d, wb_reader *r)
 		rt_tag tag;
 	} *descs;
 
-	if (!read_count_limited(d, r, 4, MAX_IMPORTS, "imports", &n))
+	if (!read_count_limited(d, r, 1, MAX_IMPORTS, "imports", &n))
 		return false;
 	mod->imports = arena_array(d, n, sizeof(rt_import));
 	descs = calloc(n ? n : 1, sizeof(*descs));
@@ -517,7 +510,7 @@ static bool decode_tables(decoder *d, wb_reader *r)
 	rt_module *mod = d->mod;
 	uint32_t n, i;
 
-	if (!read_count_limited(d, r, 2, MAX_TABLES, "tables", &n))
+	if (!read_count_limited(d, r, 1, MAX_TABLES, "tables", &n))
 		return false;
 	if (n > MAX_TABLES - mod->ntables)
 		return cmn_fail(d->err, "too many tables");
@@ -552,7 +545,7 @@ static bool decode_memories(decoder *d, wb_reader *r)
 	rt_module *mod = d->mod;
 	uint32_t n, i;
 
-	if (!read_count_limited(d, r, 2, MAX_MEMORIES, "memories", &n))
+	if (!read_count_limited(d, r, 1, MAX_MEMORIES, "memories", &n))
 		return false;
 	if (n > MAX_MEMORIES - mod->nmemories)
 		return cmn_fail(d->err, "too many memories");
@@ -572,7 +565,7 @@ static bool decode_tags(decoder *d, wb_reader *r)
 	rt_module *mod = d->mod;
 	uint32_t n, i;
 
-	if (!read_count_limited(d, r, 2, MAX_TAGS, "tags", &n))
+	if (!read_count_limited(d, r, 1, MAX_TAGS, "tags", &n))
 		return false;
 	if (n > MAX_TAGS - mod->ntags)
 		return cmn_fail(d->err, "too many tags");
@@ -591,7 +584,7 @@ static bool decode_globals(decoder *d, wb_reader *r)
 	rt_module *mod = d->mod;
 	uint32_t n, i;
 
-	if (!read_count_limited(d, r, 3, MAX_GLOBALS, "globals", &n))
+	if (!read_count_limited(d, r, 1, MAX_GLOBALS, "globals", &n))
 		return false;
 	if (n > MAX_GLOBALS - mod->nglobals)
 		return cmn_fail(d->err, "too many globals");
@@ -613,7 +606,7 @@ static bool decode_exports(decoder *d, wb_reader *r)
 	rt_module *mod = d->mod;
 	uint32_t n, i;
 
-	if (!read_count_limited(d, r, 3, MAX_EXPORTS, "exports", &n))
+	if (!read_count_limited(d, r, 1, MAX_EXPORTS, "exports", &n))
 		return false;
 	mod->exports = arena_array(d, n, sizeof(rt_export));
 	if (mod->exports == NULL)
@@ -690,7 +683,7 @@ static bool decode_elems(decoder *d, wb_reader *r)
 	rt_module *mod = d->mod;
 	uint32_t n, i;
 
-	if (!read_count_limited(d, r, 2, MAX_ELEMS, "element segments", &n))
+	if (!read_count_limited(d, r, 1, MAX_ELEMS, "element segments", &n))
 		return false;
 	mod->elems = arena_array(d, n, sizeof(rt_elem));
 	if (mod->elems == NULL)
@@ -962,16 +955,24 @@ static bool decode_module(decoder *d, wb_reader *r)
 		}
 		if (!wb_read_u32(r, &size, d->err))
 			return false;
-		if (size > wb_reader_left(r))
-			return cmn_fail_at(d->err, wb_reader_offset(r),
-			                   "length out of bounds");
-		if (!wb_reader_sub(r, size, &sec, SECTION_EOF, d->err))
+		/* Like the reference interpreter, read a section's content
+		 * up to the end of the input and compare the extent with
+		 * its size afterwards: an entry that runs over reports what
+		 * is wrong with it, not just the size. Custom sections are
+		 * bounded by their size. */
+		sec = *r;
+		sec.eof_msg = SECTION_EOF;
+		if (id == SEC_CUSTOM &&
+		    !wb_reader_sub(r, size, &sec, SECTION_EOF, d->err))
 			return false;
 		if (!decode_section(d, id, &sec))
 			return false;
-		if (!wb_reader_done(&sec))
-			return cmn_fail_at(d->err, wb_reader_offset(&sec),
-			                   "section size mismatch");
+		if (id != SEC_CUSTOM) {
+			if ((size_t)(sec.p - r->p) != size)
+				return cmn_fail_at(d->err, wb_reader_offset(&sec),
+				                   "section size mismatch");
+			r->p = sec.p;
+		}
 	}
 	if (d->nfuncs_declared != 0 && !d->has_code)
 		return cmn_fail_at(d->err, wb_reader_offset(r),

@@ -157,6 +157,16 @@ bool wb_read_s33(wb_reader *r, int64_t *ret, cmn_error *err)
 	return read_sleb(r, 33, ret, err);
 }
 
+bool wb_read_s7(wb_reader *r, int8_t *ret, cmn_error *err)
+{
+	int64_t v;
+
+	if (!read_sleb(r, 7, &v, err))
+		return false;
+	*ret = (int8_t)v;
+	return true;
+}
+
 bool wb_read_f32(wb_reader *r, uint32_t *ret_bits, cmn_error *err)
 {
 	const uint8_t *p;
@@ -233,7 +243,7 @@ bool wb_read_name(wb_reader *r, const char **ret_ptr, uint32_t *ret_len,
 	if (!wb_read_u32(r, &len, err))
 		return false;
 	if (len > wb_reader_left(r))
-		return reader_eof(r, err);
+		return cmn_fail_at(err, at, "length out of bounds");
 	if (!wb_read_bytes(r, len, &p, err))
 		return false;
 	if (!wb_utf8_valid(p, len))

@@ -56,12 +56,16 @@ bool wb_read_u32(wb_reader *r, uint32_t *ret, cmn_error *err);
 bool wb_read_u64(wb_reader *r, uint64_t *ret, cmn_error *err);
 bool wb_read_s32(wb_reader *r, int32_t *ret, cmn_error *err);
 bool wb_read_s64(wb_reader *r, int64_t *ret, cmn_error *err);
+/* Signed 7-bit LEB (type constructors: one byte, or "integer
+ * representation too long"). */
+bool wb_read_s7(wb_reader *r, int8_t *ret, cmn_error *err);
 /* Signed 33-bit LEB (block types): returned in an int64_t. */
 bool wb_read_s33(wb_reader *r, int64_t *ret, cmn_error *err);
 bool wb_read_f32(wb_reader *r, uint32_t *ret_bits, cmn_error *err);
 bool wb_read_f64(wb_reader *r, uint64_t *ret_bits, cmn_error *err);
 
-/* A length-prefixed UTF-8 name; *ret_ptr points into the input. */
+/* A length-prefixed UTF-8 name; *ret_ptr points into the input. A length
+ * beyond the input is "length out of bounds". */
 bool wb_read_name(wb_reader *r, const char **ret_ptr, uint32_t *ret_len,
                   cmn_error *err);
 
