@@ -60,6 +60,7 @@ typedef struct decoder {
 	wb_features features;
 	cmn_error *err;
 	uint32_t nfuncs_declared; /* function section count */
+	uint32_t ncode;           /* code section count */
 	bool has_code;
 	/* Growable type array while reading the type section. */
 	rt_subtype *types;
@@ -739,17 +740,13 @@ static bool decode_datacount(decoder *d, wb_reader *r)
 static bool decode_code(decoder *d, wb_reader *r)
 {
 	rt_module *mod = d->mod;
-	size_t at = wb_reader_offset(r);
 	uint32_t n, i;
 
-	if (!wb_read_u32(r, &n, d->err))
+	/* A count that differs from the function section's is reported after
+	 * the last section, as the reference interpreter does. */
+	if (!wb_read_count(r, 1, &n, d->err))
 		return false;
-	if (n != d->nfuncs_declared)
-		return cmn_fail_at(d->err, at,
-		                   "function and code section have inconsistent "
-		                   "lengths");
 	for (i = 0; i < n; i++) {
-		rt_func *f = &mod->funcs[mod->nfuncs_imported + i];
 		uint32_t size;
 		size_t body_at;
 
@@ -758,11 +755,15 @@ static bool decode_code(decoder *d, wb_reader *r)
 		body_at = wb_reader_offset(r);
 		if (size > wb_reader_left(r))
 			return cmn_fail_at(d->err, body_at, SECTION_EOF);
-		f->body.off = (uint32_t)body_at;
-		f->body.len = size;
+		if (i < d->nfuncs_declared) {
+			rt_func *f = &mod->funcs[mod->nfuncs_imported + i];
+			f->body.off = (uint32_t)body_at;
+			f->body.len = size;
+		}
 		r->p += size;
 	}
 	d->has_code = true;
+	d->ncode = n;
 	return true;
 }
 
@@ -960,6 +961,9 @@ static bool decode_module(decoder *d, wb_reader *r)
 		 * its size afterwards: an entry that runs over reports what
 		 * is wrong with it, not just the size. Custom sections are
 		 * bounded by their size. */
+		if (size > wb_reader_left(r))
+			return cmn_fail_at(d->err, wb_reader_offset(r),
+			                   "length out of bounds");
 		sec = *r;
 		sec.eof_msg = SECTION_EOF;
 		if (id == SEC_CUSTOM &&
@@ -974,7 +978,7 @@ static bool decode_module(decoder *d, wb_reader *r)
 			r->p = sec.p;
 		}
 	}
-	if (d->nfuncs_declared != 0 && !d->has_code)
+	if (d->ncode != d->nfuncs_declared)
 		return cmn_fail_at(d->err, wb_reader_offset(r),
 		                   "function and code section have inconsistent "
 		                   "lengths");
