@@ -72,6 +72,11 @@ wabt_flags() {
 # Expand the paths into a sorted list of scripts (relative to the suite).
 FILES=()
 for p in "${PATHS[@]}"; do
+	# Relative to the current folder (make: the repository root), or else
+	# to the test suite (WAST=core/address.wast).
+	if [ ! -e "$p" ] && [ -e "$SUITE/$p" ]; then
+		p=$SUITE/$p
+	fi
 	if [ ! -e "$p" ]; then
 		echo "spec: no such file or folder: $p" >&2
 		exit 2
@@ -112,8 +117,11 @@ if [ ! -d "$ROOT/node_modules/@bytecodealliance/jco" ]; then
 fi
 
 mkdir -p "$OUT"
-JOBS=$OUT/.jobs
-: >"$JOBS"
+# One conversion at a time in this tree (several people may run make spec).
+exec 9>"$OUT/.lock"
+flock 9
+JOBS=$(mktemp "$OUT/.jobs.XXXXXX")
+trap 'rm -f "$JOBS"' EXIT
 JSONS=()
 UPTODATE=0
 NW2J=0
@@ -165,6 +173,7 @@ if [ -s "$JOBS" ]; then
 	node "$SPLITTER" "$JOBS" | { if [ "$QUIET" = 1 ]; then grep -v '^spec: converted' || true; else cat; fi; }
 fi
 say "spec: ${#FILES[@]} script(s): $NW2J converted by wast2json, $NSPLIT by wast-split"
+flock -u 9
 
 mkdir -p "$(dirname "$REPORT")"
 set +e

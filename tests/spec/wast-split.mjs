@@ -37,6 +37,7 @@
 //   {"type":"module", ..., "definition":true}  (module definition ...):
 //        decode and validate, do not instantiate.
 //   {"type":"module_instance","line","instance":"$I"?,"module":"$M"?}
+//        (no "module": the latest module definition)
 //   {"type":"thread","line","name":"$T","shared_module":"$M"?,"commands":[...]}
 //   {"type":"wait","line","thread":"$T"}
 //   {"type":"assert_exception","line","action":{...}}
@@ -532,8 +533,10 @@ class Splitter {
 					const ids = it.slice(2).map(atomText);
 					if (ids.length > 2 || ids.some((s) => s[0] !== "$"))
 						throw new ConvertError("module instance: expected $instance? $module?");
-					if (ids.length === 2) { cmd.instance = ids[0]; cmd.module = ids[1]; }
-					else if (ids.length === 1) cmd.module = ids[0];
+					// (module instance $I? $M?): a single id names the
+					// instance; without $M, the latest definition is meant.
+					if (ids.length >= 1) cmd.instance = ids[0];
+					if (ids.length === 2) cmd.module = ids[1];
 					return cmd;
 				}
 				return this.withModule({ type: "module", line }, node);

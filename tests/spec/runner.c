@@ -1,0 +1,526 @@
+/*
+ * runner.c - the core spec conformance runner (build/bin/spec-runner).
+ *
+ *   spec-runner [--report PATH] [--quiet] [--verbose] JSON...
+ *
+ * Each JSON file is one converted .wast script in wast2json's shape (see
+ * tests/spec/wast-split.mjs); module files are named relative to it and are
+ * all binary ("text_error" marks a text module the text converter
+ * rejected). The feature set comes from the script's path
+ * ("source_filename", relative to ../shared/testsuite).
+ *
+ * What is checked today (decode + validate only):
+ *   module                  passes when decode and validate succeed
+ *   assert_malformed        passes when the text converter rejected the
+ *                           module, or decode or validate fails
+ *   assert_invalid          passes when decode or validate fails
+ *   assert_malformed_custom, assert_invalid_custom
+ *                           (custom-section annotations) pass when the text
+ *                           converter rejected the module, or it decodes and
+ *                           validates (wasmc ignores those custom sections),
+ *                           or it is rejected with the expected message
+ * `messages_matched` counts our rejections whose message starts with the
+ * script's expected text. Every other command is counted as not run.
+ * Commands carrying "skip_reason", and all commands of scripts for an
+ * unsupported proposal, are skipped.
+ *
+ * Prints one line per file, failures, and the closing line
+ * "N passed, M failed, K skipped"; writes the report of DESIGN.md §10.
+ * Exit status: 0 when nothing failed, 1 when something failed, 2 on usage
+ * or I/O errors.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cmn_error.h"
+#include "rt_module.h"
+#include "wb_decode.h"
+#include "wb_features.h"
+#include "wb_validate.h"
+
+/* ------------------------------------------------------------------------ */
+/* Feature sets by folder. */
+
+typedef struct folder_features {
+	const char *folder;       /* path component sequence, with slashes */
+	wb_features features;
+	const char *unsupported;  /* non-NULL: skip every command, this reason */
+} folder_features;
+
+/* First match wins; a script outside every folder gets Wasm 3.0. */
+static const folder_features FOLDERS[] = {
+	/* The threads proposal is written against a base without multiple
+	 * memories or tables (its tests expect a second one to be invalid). */
+	{"/proposals/threads/", WB_FEAT_THREADS, NULL},
+	{"/legacy/", WB_FEAT_WASM3 | WB_FEAT_LEGACY_EH, NULL},
+	{"/proposals/custom-page-sizes/", WB_FEAT_WASM3 | WB_FEAT_CUSTOM_PAGE_SIZES, NULL},
+	{"/proposals/wide-arithmetic/", WB_FEAT_WASM3 | WB_FEAT_WIDE_ARITH, NULL},
+	{"/proposals/custom-descriptors/", WB_FEAT_WASM3,
+	 "unsupported feature: custom-descriptors"},
+};
+
+static const folder_features *folder_of(const char *file)
+{
+	static const folder_features core = {"", WB_FEAT_WASM3, NULL};
+	/* Match on "/folder/" with a leading slash added to the path. */
+	size_t n = strlen(file);
+	char *p = malloc(n + 2);
+	if (!p)
+		return &core;
+	p[0] = '/';
+	memcpy(p + 1, file, n + 1);
+	const folder_features *ret = &core;
+	for (size_t i = 0; i < sizeof FOLDERS / sizeof FOLDERS[0]; i++) {
+		if (strstr(p, FOLDERS[i].folder)) {
+			ret = &FOLDERS[i];
+			break;
+		}
+	}
+	free(p);
+	return ret;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Options and totals. */
+
+static bool opt_quiet;
+static bool opt_verbose;
+
+typedef enum outcome { PASSED, FAILED, SKIPPED, NOT_RUN } outcome;
+static const char *const OUTCOME_KEYS[] = {"passed", "failed", "skipped", "not_run"};
+
+typedef struct totals {
+	long n[4];
+} totals;
+
+/* One file's state while its commands run. */
+typedef struct file_run {
+	const char *file;     /* relative to the test suite */
+	const char *dir;      /* folder of the JSON file */
+	wb_features features;
+	const char *unsupported;
+	json_t *commands;     /* {"type": {"passed": n, ...}} */
+	json_t *skip_reasons; /* array of distinct strings */
+	long messages_matched;
+	totals t;
+} file_run;
+
+static void count(file_run *fr, const char *type, outcome o)
+{
+	json_t *c = json_object_get(fr->commands, type);
+	if (!c) {
+		c = json_pack("{s:i, s:i, s:i, s:i}", "passed", 0, "failed", 0,
+		              "skipped", 0, "not_run", 0);
+		json_object_set_new(fr->commands, type, c);
+	}
+	json_t *v = json_object_get(c, OUTCOME_KEYS[o]);
+	json_integer_set(v, json_integer_value(v) + 1);
+	fr->t.n[o]++;
+}
+
+static void add_skip_reason(file_run *fr, const char *reason)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(fr->skip_reasons, i, v)
+	{
+		if (strcmp(json_string_value(v), reason) == 0)
+			return;
+	}
+	json_array_append_new(fr->skip_reasons, json_string(reason));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Modules. */
+
+static const char *str_field(json_t *cmd, const char *key)
+{
+	return json_string_value(json_object_get(cmd, key));
+}
+
+static uint8_t *read_file(const char *path, size_t *size, char *why, size_t whylen)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(why, whylen, "cannot open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	size_t cap = 4096, len = 0;
+	uint8_t *buf = malloc(cap);
+	while (buf) {
+		size_t got = fread(buf + len, 1, cap - len, f);
+		len += got;
+		if (len < cap)
+			break;
+		uint8_t *nb = realloc(buf, cap * 2);
+		if (!nb) {
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		buf = nb;
+		cap *= 2;
+	}
+	bool bad = ferror(f);
+	fclose(f);
+	if (!buf || bad) {
+		free(buf);
+		snprintf(why, whylen, "cannot read %s", path);
+		return NULL;
+	}
+	*size = len;
+	return buf;
+}
+
+typedef enum check {
+	CHECK_OK,       /* decoded and validated */
+	CHECK_REJECTED, /* decode or validate failed: msg holds why */
+	CHECK_NO_FILE,  /* no binary to check (text converter rejected it, or
+	                   the file is missing): msg holds why */
+} check;
+
+/* Decodes and validates the module of `cmd`. `msg` receives our error
+ * message (or why nothing could be checked). `stage` names what failed. */
+static check check_module(file_run *fr, json_t *cmd, char *msg, size_t msglen,
+                          const char **stage)
+{
+	*stage = "";
+	const char *text_error = str_field(cmd, "text_error");
+	const char *type = str_field(cmd, "module_type");
+	const char *name = str_field(cmd, "filename");
+	if (text_error || (type && strcmp(type, "binary") != 0) || !name) {
+		snprintf(msg, msglen, "%s", text_error ? text_error : "no binary module");
+		*stage = "text";
+		return CHECK_NO_FILE;
+	}
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", fr->dir, name);
+	size_t size = 0;
+	uint8_t *bytes = read_file(path, &size, msg, msglen);
+	if (!bytes) {
+		*stage = "file";
+		return CHECK_NO_FILE;
+	}
+	cmn_error err;
+	cmn_error_clear(&err);
+	rt_module *mod = NULL;
+	check ret = CHECK_OK;
+	if (!wb_decode(bytes, size, fr->features, &mod, &err)) {
+		*stage = "decode";
+		ret = CHECK_REJECTED;
+	} else if (!wb_validate(mod, fr->features, &err)) {
+		*stage = "validate";
+		ret = CHECK_REJECTED;
+	}
+	if (ret == CHECK_REJECTED) {
+		if (err.has_offset)
+			snprintf(msg, msglen, "%s (at byte %zu)", err.msg, err.offset);
+		else
+			snprintf(msg, msglen, "%s", err.msg);
+	}
+	if (mod)
+		rt_module_free(mod);
+	free(bytes);
+	return ret;
+}
+
+/* The spec's convention: the actual message starts with the expected one. */
+static bool message_matches(const char *ours, const char *expected)
+{
+	return expected && strncmp(ours, expected, strlen(expected)) == 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Commands. */
+
+static void report_failure(file_run *fr, json_t *cmd, const char *type,
+                           const char *what)
+{
+	long line = (long)json_integer_value(json_object_get(cmd, "line"));
+	const char *text = str_field(cmd, "text");
+	if (text)
+		printf("FAIL %s:%ld: %s: expected \"%s\": %s\n", fr->file, line, type, text, what);
+	else
+		printf("FAIL %s:%ld: %s: %s\n", fr->file, line, type, what);
+}
+
+static void verbose_line(file_run *fr, json_t *cmd, const char *type,
+                         const char *status, const char *detail)
+{
+	if (!opt_verbose)
+		return;
+	long line = (long)json_integer_value(json_object_get(cmd, "line"));
+	printf("  %s:%ld: %s: %s%s%s\n", fr->file, line, type, status,
+	       detail && *detail ? ": " : "", detail ? detail : "");
+}
+
+static void skip(file_run *fr, json_t *cmd, const char *type, const char *reason)
+{
+	count(fr, type, SKIPPED);
+	add_skip_reason(fr, reason);
+	verbose_line(fr, cmd, type, "skipped", reason);
+}
+
+static void run_commands(file_run *fr, json_t *commands);
+
+static void run_command(file_run *fr, json_t *cmd)
+{
+	const char *type = str_field(cmd, "type");
+	if (!type)
+		type = "(no type)";
+	const char *skip_reason = str_field(cmd, "skip_reason");
+	if (skip_reason) {
+		skip(fr, cmd, type, skip_reason);
+		return;
+	}
+	if (fr->unsupported) {
+		skip(fr, cmd, type, fr->unsupported);
+		return;
+	}
+
+	char msg[CMN_ERROR_MSG_MAX + 4096];
+	const char *stage;
+	bool is_module = strcmp(type, "module") == 0;
+	bool is_malformed = strcmp(type, "assert_malformed") == 0;
+	bool is_invalid = strcmp(type, "assert_invalid") == 0;
+
+	if (is_module) {
+		check c = check_module(fr, cmd, msg, sizeof msg, &stage);
+		if (c == CHECK_OK) {
+			count(fr, type, PASSED);
+			verbose_line(fr, cmd, type, "passed", NULL);
+		} else if (c == CHECK_NO_FILE && strcmp(stage, "text") == 0) {
+			char reason[512];
+			snprintf(reason, sizeof reason, "text converter rejected a module: %.400s", msg);
+			skip(fr, cmd, type, reason);
+		} else {
+			char what[sizeof msg + 64];
+			snprintf(what, sizeof what, "%s failed: %s", stage, msg);
+			count(fr, type, FAILED);
+			report_failure(fr, cmd, type, what);
+		}
+		return;
+	}
+
+	if (is_malformed || is_invalid) {
+		const char *expected = str_field(cmd, "text");
+		check c = check_module(fr, cmd, msg, sizeof msg, &stage);
+		if (c == CHECK_NO_FILE && strcmp(stage, "text") == 0) {
+			if (is_malformed) {
+				/* The text converter rejected it: malformed text. */
+				count(fr, type, PASSED);
+				verbose_line(fr, cmd, type, "passed (text converter)", msg);
+			} else {
+				char reason[512];
+				snprintf(reason, sizeof reason,
+				         "text converter rejected an assert_invalid module: %.380s", msg);
+				skip(fr, cmd, type, reason);
+			}
+		} else if (c == CHECK_NO_FILE) {
+			count(fr, type, FAILED);
+			report_failure(fr, cmd, type, msg);
+		} else if (c == CHECK_REJECTED) {
+			count(fr, type, PASSED);
+			bool matched = message_matches(msg, expected);
+			if (matched)
+				fr->messages_matched++;
+			if (opt_verbose) {
+				char detail[sizeof msg + 64];
+				snprintf(detail, sizeof detail, "%s: %s%s", stage, msg,
+				         matched ? "" : " (message differs)");
+				verbose_line(fr, cmd, type, "passed", detail);
+			}
+		} else {
+			count(fr, type, FAILED);
+			report_failure(fr, cmd, type, "the module was accepted");
+		}
+		return;
+	}
+
+	if (strcmp(type, "assert_malformed_custom") == 0 ||
+	    strcmp(type, "assert_invalid_custom") == 0) {
+		/* A custom section (annotation) is malformed or invalid; the
+		 * module is otherwise valid. wasmc does not interpret these
+		 * custom sections, so accepting the module is right; rejecting
+		 * it is right only with the expected message. */
+		const char *expected = str_field(cmd, "text");
+		check c = check_module(fr, cmd, msg, sizeof msg, &stage);
+		if (c == CHECK_NO_FILE && strcmp(stage, "text") == 0) {
+			count(fr, type, PASSED);
+			verbose_line(fr, cmd, type, "passed (text converter)", msg);
+		} else if (c == CHECK_OK) {
+			count(fr, type, PASSED);
+			verbose_line(fr, cmd, type, "passed (custom section ignored)", NULL);
+		} else if (c == CHECK_REJECTED && message_matches(msg, expected)) {
+			count(fr, type, PASSED);
+			fr->messages_matched++;
+			verbose_line(fr, cmd, type, "passed", msg);
+		} else {
+			char what[sizeof msg + 64];
+			snprintf(what, sizeof what, "%s failed: %s", stage, msg);
+			count(fr, type, FAILED);
+			report_failure(fr, cmd, type, what);
+		}
+		return;
+	}
+
+	/* Execution commands: not run yet. A thread's own commands are
+	 * counted under their own types (its modules are checked). */
+	count(fr, type, NOT_RUN);
+	verbose_line(fr, cmd, type, "not run", NULL);
+	if (strcmp(type, "thread") == 0)
+		run_commands(fr, json_object_get(cmd, "commands"));
+}
+
+static void run_commands(file_run *fr, json_t *commands)
+{
+	size_t i;
+	json_t *cmd;
+	if (!json_is_array(commands))
+		return;
+	json_array_foreach(commands, i, cmd)
+	{
+		run_command(fr, cmd);
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Files. */
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+/* Runs one JSON file; returns its report entry (NULL only on allocation
+ * failure) and adds to `all`. */
+static json_t *run_file(const char *json_path, totals *all)
+{
+	file_run fr = {0};
+	fr.commands = json_object();
+	fr.skip_reasons = json_array();
+	char *dir = dir_of(json_path);
+	fr.dir = dir;
+
+	json_error_t jerr;
+	json_t *root = json_load_file(json_path, JSON_ALLOW_NUL, &jerr);
+	const char *file = root ? json_string_value(json_object_get(root, "source_filename")) : NULL;
+	fr.file = file ? file : json_path;
+	if (!root || !json_is_array(json_object_get(root, "commands"))) {
+		printf("FAIL %s: cannot read converted script: %s\n", json_path,
+		       root ? "no \"commands\" array" : jerr.text);
+		count(&fr, "script", FAILED);
+	} else {
+		const folder_features *ff = folder_of(fr.file);
+		fr.features = ff->features;
+		fr.unsupported = ff->unsupported;
+		run_commands(&fr, json_object_get(root, "commands"));
+	}
+
+	if (!opt_quiet)
+		printf("%s: %ld passed, %ld failed, %ld skipped, %ld not run\n", fr.file,
+		       fr.t.n[PASSED], fr.t.n[FAILED], fr.t.n[SKIPPED], fr.t.n[NOT_RUN]);
+	for (int k = 0; k < 4; k++)
+		all->n[k] += fr.t.n[k];
+
+	json_t *entry = json_pack("{s:s, s:o, s:I, s:o}", "file", fr.file,
+	                          "commands", fr.commands,
+	                          "messages_matched", (json_int_t)fr.messages_matched,
+	                          "skip_reasons", fr.skip_reasons);
+	json_decref(root);
+	free(dir);
+	return entry;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: spec-runner [--report PATH] [--quiet] [--verbose] JSON...\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *report = NULL;
+	int first = argc;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--report") == 0 && i + 1 < argc) {
+			report = argv[++i];
+		} else if (strncmp(argv[i], "--report=", 9) == 0) {
+			report = argv[i] + 9;
+		} else if (strcmp(argv[i], "--quiet") == 0) {
+			opt_quiet = true;
+		} else if (strcmp(argv[i], "--verbose") == 0) {
+			opt_verbose = true;
+		} else if (strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--") == 0) {
+			first = i + 1;
+			break;
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			fprintf(stderr, "spec-runner: unknown option %s\n", argv[i]);
+			usage(stderr);
+			return 2;
+		} else {
+			first = i;
+			break;
+		}
+	}
+	if (opt_quiet && opt_verbose)
+		opt_quiet = false;
+	if (first >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	/* Options may also follow the files. */
+	json_t *files = json_array();
+	totals all = {0};
+	for (int i = first; i < argc; i++) {
+		if (strcmp(argv[i], "--quiet") == 0) {
+			opt_quiet = !opt_verbose;
+			continue;
+		}
+		if (strcmp(argv[i], "--verbose") == 0) {
+			opt_verbose = true;
+			opt_quiet = false;
+			continue;
+		}
+		if (strcmp(argv[i], "--report") == 0 && i + 1 < argc) {
+			report = argv[++i];
+			continue;
+		}
+		json_t *entry = run_file(argv[i], &all);
+		if (!entry) {
+			fprintf(stderr, "spec-runner: out of memory\n");
+			return 2;
+		}
+		json_array_append_new(files, entry);
+		fflush(stdout);
+	}
+
+	int status = all.n[FAILED] > 0 ? 1 : 0;
+	if (report) {
+		json_t *root = json_pack("{s:o}", "files", files);
+		if (json_dump_file(root, report, JSON_INDENT(1) | JSON_PRESERVE_ORDER) != 0) {
+			fprintf(stderr, "spec-runner: cannot write %s\n", report);
+			status = 2;
+		}
+		json_decref(root);
+	} else {
+		json_decref(files);
+	}
+	printf("%ld passed, %ld failed, %ld skipped\n", all.n[PASSED], all.n[FAILED],
+	       all.n[SKIPPED]);
+	printf("%ld not run (execution commands)\n", all.n[NOT_RUN]);
+	return status;
+}
