@@ -53,7 +53,8 @@ if ! SUITE=$(cd "$ROOT/$SUITE_REL" 2>/dev/null && pwd -P); then
 fi
 OUT=$ROOT/build/spec
 SPLITTER=$HERE/wast-split.mjs
-CONVERTERS=("$SPLITTER" "$HERE/run.sh")
+# A new converter (or jco version) converts everything again.
+CONVERTERS=("$SPLITTER" "$HERE/run.sh" "$ROOT/package-lock.json")
 
 # wabt features per folder. Wasm 3.0 core minus threads everywhere; the
 # threads proposal adds --enable-threads. wabt 1.0.32 knows none of the

@@ -762,7 +762,51 @@ async function runJob(mode, wast, outDir, rel, stats) {
 		console.log(`spec: ${rel}: ${skipped} command(s) not convertible (skipped)`);
 }
 
+// `node wast-split.mjs --self-test`: checks the number and script readers
+// against values worked out by hand (bit patterns from the IEEE formats).
+function selfTest() {
+	const cases = [
+		// [literal, bits, expected bits (unsigned decimal or pattern)]
+		["0", 32, "0"], ["-0", 32, "2147483648"], ["1", 32, "1065353216"],
+		["0x1p-149", 32, "1"], ["-0x1p-149", 32, "2147483649"],
+		["0x1p-150", 32, "0"], ["0x1.000001p-149", 32, "1"], ["0x1.8p-149", 32, "2"],
+		["0x1.fffffep127", 32, "2139095039"], ["0x1.fffffefffffffffffp127", 32, "2139095039"],
+		["inf", 32, "2139095040"], ["-inf", 64, "18442240474082181120"],
+		["nan", 32, "2143289344"], ["-nan", 64, "18444492273895866368"],
+		["nan:0x200000", 32, "2141192192"], ["nan:canonical", 32, "nan:canonical"],
+		// ties to even, in decimal: 1 + 2^-24 is halfway between 1 and 1+2^-23
+		["1.000000059604644775390625", 32, "1065353216"],
+		["1.000000059604644775390626", 32, "1065353217"],
+		["-0x1.fffffffffffffp-1023", 64, "9227875636482146304"],
+		["1e308", 64, "9214871658872686752"], ["4.9406564584124654e-324", 64, "1"],
+		["0x1.fffffffffffffp1023", 64, "9218868437227405311"],
+		["1_000.5e-1_0", 64, String(new BigUint64Array(new Float64Array([1000.5e-10]).buffer)[0])],
+		["0.1", 64, String(new BigUint64Array(new Float64Array([0.1]).buffer)[0])],
+		["0.1", 32, String(new Uint32Array(new Float32Array([0.1]).buffer)[0])],
+	];
+	let bad = 0;
+	for (const [lit, bits, want] of cases) {
+		const got = parseFloatLit(lit, bits, true).toString();
+		if (got !== want) { console.log(`self-test: f${bits} ${lit}: got ${got}, want ${want}`); bad++; }
+	}
+	const ints = [["-1", 32, "4294967295"], ["0xffff_ffff", 32, "4294967295"],
+		["-0x8000_0000_0000_0000", 64, "9223372036854775808"], ["-128", 8, "128"]];
+	for (const [lit, bits, want] of ints) {
+		const got = parseIntLit(lit, bits).toString();
+		if (got !== want) { console.log(`self-test: i${bits} ${lit}: got ${got}, want ${want}`); bad++; }
+	}
+	const nodes = readScript(String.raw`(a (; x (; y ;) ;) $"b" "c\\\u{41}\41" (@an (x) ; ,) d;e ;; z` + "\n)");
+	const items = nodes[0].items.map((n) => n.kind === "str" ? strictUtf8.decode(n.bytes) : n.text);
+	if (JSON.stringify(items) !== JSON.stringify(["a", "$b", "c\\AA", "d;e"])) {
+		console.log(`self-test: script reader: got ${JSON.stringify(items)}`);
+		bad++;
+	}
+	console.log(bad ? `self-test: ${bad} failure(s)` : "self-test: ok");
+	process.exit(bad ? 1 : 0);
+}
+
 async function main() {
+	if (process.argv[2] === "--self-test") selfTest();
 	const jobsFile = process.argv[2];
 	if (!jobsFile) {
 		console.error("usage: node wast-split.mjs JOBS_FILE");
