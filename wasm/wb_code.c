@@ -346,16 +346,23 @@ bool wb_vc_elem(wb_vctx *v, uint32_t x, size_t at, rt_valtype *ret)
 	return true;
 }
 
+bool wb_vc_datacount(wb_vctx *v, uint32_t x, size_t at)
+{
+	/* The binary format needs the data count section before code that
+	 * names data segments (a malformed module, reported before anything
+	 * invalid about the instruction). An index beyond the data section
+	 * is reported as unknown instead, as text modules (which the binary
+	 * encoders write without the section when it seems unneeded) expect. */
+	if (!v->mod->has_data_count && x < v->mod->ndatas)
+		return cmn_fail_at(v->err, at, "data count section required");
+	return true;
+}
+
 bool wb_vc_data(wb_vctx *v, uint32_t x, size_t at)
 {
 	uint32_t n = v->mod->has_data_count ? v->mod->data_count
 	                                    : v->mod->ndatas;
 
-	/* The binary format needs the data count section before the code
-	 * that names data segments (a malformed module, not an invalid
-	 * one). */
-	if (!v->mod->has_data_count)
-		return cmn_fail_at(v->err, at, "data count section required");
 	if (x >= n)
 		return cmn_fail_at(v->err, at, "unknown data segment %u", x);
 	return true;
@@ -433,6 +440,15 @@ static bool check_blocktype(wb_vctx *v, const wb_blocktype *bt, size_t at)
 /* ---------------------------------------------------------------------------
  * Control
  */
+
+/* `else`, `catch`, `catch_all` or `delegate` where the frame has no such
+ * part: the reference decoder ends the instruction sequence there and
+ * expects the frame's `end`. */
+static bool fail_structure(wb_vctx *v, size_t at)
+{
+	v->malformed = true;
+	return cmn_fail_at(v->err, at, "END opcode expected");
+}
 
 /* Resets the locals set since the frame began to "unset". */
 static void reset_inits(wb_vctx *v, uint32_t height)
@@ -563,7 +579,7 @@ static bool op_else(wb_vctx *v, const wb_instr *in)
 	wb_ctrl *c = wb_vc_top(v);
 
 	if (c->kind != CK_IF)
-		return cmn_fail_at(v->err, in->offset, "END opcode expected");
+		return fail_structure(v, in->offset);
 	wb_vc_bt_params(v, &c->bt, &ps, &np);
 	return next_sequence(v, CK_ELSE, ps, np, in->offset);
 }
@@ -574,7 +590,7 @@ static bool op_catch(wb_vctx *v, const wb_instr *in)
 	wb_ctrl *c = wb_vc_top(v);
 
 	if (c->kind != CK_TRY && c->kind != CK_CATCH)
-		return cmn_fail_at(v->err, in->offset, "END opcode expected");
+		return fail_structure(v, in->offset);
 	if (!wb_vc_tag(v, in->u.idx, in->offset, &ft))
 		return false;
 	return next_sequence(v, CK_CATCH, ft->params, ft->nparams,
@@ -586,7 +602,7 @@ static bool op_catch_all(wb_vctx *v, const wb_instr *in)
 	wb_ctrl *c = wb_vc_top(v);
 
 	if (c->kind != CK_TRY && c->kind != CK_CATCH)
-		return cmn_fail_at(v->err, in->offset, "END opcode expected");
+		return fail_structure(v, in->offset);
 	return next_sequence(v, CK_CATCH_ALL, NULL, 0, in->offset);
 }
 
@@ -630,7 +646,7 @@ static bool op_end(wb_vctx *v, const wb_instr *in)
 static bool op_delegate(wb_vctx *v, const wb_instr *in)
 {
 	if (wb_vc_top(v)->kind != CK_TRY)
-		return cmn_fail_at(v->err, in->offset, "END opcode expected");
+		return fail_structure(v, in->offset);
 	if (!check_frame_end(v, in->offset))
 		return false;
 	/* The label is counted from the frame around the try. */
@@ -1046,19 +1062,40 @@ static bool fail_entry_end(wb_vctx *v, const wb_reader *r, uint32_t depth,
 	return cmn_fail_at(err, at, "%s", BODY_EOF);
 }
 
+/* The data segment index an instruction names, or UINT32_MAX. */
+static uint32_t data_index(const wb_instr *in)
+{
+	switch (in->op) {
+	case WB_OP_MEMORY_INIT:
+		return in->u.pair.x;
+	case WB_OP_DATA_DROP:
+		return in->u.idx;
+	case WB_OP_ARRAY_NEW_DATA:
+	case WB_OP_ARRAY_INIT_DATA:
+		return in->u.pair.y;
+	default:
+		return UINT32_MAX;
+	}
+}
+
 /* After the body proved invalid: decodes the rest of it, starting with
  * `depth` frames open, and reports a malformed encoding there instead of
- * the validation error (which stays in place when there is none). */
+ * the validation error (which stays in place when there is none), as the
+ * reference interpreter, which decodes a module before validating it,
+ * does. */
 static void check_rest_malformed(wb_vctx *v, wb_reader *r, uint32_t depth)
 {
 	wb_instr_cfg cfg = {v->features, UINT32_MAX};
 	cmn_error e2;
+	size_t need_dc = SIZE_MAX;
 	wb_instr in;
 
+	if (v->malformed)
+		return;
 	for (;;) {
 		if (depth == 0) {
 			if (wb_reader_done(r))
-				return;
+				goto done;
 			cmn_fail_at(&e2, wb_reader_offset(r),
 			            "section size mismatch");
 			break;
@@ -1069,10 +1106,17 @@ static void check_rest_malformed(wb_vctx *v, wb_reader *r, uint32_t depth)
 		}
 		if (!wb_instr_read(r, &cfg, &in, &e2))
 			break;
+		if (need_dc == SIZE_MAX && !v->mod->has_data_count &&
+		    data_index(&in) < v->mod->ndatas)
+			need_dc = in.offset;
 		depth = depth_after(in.op, depth);
 	}
 	if (v->err != NULL)
 		*v->err = e2;
+	return;
+done:
+	if (need_dc != SIZE_MAX)
+		cmn_fail_at(v->err, need_dc, "data count section required");
 }
 
 /* Validates instructions from r with the frames already pushed, until the
@@ -1104,6 +1148,7 @@ static bool run(wb_vctx *v, wb_reader *r)
 static void reset_state(wb_vctx *v, cmn_error *err)
 {
 	v->err = err;
+	v->malformed = false;
 	v->nvals = 0;
 	v->nctrls = 0;
 	v->ninits = 0;

@@ -71,6 +71,7 @@ struct wb_code_ctx {
 	uint32_t nresults;
 
 	bool in_const;            /* validating a constant expression */
+	bool malformed;           /* the error is a decoding one */
 	uint32_t nglobals_const;  /* globals visible to it */
 	uint32_t func_index;      /* function being validated */
 };
@@ -213,6 +214,7 @@ bool wb_vc_functype(wb_vctx *v, uint32_t type, size_t at,
 bool wb_vc_table(wb_vctx *v, uint32_t x, size_t at, const rt_table **ret);
 bool wb_vc_memory(wb_vctx *v, uint32_t x, size_t at, const rt_memory **ret);
 bool wb_vc_elem(wb_vctx *v, uint32_t x, size_t at, rt_valtype *ret);
+bool wb_vc_datacount(wb_vctx *v, uint32_t x, size_t at);
 bool wb_vc_data(wb_vctx *v, uint32_t x, size_t at);
 bool wb_vc_tag(wb_vctx *v, uint32_t x, size_t at, const rt_functype **ret);
 

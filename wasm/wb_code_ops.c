@@ -35,12 +35,13 @@ static bool check_sig_imm(wb_vctx *v, const wb_instr *in,
 		mem = in->u.idx;
 		break;
 	case WB_IMM_DATA_MEM:
-		if (!wb_vc_data(v, in->u.pair.x, in->offset))
+		if (!wb_vc_datacount(v, in->u.pair.x, in->offset))
 			return false;
 		mem = in->u.pair.y;
 		break;
 	case WB_IMM_DATA:
-		return wb_vc_data(v, in->u.idx, in->offset);
+		return wb_vc_datacount(v, in->u.idx, in->offset) &&
+		       wb_vc_data(v, in->u.idx, in->offset);
 	case WB_IMM_ELEM: {
 		rt_valtype t;
 		return wb_vc_elem(v, in->u.idx, in->offset, &t);
@@ -62,6 +63,8 @@ static bool check_sig_imm(wb_vctx *v, const wb_instr *in,
 	if (!wb_vc_memory(v, mem, in->offset, &m))
 		return false;
 	*addr = wb_vc_addr(m->limits.is64);
+	if (oi->imm == WB_IMM_DATA_MEM)
+		return wb_vc_data(v, in->u.pair.x, in->offset);
 	if (oi->imm != WB_IMM_MEMARG && oi->imm != WB_IMM_MEMARG_LANE)
 		return true;
 	if (oi->prefix == 0xFE) {
@@ -140,8 +143,8 @@ static bool op_table(wb_vctx *v, const wb_instr *in)
 		ts[2] = wb_vc_addr(t->limits.is64 && t2->limits.is64);
 		return wb_vc_pop_n(v, ts, 3, in->offset);
 	case WB_OP_TABLE_INIT:
-		if (!wb_vc_elem(v, in->u.pair.x, in->offset, &et) ||
-		    !wb_vc_table(v, in->u.pair.y, in->offset, &t))
+		if (!wb_vc_table(v, in->u.pair.y, in->offset, &t) ||
+		    !wb_vc_elem(v, in->u.pair.x, in->offset, &et))
 			return false;
 		if (!wb_val_match(v->mod, et, t->elem))
 			return fail_seg_type(v, in->offset, "element segment's",
@@ -450,6 +453,11 @@ static bool op_array(wb_vctx *v, const wb_instr *in)
 	switch (wb_op_infos[in->op].imm) {
 	case WB_IMM_TYPE:
 		x = in->u.idx;
+		break;
+	case WB_IMM_TYPE_DATA:
+		if (!wb_vc_datacount(v, in->u.pair.y, in->offset))
+			return false;
+		x = in->u.pair.x;
 		break;
 	default:
 		x = in->u.pair.x;
