@@ -266,8 +266,10 @@ static bool validate_definitions(validator *v)
 		if (!check_table_type(v, t))
 			return false;
 		if (t->has_init) {
+			/* Table initialisers see only imported globals. */
 			if (!wb_code_validate_const(v->code, t->init, t->elem,
-			                            mod->nglobals, v->err))
+			                            mod->nglobals_imported,
+			                            v->err))
 				return false;
 			mark_refs_in_const(v, t->init);
 		} else if (!t->elem.nullable) {

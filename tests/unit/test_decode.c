@@ -405,3 +405,37 @@ Test(code, deeply_nested_blocks)
 	free(code.p);
 	free(body.p);
 }
+
+/* Regression: a table initialiser may read only imported globals (spec
+ * global.wast:675); it was validated with every global visible. */
+Test(validate, table_init_cannot_read_defined_global)
+{
+	buf m = {0}, s = {0};
+	cmn_error err;
+
+	put_header(&m);
+	/* table section: (table 1 funcref (global.get 0)) */
+	put_u32(&s, 1);
+	put_byte(&s, 0x40);
+	put_byte(&s, 0x00);
+	put_byte(&s, 0x70);
+	put_byte(&s, 0x00);
+	put_u32(&s, 1);
+	put_byte(&s, 0x23);
+	put_u32(&s, 0);
+	put_byte(&s, 0x0B);
+	put_section(&m, 4, &s);
+	/* global section: (global funcref (ref.null func)) */
+	s.n = 0;
+	put_u32(&s, 1);
+	put_byte(&s, 0x70);
+	put_byte(&s, 0x00);
+	put_byte(&s, 0xD0);
+	put_byte(&s, 0x70);
+	put_byte(&s, 0x0B);
+	put_section(&m, 6, &s);
+	cr_assert_not(decode_validate(&m, &err));
+	cr_assert_str_eq(err.msg, "unknown global 0");
+	free(m.p);
+	free(s.p);
+}
