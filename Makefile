@@ -58,6 +58,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BIN)/unit-%)
 TOOLS := $(BIN)/wasmc-validate $(BIN)/spec-runner $(UNIT_BIN)
 
 .PHONY: all test unit spec fuzz bench deps clean format
+# Keep the objects of pattern-rule chains (test binaries) between runs.
+.SECONDARY:
 all: $(TOOLS)
 
 $(OBJ)/common/%.o: common/%.c

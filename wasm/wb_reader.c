@@ -30,7 +30,7 @@ bool wb_reader_sub(wb_reader *parent, size_t size, wb_reader *ret_sub,
 	return true;
 }
 
-bool wb_read_u8(wb_reader *r, uint8_t *ret, cmn_error *err)
+bool wb_read_u8_slow(wb_reader *r, uint8_t *ret, cmn_error *err)
 {
 	if (r->p >= r->end)
 		return reader_eof(r, err);
@@ -122,7 +122,7 @@ static bool read_sleb(wb_reader *r, unsigned bits, int64_t *ret,
 	return true;
 }
 
-bool wb_read_u32(wb_reader *r, uint32_t *ret, cmn_error *err)
+bool wb_read_u32_slow(wb_reader *r, uint32_t *ret, cmn_error *err)
 {
 	uint64_t v;
 

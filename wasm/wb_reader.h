@@ -49,10 +49,31 @@ static inline bool wb_reader_done(const wb_reader *r)
 	return r->p >= r->end;
 }
 
-bool wb_read_u8(wb_reader *r, uint8_t *ret, cmn_error *err);
+bool wb_read_u8_slow(wb_reader *r, uint8_t *ret, cmn_error *err);
+bool wb_read_u32_slow(wb_reader *r, uint32_t *ret, cmn_error *err);
+
+/* One byte; the common case inline. */
+static inline bool wb_read_u8(wb_reader *r, uint8_t *ret, cmn_error *err)
+{
+	if (r->p < r->end) {
+		*ret = *r->p++;
+		return true;
+	}
+	return wb_read_u8_slow(r, ret, err);
+}
+
+/* Unsigned 32-bit LEB128; one-byte values inline. */
+static inline bool wb_read_u32(wb_reader *r, uint32_t *ret, cmn_error *err)
+{
+	if (r->p < r->end && *r->p < 0x80) {
+		*ret = *r->p++;
+		return true;
+	}
+	return wb_read_u32_slow(r, ret, err);
+}
+
 bool wb_read_bytes(wb_reader *r, size_t n, const uint8_t **ret,
                    cmn_error *err);
-bool wb_read_u32(wb_reader *r, uint32_t *ret, cmn_error *err);
 bool wb_read_u64(wb_reader *r, uint64_t *ret, cmn_error *err);
 bool wb_read_s32(wb_reader *r, int32_t *ret, cmn_error *err);
 bool wb_read_s64(wb_reader *r, int64_t *ret, cmn_error *err);

@@ -10,9 +10,9 @@ seeds=build/fuzz/seeds
 mkdir -p "$corpus" "$seeds"
 if [ -d build/spec ]; then
 	# Distinct binaries only, named by content.
-	find build/spec -name '*.wasm' -size -64k -print0 |
-		while IFS= read -r -d '' f; do
-			cp -n "$f" "$seeds/$(sha256sum "$f" | cut -c1-32).wasm"
+	find build/spec -name '*.wasm' -size -64k -exec sha256sum {} + |
+		while read -r sum f; do
+			[ -e "$seeds/${sum:0:32}.wasm" ] || cp "$f" "$seeds/${sum:0:32}.wasm"
 		done
 fi
 nseeds=$(find "$seeds" -type f | wc -l)
