@@ -18,6 +18,9 @@
  * Context and stacks
  */
 
+static bool grow(void **p, uint32_t *cap, uint64_t need, size_t size);
+static bool ensure_locals(wb_vctx *v, uint32_t n);
+
 wb_code_ctx *wb_code_ctx_new(const rt_module *mod, wb_features features,
                              const uint8_t *declared_funcs)
 {
@@ -30,6 +33,16 @@ wb_code_ctx *wb_code_ctx_new(const rt_module *mod, wb_features features,
 	v->declared = declared_funcs;
 	v->cfg.features = features;
 	v->cfg.ntypes = mod->ntypes;
+	/* Start with room for typical functions, so the stacks are never
+	 * NULL. */
+	if (!grow((void **)&v->vals, &v->capvals, 256, sizeof(*v->vals)) ||
+	    !grow((void **)&v->ctrls, &v->capctrls, 32, sizeof(*v->ctrls)) ||
+	    !grow((void **)&v->inits, &v->capinits, 16, sizeof(*v->inits)) ||
+	    !grow((void **)&v->tmp, &v->captmp, 16, sizeof(*v->tmp)) ||
+	    !ensure_locals(v, 64)) {
+		wb_code_ctx_free(v);
+		return NULL;
+	}
 	return v;
 }
 
@@ -1078,45 +1091,52 @@ static uint32_t data_index(const wb_instr *in)
 	}
 }
 
-/* After the body proved invalid: decodes the rest of it, starting with
- * `depth` frames open, and reports a malformed encoding there instead of
- * the validation error (which stays in place when there is none), as the
- * reference interpreter, which decodes a module before validating it,
- * does. */
-static void check_rest_malformed(wb_vctx *v, wb_reader *r, uint32_t depth)
+/* Decodes instructions from r without validating them, starting with
+ * `depth` frames open, up to the end of the body. Returns false with `out`
+ * filled at the first encoding error (which includes a body that ends
+ * early or runs on, and code naming a data segment without the data count
+ * section). */
+static bool scan_encoding(wb_vctx *v, wb_reader *r, uint32_t depth,
+                          cmn_error *out)
 {
 	wb_instr_cfg cfg = {v->features, UINT32_MAX};
-	cmn_error e2;
 	size_t need_dc = SIZE_MAX;
 	wb_instr in;
 
-	if (v->malformed)
-		return;
 	for (;;) {
 		if (depth == 0) {
-			if (wb_reader_done(r))
-				goto done;
-			cmn_fail_at(&e2, wb_reader_offset(r),
-			            "section size mismatch");
+			if (!wb_reader_done(r))
+				return cmn_fail_at(out, wb_reader_offset(r),
+				                   "section size mismatch");
 			break;
 		}
-		if (wb_reader_done(r)) {
-			fail_entry_end(v, r, depth, &e2);
-			break;
-		}
-		if (!wb_instr_read(r, &cfg, &in, &e2))
-			break;
+		if (wb_reader_done(r))
+			return fail_entry_end(v, r, depth, out);
+		if (!wb_instr_read(r, &cfg, &in, out))
+			return false;
 		if (need_dc == SIZE_MAX && !v->mod->has_data_count &&
 		    data_index(&in) < v->mod->ndatas)
 			need_dc = in.offset;
 		depth = depth_after(in.op, depth);
 	}
-	if (v->err != NULL)
-		*v->err = e2;
-	return;
-done:
 	if (need_dc != SIZE_MAX)
-		cmn_fail_at(v->err, need_dc, "data count section required");
+		return cmn_fail_at(out, need_dc, "data count section required");
+	return true;
+}
+
+/* After the body proved invalid: decodes the rest of it, starting with
+ * `depth` frames open, and reports an encoding error there instead of the
+ * validation error (which stays in place when there is none), as the
+ * reference interpreter, which decodes a module before validating it,
+ * does. */
+static void check_rest_malformed(wb_vctx *v, wb_reader *r, uint32_t depth)
+{
+	cmn_error e2;
+
+	if (v->malformed)
+		return;
+	if (!scan_encoding(v, r, depth, &e2) && v->err != NULL)
+		*v->err = e2;
 }
 
 /* Validates instructions from r with the frames already pushed, until the
@@ -1250,6 +1270,48 @@ bool wb_code_validate_func(wb_code_ctx *v, uint32_t func_index,
 	if (!push_ctrl(v, CK_FUNC, &bt))
 		return false;
 	return run(v, &r);
+}
+
+bool wb_code_decode_func(wb_code_ctx *v, uint32_t func_index,
+                         cmn_error *err)
+{
+	const rt_module *mod = v->mod;
+	const rt_func *f;
+	const rt_functype *ft;
+	uint64_t total;
+	uint32_t ngroups, g, count;
+	size_t at;
+	rt_valtype t;
+	wb_reader r;
+
+	reset_state(v, err);
+	if (func_index >= mod->nfuncs || func_index < mod->nfuncs_imported)
+		return cmn_fail(err, "unknown function %u", func_index);
+	f = &mod->funcs[func_index];
+	if ((uint64_t)f->body.off + f->body.len > mod->size)
+		return cmn_fail_at(err, f->body.off, "%s", BODY_EOF);
+	total = 0;
+	if (f->type < mod->ntypes && mod->types[f->type].comp == RT_COMP_FUNC) {
+		ft = &mod->types[f->type].u.func;
+		total = ft->nparams;
+	}
+	v->func_index = func_index;
+	wb_reader_init(&r, mod->bytes, mod->size);
+	r.p = mod->bytes + f->body.off;
+	r.end = r.p + f->body.len;
+	r.eof_msg = BODY_EOF;
+	at = wb_reader_offset(&r);
+	if (!wb_read_u32(&r, &ngroups, err))
+		return false;
+	for (g = 0; g < ngroups; g++) {
+		if (!wb_read_u32(&r, &count, err) ||
+		    !wb_read_valtype(&r, UINT32_MAX, &t, err))
+			return false;
+		total += count;
+	}
+	if (total > WB_CODE_MAX_LOCALS)
+		return cmn_fail_at(err, at, "too many locals");
+	return scan_encoding(v, &r, 1, err);
 }
 
 /* ---------------------------------------------------------------------------

@@ -64,6 +64,16 @@ void wb_code_ctx_free(wb_code_ctx *ctx);
 bool wb_code_validate_func(wb_code_ctx *ctx, uint32_t func_index,
                            cmn_error *err);
 
+/* Decodes defined function `func_index` without validating it: reports
+ * only what makes the module malformed (illegal opcodes, LEB128 limits,
+ * "too many locals", a body that ends early or runs on, "data count
+ * section required"). The reference interpreter decodes a whole module
+ * before validating any of it, so after a validation error, calling this
+ * for the bodies not validated yet finds the encoding error it would
+ * report instead. */
+bool wb_code_decode_func(wb_code_ctx *ctx, uint32_t func_index,
+                         cmn_error *err);
+
 /* Validates the constant expression at `expr` (bytes up to and including
  * its `end`) producing a value of type `expected`. Allowed: i32/i64/f32/
  * f64/v128.const, ref.null, ref.func (of any function: every ref.func in a

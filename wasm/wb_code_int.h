@@ -135,6 +135,8 @@ static inline bool wb_vc_pop_n(wb_vctx *v, const rt_valtype *ts, uint32_t n,
 	const rt_valtype *s;
 	uint32_t i;
 
+	if (n == 0)
+		return true;
 	if (v->nvals - c->height < n)
 		return wb_vc_pop_slow(v, ts, n, at);
 	s = v->vals + v->nvals - n;

@@ -653,6 +653,54 @@ Test(code, gc_casts)
 	expect_err(CHECK(0, 0xD0, 0x6E, 0xFB, 26, 0x1A, 0x0B), "type mismatch");
 }
 
+/* wb_code_decode_func on function 0 of a module that decodes. */
+static const char *decode_only(const opts *o, const uint8_t *body, size_t n)
+{
+	static const uint8_t refs[1] = {1};
+	rt_module *mod = NULL;
+	wb_code_ctx *ctx;
+	cmn_error err;
+	buf m = {0};
+	bool ok;
+
+	build(&m, o, body, n);
+	cr_assert(wb_decode(m.p, m.n, WB_FEAT_DEFAULT, &mod, &err), "%s",
+	          err.msg);
+	ctx = wb_code_ctx_new(mod, WB_FEAT_DEFAULT, refs);
+	cr_assert_not_null(ctx);
+	ok = wb_code_decode_func(ctx, 0, &err);
+	wb_code_ctx_free(ctx);
+	rt_module_free(mod);
+	free(m.p);
+	if (ok)
+		return NULL;
+	snprintf(last_msg, sizeof(last_msg), "%s", err.msg);
+	return last_msg;
+}
+
+#define DECODE_O(o, ...)                                                 \
+	({                                                               \
+		static const uint8_t b_[] = {__VA_ARGS__};               \
+		decode_only(&(o), b_, sizeof(b_));                       \
+	})
+
+Test(code, decode_only)
+{
+	opts o = {0, false, false, 0};
+	opts nodc = {0, false, true, 0};
+
+	/* invalid but well encoded */
+	expect_ok(DECODE_O(o, 0, 0x42, 0, 0x45, 0x20, 9, 0x10, 7, 0x0B));
+	expect_err(DECODE_O(o, 0, 0x41, 0, 0xFF, 0x0B), "illegal opcode ff");
+	expect_err(DECODE_O(o, 0, 0x0B, 0x0B), "section size mismatch");
+	expect_err(DECODE_O(o, 0, 0x02, 0x40, 0x02, 0x40, 0x0B),
+	           "unexpected end");
+	expect_err(DECODE_O(o, 1, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 0x7F, 0x0B),
+	           "too many locals");
+	expect_err(DECODE_O(nodc, 0, 0xFC, 9, 0, 0x0B),
+	           "data count section required");
+}
+
 /* ---------------------------------------------------------------------------
  * Constant expressions (through the module validator) and skip_const
  */
