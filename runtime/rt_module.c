@@ -9,17 +9,3 @@ void rt_module_free(rt_module *mod)
 	cmn_arena_free(&mod->arena);
 	free(mod);
 }
-
-#include "rt_image.h"
-
-void rt_image_free(rt_image *img)
-{
-	if (img == NULL)
-		return;
-	free(img->text);
-	free(img->func_off);
-	free(img->tramp_off);
-	free(img->adapter_off);
-	free(img->fingerprint);
-	free(img);
-}
