@@ -34,6 +34,10 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 BASEFLAGS := -std=c11 -D_GNU_SOURCE -fno-strict-aliasing $(WARN) $(SANFLAGS)
 LDFLAGS_ALL := $(SANFLAGS)
 
+LLVM_CONFIG ?= $(shell command -v llvm-config-19 || command -v llvm-config-16 || echo llvm-config)
+LLVM_CPPFLAGS := $(shell $(LLVM_CONFIG) --cppflags 2>/dev/null)
+LLVM_LIBS := $(shell $(LLVM_CONFIG) --ldflags 2>/dev/null) $(shell $(LLVM_CONFIG) --link-shared --libs 2>/dev/null)
+
 JANSSON_CFLAGS := $(shell pkg-config --cflags jansson 2>/dev/null)
 JANSSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 CRITERION_LIBS := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
@@ -42,20 +46,30 @@ CRITERION_LIBS := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcrit
 INC_common := -Icommon
 INC_runtime := -Iruntime -Icommon
 INC_wasm := -Iwasm -Iruntime -Icommon
+INC_jit := -Ijit -Iwasm -Iruntime -Icommon $(LLVM_CPPFLAGS)
+# Engine tools and tests see the whole engine.
+INC_tools := -Itools -Ijit -Iwasm -Iruntime -Icommon $(LLVM_CPPFLAGS)
 
 COMMON_SRC := $(wildcard common/*.c)
 RUNTIME_SRC := $(wildcard runtime/*.c)
 WASM_SRC := $(wildcard wasm/*.c)
+JIT_SRC := $(wildcard jit/*.c)
 
 COMMON_OBJ := $(COMMON_SRC:%.c=$(OBJ)/%.o)
 RUNTIME_OBJ := $(RUNTIME_SRC:%.c=$(OBJ)/%.o)
 WASM_OBJ := $(WASM_SRC:%.c=$(OBJ)/%.o)
+JIT_OBJ := $(JIT_SRC:%.c=$(OBJ)/%.o)
 ENGINE_OBJ := $(WASM_OBJ) $(RUNTIME_OBJ) $(COMMON_OBJ)
+# Everything, with the compiler: for engine tools and tests.
+FULL_OBJ := $(JIT_OBJ) $(ENGINE_OBJ)
+FULL_LIBS := $(if $(JIT_SRC),$(LLVM_LIBS)) -lpthread -lm
 
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BIN)/unit-%)
 
-TOOLS := $(BIN)/wasmc-validate $(BIN)/spec-runner $(UNIT_BIN)
+TOOL_SRC := $(wildcard tools/*.c)
+TOOL_BIN := $(TOOL_SRC:tools/%.c=$(BIN)/%)
+TOOLS := $(TOOL_BIN) $(BIN)/spec-runner $(UNIT_BIN)
 
 .PHONY: all test unit spec fuzz bench deps clean format
 # Keep the objects of pattern-rule chains (test binaries) between runs.
@@ -72,27 +86,31 @@ $(OBJ)/wasm/%.o: wasm/%.c
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_wasm) -MMD -MP -c $< -o $@
 
+$(OBJ)/jit/%.o: jit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_jit) -MMD -MP -c $< -o $@
+
 $(OBJ)/tools/%.o: tools/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_wasm) $(JANSSON_CFLAGS) -MMD -MP -c $< -o $@
-$(BIN)/wasmc-validate: $(OBJ)/tools/wasmc-validate.o $(ENGINE_OBJ)
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_tools) $(JANSSON_CFLAGS) -MMD -MP -c $< -o $@
+$(BIN)/%: $(OBJ)/tools/%.o $(FULL_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS_ALL) $^ $(JANSSON_LIBS) -o $@
+	$(CC) $(LDFLAGS_ALL) $^ $(JANSSON_LIBS) $(FULL_LIBS) -o $@
 
 $(OBJ)/tests/spec/%.o: tests/spec/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_wasm) $(JANSSON_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_tools) $(JANSSON_CFLAGS) -MMD -MP -c $< -o $@
 SPEC_OBJ := $(patsubst %.c,$(OBJ)/%.o,$(wildcard tests/spec/*.c))
-$(BIN)/spec-runner: $(SPEC_OBJ) $(ENGINE_OBJ)
+$(BIN)/spec-runner: $(SPEC_OBJ) $(FULL_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS_ALL) $^ $(JANSSON_LIBS) -o $@
+	$(CC) $(LDFLAGS_ALL) $^ $(JANSSON_LIBS) $(FULL_LIBS) -o $@
 
 $(OBJ)/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_wasm) -MMD -MP -c $< -o $@
-$(BIN)/unit-%: $(OBJ)/tests/unit/%.o $(ENGINE_OBJ)
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_tools) -MMD -MP -c $< -o $@
+$(BIN)/unit-%: $(OBJ)/tests/unit/%.o $(FULL_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS_ALL) $^ $(CRITERION_LIBS) -o $@
+	$(CC) $(LDFLAGS_ALL) $^ $(CRITERION_LIBS) $(FULL_LIBS) -o $@
 
 deps:
 	bash scripts/install-deps.sh

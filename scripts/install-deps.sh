@@ -12,6 +12,8 @@ PKGS=(
 	libcriterion-dev        # unit tests
 	wabt                    # wast2json: converts the spec test scripts
 	clang-14 libclang-rt-14-dev  # libFuzzer + sanitizers for make fuzz
+	llvm-19-dev             # code generation (jit/), LLVM C API
+	lld-14 libclang-rt-14-dev-wasm32 wasi-libc  # wasm32 test fixtures, kernels
 	nodejs npm              # jco (WAT encoder for newer scripts), V8 peer
 )
 
