@@ -42,22 +42,22 @@ enum {
 	RT_EXTERN_TAG = 4,
 };
 
-typedef struct rt_table {
+typedef struct rt_tabletype {
 	rt_valtype elem; /* a reference type */
 	rt_limits limits;
 	bool has_init;   /* table with an explicit initialiser expression */
 	rt_range init;   /* constant expression, including its final `end` */
-} rt_table;
+} rt_tabletype;
 
-typedef struct rt_memory {
+typedef struct rt_memtype {
 	rt_limits limits;
-} rt_memory;
+} rt_memtype;
 
-typedef struct rt_global {
+typedef struct rt_globaltype {
 	rt_valtype type;
 	bool mut;
 	rt_range init; /* constant expression (defined globals only) */
-} rt_global;
+} rt_globaltype;
 
 typedef struct rt_tag {
 	uint32_t type; /* index of a function type with no results */
@@ -142,11 +142,11 @@ typedef struct rt_module {
 	uint32_t nfuncs, nfuncs_imported;
 	rt_func *funcs;
 	uint32_t ntables, ntables_imported;
-	rt_table *tables;
+	rt_tabletype *tables;
 	uint32_t nmemories, nmemories_imported;
-	rt_memory *memories;
+	rt_memtype *memories;
 	uint32_t nglobals, nglobals_imported;
-	rt_global *globals;
+	rt_globaltype *globals;
 	uint32_t ntags, ntags_imported;
 	rt_tag *tags;
 

@@ -335,7 +335,7 @@ bool wb_vc_functype(wb_vctx *v, uint32_t type, size_t at,
 	return true;
 }
 
-bool wb_vc_table(wb_vctx *v, uint32_t x, size_t at, const rt_table **ret)
+bool wb_vc_table(wb_vctx *v, uint32_t x, size_t at, const rt_tabletype **ret)
 {
 	if (x >= v->mod->ntables)
 		return cmn_fail_at(v->err, at, "unknown table %u", x);
@@ -343,7 +343,7 @@ bool wb_vc_table(wb_vctx *v, uint32_t x, size_t at, const rt_table **ret)
 	return true;
 }
 
-bool wb_vc_memory(wb_vctx *v, uint32_t x, size_t at, const rt_memory **ret)
+bool wb_vc_memory(wb_vctx *v, uint32_t x, size_t at, const rt_memtype **ret)
 {
 	if (x >= v->mod->nmemories)
 		return cmn_fail_at(v->err, at, "unknown memory %u", x);
@@ -826,7 +826,7 @@ static bool op_call(wb_vctx *v, const wb_instr *in, bool tail)
 
 static bool op_call_indirect(wb_vctx *v, const wb_instr *in, bool tail)
 {
-	const rt_table *t;
+	const rt_tabletype *t;
 	const rt_functype *ft;
 	rt_valtype addr;
 
@@ -948,7 +948,7 @@ static bool op_global(wb_vctx *v, const wb_instr *in)
 {
 	uint32_t x = in->u.idx;
 	uint32_t n = v->in_const ? v->nglobals_const : v->mod->nglobals;
-	const rt_global *g;
+	const rt_globaltype *g;
 
 	if (x >= n)
 		return cmn_fail_at(v->err, in->offset, "unknown global %u", x);

@@ -213,8 +213,8 @@ void wb_sb_types(wb_strbuf *sb, const rt_valtype *ts, uint32_t n);
 
 bool wb_vc_functype(wb_vctx *v, uint32_t type, size_t at,
                     const rt_functype **ret);
-bool wb_vc_table(wb_vctx *v, uint32_t x, size_t at, const rt_table **ret);
-bool wb_vc_memory(wb_vctx *v, uint32_t x, size_t at, const rt_memory **ret);
+bool wb_vc_table(wb_vctx *v, uint32_t x, size_t at, const rt_tabletype **ret);
+bool wb_vc_memory(wb_vctx *v, uint32_t x, size_t at, const rt_memtype **ret);
 bool wb_vc_elem(wb_vctx *v, uint32_t x, size_t at, rt_valtype *ret);
 bool wb_vc_datacount(wb_vctx *v, uint32_t x, size_t at);
 bool wb_vc_data(wb_vctx *v, uint32_t x, size_t at);

@@ -22,7 +22,7 @@ static const rt_valtype I32 = {RT_I32, 0, 0, 0};
 static bool check_sig_imm(wb_vctx *v, const wb_instr *in,
                           const wb_op_info *oi, rt_valtype *addr)
 {
-	const rt_memory *m;
+	const rt_memtype *m;
 	uint32_t mem;
 	unsigned i;
 
@@ -126,7 +126,7 @@ static bool fail_seg_type(wb_vctx *v, size_t at, const char *what,
 
 static bool op_table(wb_vctx *v, const wb_instr *in)
 {
-	const rt_table *t, *t2;
+	const rt_tabletype *t, *t2;
 	rt_valtype at, ts[3], et;
 
 	switch (in->op) {
@@ -182,7 +182,7 @@ static bool op_table(wb_vctx *v, const wb_instr *in)
 
 static bool op_memory_copy(wb_vctx *v, const wb_instr *in)
 {
-	const rt_memory *m1, *m2;
+	const rt_memtype *m1, *m2;
 	rt_valtype ts[3];
 
 	if (!wb_vc_memory(v, in->u.pair.x, in->offset, &m1) ||

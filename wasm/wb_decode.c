@@ -335,13 +335,13 @@ static bool read_limits(decoder *d, wb_reader *r, bool memory,
 	return true;
 }
 
-static bool read_tabletype(decoder *d, wb_reader *r, rt_table *ret)
+static bool read_tabletype(decoder *d, wb_reader *r, rt_tabletype *ret)
 {
 	return wb_read_reftype(r, d->mod->ntypes, &ret->elem, d->err) &&
 	       read_limits(d, r, false, &ret->limits);
 }
 
-static bool read_globaltype(decoder *d, wb_reader *r, rt_global *ret)
+static bool read_globaltype(decoder *d, wb_reader *r, rt_globaltype *ret)
 {
 	size_t at;
 	uint8_t mut;
@@ -380,9 +380,9 @@ static bool decode_imports(decoder *d, wb_reader *r)
 	/* Per-import descriptors, kept until the index spaces are sized. */
 	struct desc {
 		uint32_t functype;
-		rt_table table;
-		rt_memory memory;
-		rt_global global;
+		rt_tabletype table;
+		rt_memtype memory;
+		rt_globaltype global;
 		rt_tag tag;
 	} *descs;
 
@@ -442,9 +442,9 @@ static bool decode_imports(decoder *d, wb_reader *r)
 		goto fail_descs;
 	}
 	mod->funcs = arena_array(d, nf, sizeof(rt_func));
-	mod->tables = arena_array(d, nt, sizeof(rt_table));
-	mod->memories = arena_array(d, nm, sizeof(rt_memory));
-	mod->globals = arena_array(d, ng, sizeof(rt_global));
+	mod->tables = arena_array(d, nt, sizeof(rt_tabletype));
+	mod->memories = arena_array(d, nm, sizeof(rt_memtype));
+	mod->globals = arena_array(d, ng, sizeof(rt_globaltype));
 	mod->tags = arena_array(d, ntag, sizeof(rt_tag));
 	if (!mod->funcs || !mod->tables || !mod->memories || !mod->globals ||
 	    !mod->tags)
@@ -516,10 +516,10 @@ static bool decode_tables(decoder *d, wb_reader *r)
 	if (n > MAX_TABLES - mod->ntables)
 		return cmn_fail(d->err, "too many tables");
 	if (!grow_space(d, (void **)&mod->tables, mod->ntables,
-	                mod->ntables + n, sizeof(rt_table)))
+	                mod->ntables + n, sizeof(rt_tabletype)))
 		return false;
 	for (i = 0; i < n; i++) {
-		rt_table *t = &mod->tables[mod->ntables + i];
+		rt_tabletype *t = &mod->tables[mod->ntables + i];
 		if (!wb_reader_done(r) && *r->p == 0x40) {
 			size_t at = wb_reader_offset(r);
 			uint8_t zero;
@@ -551,7 +551,7 @@ static bool decode_memories(decoder *d, wb_reader *r)
 	if (n > MAX_MEMORIES - mod->nmemories)
 		return cmn_fail(d->err, "too many memories");
 	if (!grow_space(d, (void **)&mod->memories, mod->nmemories,
-	                mod->nmemories + n, sizeof(rt_memory)))
+	                mod->nmemories + n, sizeof(rt_memtype)))
 		return false;
 	for (i = 0; i < n; i++)
 		if (!read_limits(d, r, true,
@@ -590,10 +590,10 @@ static bool decode_globals(decoder *d, wb_reader *r)
 	if (n > MAX_GLOBALS - mod->nglobals)
 		return cmn_fail(d->err, "too many globals");
 	if (!grow_space(d, (void **)&mod->globals, mod->nglobals,
-	                mod->nglobals + n, sizeof(rt_global)))
+	                mod->nglobals + n, sizeof(rt_globaltype)))
 		return false;
 	for (i = 0; i < n; i++) {
-		rt_global *g = &mod->globals[mod->nglobals + i];
+		rt_globaltype *g = &mod->globals[mod->nglobals + i];
 		if (!read_globaltype(d, r, g) ||
 		    !wb_code_skip_const(r, &g->init, d->err))
 			return false;

@@ -61,7 +61,7 @@ static bool check_functype_index(validator *v, uint32_t type)
  * Limits
  */
 
-static bool check_memory(validator *v, const rt_memory *m)
+static bool check_memory(validator *v, const rt_memtype *m)
 {
 	const rt_limits *l = &m->limits;
 	uint64_t max_pages;
@@ -89,7 +89,7 @@ static bool check_memory(validator *v, const rt_memory *m)
 	return true;
 }
 
-static bool check_table_type(validator *v, const rt_table *t)
+static bool check_table_type(validator *v, const rt_tabletype *t)
 {
 	const rt_limits *l = &t->limits;
 
@@ -262,7 +262,7 @@ static bool validate_definitions(validator *v)
 	if (mod->ntables > 1 && !(v->features & WB_FEAT_MULTI_TABLE))
 		return cmn_fail(v->err, "multiple tables");
 	for (i = mod->ntables_imported; i < mod->ntables; i++) {
-		rt_table *t = &mod->tables[i];
+		rt_tabletype *t = &mod->tables[i];
 		if (!check_table_type(v, t))
 			return false;
 		if (t->has_init) {
@@ -286,7 +286,7 @@ static bool validate_definitions(validator *v)
 		if (!check_tag_type(v, &mod->tags[i]))
 			return false;
 	for (i = mod->nglobals_imported; i < mod->nglobals; i++) {
-		rt_global *g = &mod->globals[i];
+		rt_globaltype *g = &mod->globals[i];
 		if (!wb_code_validate_const(v->code, g->init, g->type, i,
 		                            v->err))
 			return false;
@@ -332,7 +332,7 @@ static bool validate_elems(validator *v)
 	for (i = 0; i < mod->nelems; i++) {
 		rt_elem *e = &mod->elems[i];
 		if (e->mode == RT_SEG_ACTIVE) {
-			rt_table *t;
+			rt_tabletype *t;
 			if (!check_index(v, RT_EXTERN_TABLE, e->table))
 				return false;
 			t = &mod->tables[e->table];
