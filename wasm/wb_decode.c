@@ -486,17 +486,32 @@ fail_descs:
  * Defined entities
  */
 
+/* Reads the count of a section that extends an index space (imports come
+ * first) and grows the space: `*arr` from `have` to `have + n` entries of
+ * `size` bytes, refusing more than `limit` in all. */
+static bool read_space(decoder *d, wb_reader *r, void **arr, uint32_t have,
+                       uint32_t limit, const char *what, size_t size,
+                       uint32_t *ret_n)
+{
+	uint32_t n;
+
+	if (!read_count_limited(d, r, 1, limit, what, &n))
+		return false;
+	if (n > limit - have)
+		return cmn_fail(d->err, "too many %s", what);
+	if (!grow_space(d, arr, have, have + n, size))
+		return false;
+	*ret_n = n;
+	return true;
+}
+
 static bool decode_functions(decoder *d, wb_reader *r)
 {
 	rt_module *mod = d->mod;
 	uint32_t n, i;
 
-	if (!read_count_limited(d, r, 1, MAX_FUNCS, "functions", &n))
-		return false;
-	if (n > MAX_FUNCS - mod->nfuncs)
-		return cmn_fail(d->err, "too many functions");
-	if (!grow_space(d, (void **)&mod->funcs, mod->nfuncs, mod->nfuncs + n,
-	                sizeof(rt_func)))
+	if (!read_space(d, r, (void **)&mod->funcs, mod->nfuncs, MAX_FUNCS,
+	                "functions", sizeof(rt_func), &n))
 		return false;
 	for (i = 0; i < n; i++)
 		if (!wb_read_u32(r, &mod->funcs[mod->nfuncs + i].type, d->err))
@@ -511,12 +526,8 @@ static bool decode_tables(decoder *d, wb_reader *r)
 	rt_module *mod = d->mod;
 	uint32_t n, i;
 
-	if (!read_count_limited(d, r, 1, MAX_TABLES, "tables", &n))
-		return false;
-	if (n > MAX_TABLES - mod->ntables)
-		return cmn_fail(d->err, "too many tables");
-	if (!grow_space(d, (void **)&mod->tables, mod->ntables,
-	                mod->ntables + n, sizeof(rt_tabletype)))
+	if (!read_space(d, r, (void **)&mod->tables, mod->ntables, MAX_TABLES,
+	                "tables", sizeof(rt_tabletype), &n))
 		return false;
 	for (i = 0; i < n; i++) {
 		rt_tabletype *t = &mod->tables[mod->ntables + i];
@@ -546,12 +557,8 @@ static bool decode_memories(decoder *d, wb_reader *r)
 	rt_module *mod = d->mod;
 	uint32_t n, i;
 
-	if (!read_count_limited(d, r, 1, MAX_MEMORIES, "memories", &n))
-		return false;
-	if (n > MAX_MEMORIES - mod->nmemories)
-		return cmn_fail(d->err, "too many memories");
-	if (!grow_space(d, (void **)&mod->memories, mod->nmemories,
-	                mod->nmemories + n, sizeof(rt_memtype)))
+	if (!read_space(d, r, (void **)&mod->memories, mod->nmemories, MAX_MEMORIES,
+	                "memories", sizeof(rt_memtype), &n))
 		return false;
 	for (i = 0; i < n; i++)
 		if (!read_limits(d, r, true,
@@ -566,12 +573,8 @@ static bool decode_tags(decoder *d, wb_reader *r)
 	rt_module *mod = d->mod;
 	uint32_t n, i;
 
-	if (!read_count_limited(d, r, 1, MAX_TAGS, "tags", &n))
-		return false;
-	if (n > MAX_TAGS - mod->ntags)
-		return cmn_fail(d->err, "too many tags");
-	if (!grow_space(d, (void **)&mod->tags, mod->ntags, mod->ntags + n,
-	                sizeof(rt_tag)))
+	if (!read_space(d, r, (void **)&mod->tags, mod->ntags, MAX_TAGS,
+	                "tags", sizeof(rt_tag), &n))
 		return false;
 	for (i = 0; i < n; i++)
 		if (!read_tagtype(d, r, &mod->tags[mod->ntags + i]))
@@ -585,12 +588,8 @@ static bool decode_globals(decoder *d, wb_reader *r)
 	rt_module *mod = d->mod;
 	uint32_t n, i;
 
-	if (!read_count_limited(d, r, 1, MAX_GLOBALS, "globals", &n))
-		return false;
-	if (n > MAX_GLOBALS - mod->nglobals)
-		return cmn_fail(d->err, "too many globals");
-	if (!grow_space(d, (void **)&mod->globals, mod->nglobals,
-	                mod->nglobals + n, sizeof(rt_globaltype)))
+	if (!read_space(d, r, (void **)&mod->globals, mod->nglobals, MAX_GLOBALS,
+	                "globals", sizeof(rt_globaltype), &n))
 		return false;
 	for (i = 0; i < n; i++) {
 		rt_globaltype *g = &mod->globals[mod->nglobals + i];
