@@ -15,47 +15,11 @@
 #include "wb_decode.h"
 #include "wb_instr.h"
 #include "wb_validate.h"
+#include "test_builder.h"
 
 /* ---------------------------------------------------------------------------
  * Assembling modules
  */
-
-typedef struct buf {
-	uint8_t *p;
-	size_t n, cap;
-} buf;
-
-static void put(buf *b, const void *src, size_t n)
-{
-	if (b->n + n > b->cap) {
-		b->cap = (b->n + n) * 2 + 64;
-		b->p = realloc(b->p, b->cap);
-		cr_assert_not_null(b->p);
-	}
-	memcpy(b->p + b->n, src, n);
-	b->n += n;
-}
-
-static void put_byte(buf *b, uint8_t x)
-{
-	put(b, &x, 1);
-}
-
-static void put_u32(buf *b, uint32_t v)
-{
-	do {
-		uint8_t x = v & 0x7F;
-		v >>= 7;
-		put_byte(b, x | (v ? 0x80 : 0));
-	} while (v);
-}
-
-static void put_section(buf *b, uint8_t id, const void *content, size_t n)
-{
-	put_byte(b, id);
-	put_u32(b, (uint32_t)n);
-	put(b, content, n);
-}
 
 #define SECTION(b, id, ...)                                        \
 	do {                                                       \

@@ -8,51 +8,9 @@
 #include <string.h>
 
 #include "rt_module.h"
+#include "test_builder.h"
 #include "wb_decode.h"
 #include "wb_validate.h"
-
-/* A growable byte buffer to assemble test modules. */
-typedef struct buf {
-	uint8_t *p;
-	size_t n, cap;
-} buf;
-
-static void put(buf *b, const void *src, size_t n)
-{
-	if (b->n + n > b->cap) {
-		b->cap = (b->n + n) * 2 + 64;
-		b->p = realloc(b->p, b->cap);
-		cr_assert_not_null(b->p);
-	}
-	memcpy(b->p + b->n, src, n);
-	b->n += n;
-}
-
-static void put_byte(buf *b, uint8_t x)
-{
-	put(b, &x, 1);
-}
-
-static void put_u32(buf *b, uint32_t v)
-{
-	do {
-		uint8_t x = v & 0x7F;
-		v >>= 7;
-		put_byte(b, x | (v ? 0x80 : 0));
-	} while (v);
-}
-
-static void put_header(buf *b)
-{
-	put(b, "\0asm\1\0\0\0", 8);
-}
-
-static void put_section(buf *b, uint8_t id, const buf *content)
-{
-	put_byte(b, id);
-	put_u32(b, (uint32_t)content->n);
-	put(b, content->p, content->n);
-}
 
 static bool decode_validate(const buf *b, cmn_error *err)
 {
@@ -74,7 +32,7 @@ static void put_void_type(buf *m)
 	put_byte(&s, 0x60);
 	put_u32(&s, 0);
 	put_u32(&s, 0);
-	put_section(m, 1, &s);
+	put_section(m, 1, s.p, s.n);
 	free(s.p);
 }
 
@@ -130,7 +88,7 @@ Test(decode, million_function_header_in_tiny_section)
 	put_void_type(&m);
 	put_u32(&s, 1000000);
 	put_byte(&s, 0);
-	put_section(&m, 3, &s);
+	put_section(&m, 3, s.p, s.n);
 	cr_assert_not(decode_validate(&m, &err));
 	cr_assert_str_eq(err.msg, "unexpected end of section or function");
 	free(m.p);
@@ -148,7 +106,7 @@ Test(decode, too_many_functions)
 	put_u32(&s, 1000001);
 	for (i = 0; i < 1000001; i++)
 		put_byte(&s, 0);
-	put_section(&m, 3, &s);
+	put_section(&m, 3, s.p, s.n);
 	cr_assert_not(decode_validate(&m, &err));
 	cr_assert_str_eq(err.msg, "too many functions");
 	free(m.p);
@@ -162,7 +120,7 @@ Test(decode, huge_type_count)
 
 	put_header(&m);
 	put_u32(&s, 0xFFFFFFFFu);
-	put_section(&m, 1, &s);
+	put_section(&m, 1, s.p, s.n);
 	cr_assert_not(decode_validate(&m, &err));
 	free(m.p);
 	free(s.p);
@@ -178,7 +136,7 @@ Test(decode, huge_rec_group_count)
 	put_byte(&s, 0x4E);
 	put_u32(&s, 0x7FFFFFFFu);
 	put_byte(&s, 0x60);
-	put_section(&m, 1, &s);
+	put_section(&m, 1, s.p, s.n);
 	cr_assert_not(decode_validate(&m, &err));
 	free(m.p);
 	free(s.p);
@@ -191,8 +149,8 @@ Test(decode, sections_out_of_order)
 
 	put_header(&m);
 	put_u32(&s, 0);
-	put_section(&m, 3, &s); /* function */
-	put_section(&m, 1, &s); /* type after function */
+	put_section(&m, 3, s.p, s.n); /* function */
+	put_section(&m, 1, s.p, s.n); /* type after function */
 	cr_assert_not(decode_validate(&m, &err));
 	cr_assert_str_eq(err.msg, "unexpected content after last section");
 	free(m.p);
@@ -208,7 +166,7 @@ Test(decode, function_without_code_section)
 	put_void_type(&m);
 	put_u32(&s, 1);
 	put_u32(&s, 0);
-	put_section(&m, 3, &s);
+	put_section(&m, 3, s.p, s.n);
 	cr_assert_not(decode_validate(&m, &err));
 	cr_assert_str_eq(err.msg,
 	                 "function and code section have inconsistent lengths");
@@ -225,7 +183,7 @@ Test(decode, custom_section_name_must_be_utf8)
 	put_u32(&s, 2);
 	put_byte(&s, 0xC0);
 	put_byte(&s, 0x80);
-	put_section(&m, 0, &s);
+	put_section(&m, 0, s.p, s.n);
 	cr_assert_not(decode_validate(&m, &err));
 	cr_assert_str_eq(err.msg, "malformed UTF-8 encoding");
 	free(m.p);
@@ -242,12 +200,12 @@ Test(decode, name_section_module_and_function_names)
 	put_void_type(&m);
 	put_u32(&fn, 1);
 	put_u32(&fn, 0);
-	put_section(&m, 3, &fn);
+	put_section(&m, 3, fn.p, fn.n);
 	put_u32(&code, 1);
 	put_u32(&code, 2);
 	put_byte(&code, 0); /* no locals */
 	put_byte(&code, 0x0B);
-	put_section(&m, 10, &code);
+	put_section(&m, 10, code.p, code.n);
 	put_u32(&s, 4);
 	put(&s, "name", 4);
 	put_u32(&sub, 3);
@@ -263,7 +221,7 @@ Test(decode, name_section_module_and_function_names)
 	put_byte(&s, 1);
 	put_u32(&s, (uint32_t)sub.n);
 	put(&s, sub.p, sub.n);
-	put_section(&m, 0, &s);
+	put_section(&m, 0, s.p, s.n);
 
 	cr_assert(wb_decode(m.p, m.n, WB_FEAT_DEFAULT, &mod, &err), "%s", err.msg);
 	cr_assert(mod->names.has_module);
@@ -291,7 +249,7 @@ Test(decode, malformed_name_section_is_ignored)
 	put(&s, "name", 4);
 	put_byte(&s, 1);
 	put_u32(&s, 100); /* subsection longer than the section */
-	put_section(&m, 0, &s);
+	put_section(&m, 0, s.p, s.n);
 	cr_assert(wb_decode(m.p, m.n, WB_FEAT_DEFAULT, &mod, &err), "%s", err.msg);
 	cr_assert_not(mod->names.has_module);
 	cr_assert_eq(mod->names.nfuncs, 0);
@@ -324,7 +282,7 @@ Test(types, identical_rec_groups_canonicalise_together)
 	put_u32(&s, 1);
 	put_byte(&s, 0x7F);
 	put_byte(&s, 0);
-	put_section(&m, 1, &s);
+	put_section(&m, 1, s.p, s.n);
 	cr_assert(wb_decode(m.p, m.n, WB_FEAT_DEFAULT, &mod, &err), "%s", err.msg);
 	cr_assert(wb_validate(mod, WB_FEAT_DEFAULT, &err), "%s", err.msg);
 	cr_assert_eq(mod->types[0].canon, mod->types[1].canon);
@@ -354,7 +312,7 @@ Test(types, subtype_must_match_its_supertype)
 	put_u32(&s, 1);
 	put_byte(&s, 0x7E);
 	put_byte(&s, 0);
-	put_section(&m, 1, &s);
+	put_section(&m, 1, s.p, s.n);
 	cr_assert_not(decode_validate(&m, &err));
 	cr_assert_str_eq(err.msg, "sub type 1 does not match super type 0");
 	free(m.p);
@@ -374,7 +332,7 @@ Test(code, deeply_nested_blocks)
 	put_void_type(&m);
 	put_u32(&fn, 1);
 	put_u32(&fn, 0);
-	put_section(&m, 3, &fn);
+	put_section(&m, 3, fn.p, fn.n);
 	put_byte(&body, 0); /* no locals */
 	for (i = 0; i < depth; i++) {
 		put_byte(&body, 0x02);
@@ -386,7 +344,7 @@ Test(code, deeply_nested_blocks)
 	put_u32(&code, 1);
 	put_u32(&code, (uint32_t)body.n);
 	put(&code, body.p, body.n);
-	put_section(&m, 10, &code);
+	put_section(&m, 10, code.p, code.n);
 	cr_assert(decode_validate(&m, &err), "%s", err.msg);
 
 	/* Drop the function's final `end`: the body ends inside a block. */
@@ -394,11 +352,11 @@ Test(code, deeply_nested_blocks)
 	code.n = 0;
 	put_header(&m);
 	put_void_type(&m);
-	put_section(&m, 3, &fn);
+	put_section(&m, 3, fn.p, fn.n);
 	put_u32(&code, 1);
 	put_u32(&code, (uint32_t)body.n - 1);
 	put(&code, body.p, body.n - 1);
-	put_section(&m, 10, &code);
+	put_section(&m, 10, code.p, code.n);
 	cr_assert_not(decode_validate(&m, &err));
 	free(m.p);
 	free(fn.p);
@@ -424,7 +382,7 @@ Test(validate, table_init_cannot_read_defined_global)
 	put_byte(&s, 0x23);
 	put_u32(&s, 0);
 	put_byte(&s, 0x0B);
-	put_section(&m, 4, &s);
+	put_section(&m, 4, s.p, s.n);
 	/* global section: (global funcref (ref.null func)) */
 	s.n = 0;
 	put_u32(&s, 1);
@@ -433,7 +391,7 @@ Test(validate, table_init_cannot_read_defined_global)
 	put_byte(&s, 0xD0);
 	put_byte(&s, 0x70);
 	put_byte(&s, 0x0B);
-	put_section(&m, 6, &s);
+	put_section(&m, 6, s.p, s.n);
 	cr_assert_not(decode_validate(&m, &err));
 	cr_assert_str_eq(err.msg, "unknown global 0");
 	free(m.p);
