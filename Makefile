@@ -6,6 +6,7 @@
 #   make spec [WAST=...] core conformance run -> build/reports/spec.json
 #   make fuzz [FUZZ_SECONDS=N]  libFuzzer over decode+validate
 #   make bench           benchmarks -> build/reports/bench.json
+#   make bench-kernels   only the kernels suite (same report, other suites kept)
 #   make deps            install the Debian and npm packages the build needs
 #
 # The may-use rules of docs/ARCHITECTURE.md are enforced by include paths:
@@ -134,8 +135,22 @@ fuzz: $(FUZZ_BIN)
 	@[ -d build/spec ] || $(MAKE) spec || true
 	bash tests/fuzz/run.sh $(FUZZ_BIN) $(FUZZ_SECONDS)
 
-bench: $(BIN)/wasmc-validate
-	node bench/run.mjs --validate $(BIN)/wasmc-validate --out $(REPORTS)/bench.json
+# Benchmarks (bench/): suite validate, and suite kernels (our C kernels built
+# for wasm32 and natively by bench/kernels/build.sh, run natively, by
+# wasmc-run in both tiers when it is built, and by node). BENCH_ARGS passes
+# options to bench/run.mjs, e.g. BENCH_ARGS='--kernels-quick --kernel sieve'.
+BENCH_KERNELS := build/bench/kernels
+BENCH_WASMC_RUN := $(filter $(BIN)/wasmc-run,$(TOOL_BIN))
+BENCH_ARGS ?=
+BENCH_RUN := node bench/run.mjs --kernels $(BENCH_KERNELS) --wasmc-run $(BIN)/wasmc-run \
+	--out $(REPORTS)/bench.json
+.PHONY: bench-kernels bench-build
+bench-build:
+	bash bench/kernels/build.sh $(BENCH_KERNELS)
+bench: $(BIN)/wasmc-validate $(BENCH_WASMC_RUN) bench-build
+	$(BENCH_RUN) --validate $(BIN)/wasmc-validate $(BENCH_ARGS)
+bench-kernels: $(BENCH_WASMC_RUN) bench-build
+	$(BENCH_RUN) --suite kernels $(BENCH_ARGS)
 
 format:
 	clang-format -i $(wildcard */*.c */*.h tests/*/*.c)

@@ -1,16 +1,27 @@
 // bench/run.mjs - runs wasmc's benchmarks and writes build/reports/bench.json
 // (DESIGN.md §10: a flat list of {suite, name, runner, metric, value, unit}).
 //
-//   node bench/run.mjs --validate BUILD/bin/wasmc-validate --out REPORT.json
+//   node bench/run.mjs [--suite validate|kernels]... [--out REPORT.json]
+//        [--validate BUILD/bin/wasmc-validate] [--repeat N]
+//        [--kernels build/bench/kernels] [--wasmc-run BUILD/bin/wasmc-run]
+//        [--kernels-repeat N] [--kernels-quick] [--kernel NAME,...]
+//
+// Without --suite every suite runs. The report keeps the results of suites
+// that did not run this time (so `make bench-kernels` updates only its own).
+// Exit status 1 when a suite failed (kernels: a checksum disagreed between
+// runners, or native/node could not run a kernel).
 //
 // Suite "validate": decode + validate the StarlingMonkey engine module from
 // the npm package @bytecodealliance/componentize-js (installed by
 // scripts/install-deps.sh, never committed), with wasmc and, side by side,
 // with node's V8 (WebAssembly.validate) on the same bytes.
+//
+// Suite "kernels": see kernels.mjs.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { benchKernels } from "./kernels.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -21,6 +32,8 @@ const opt = (name, def) => {
 const validateBin = resolve(opt("--validate", "build/bin/wasmc-validate"));
 const out = resolve(opt("--out", "build/reports/bench.json"));
 const repeat = Number(opt("--repeat", "5"));
+const suites = args.flatMap((a, i) => a === "--suite" ? args[i + 1].split(",") : []);
+const runs = (suite) => suites.length === 0 || suites.includes(suite);
 
 const results = [];
 const add = (suite, name, runner, metric, value, unit) =>
@@ -72,7 +85,33 @@ function benchValidate() {
     `peak RSS < 3x module size: ${rssOk ? "met" : "MISSED"}`);
 }
 
-benchValidate();
+let ok = true;
+if (runs("validate")) benchValidate();
+if (runs("kernels")) {
+  ok = benchKernels({
+    dir: resolve(opt("--kernels", "build/bench/kernels")),
+    srcDir: resolve(root, "bench/kernels"),
+    wasmcRun: resolve(opt("--wasmc-run", "build/bin/wasmc-run")),
+    repeat: Number(opt("--kernels-repeat", "1")),
+    quick: args.includes("--kernels-quick"),
+    only: args.includes("--kernel") ? opt("--kernel").split(",") : null,
+    add,
+  }) && ok;
+}
+
+// Keep what earlier runs measured for the suites that did not run now.
+const ran = new Set(results.map((r) => r.suite));
+if (runs("validate")) ran.add("validate");
+if (runs("kernels")) ran.add("kernels");
+let kept = [];
+if (existsSync(out)) {
+  try {
+    kept = JSON.parse(readFileSync(out, "utf8")).results.filter((r) => !ran.has(r.suite));
+  } catch {
+    kept = [];
+  }
+}
 mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, JSON.stringify({ results }, null, 2) + "\n");
+writeFileSync(out, JSON.stringify({ results: [...kept, ...results] }, null, 2) + "\n");
 console.log(`wrote ${out}`);
+if (!ok) process.exitCode = 1;
