@@ -63,7 +63,9 @@ JIT_OBJ := $(JIT_SRC:%.c=$(OBJ)/%.o)
 ENGINE_OBJ := $(WASM_OBJ) $(RUNTIME_OBJ) $(COMMON_OBJ)
 # Everything, with the compiler: for engine tools and tests.
 FULL_OBJ := $(JIT_OBJ) $(ENGINE_OBJ)
-FULL_LIBS := $(if $(JIT_SRC),$(LLVM_LIBS)) -lpthread -lm
+# The runtime (artifact digests) needs libcrypto; every binary links it.
+RUNTIME_LIBS := -lcrypto -lpthread -lm
+FULL_LIBS := $(if $(JIT_SRC),$(LLVM_LIBS)) $(RUNTIME_LIBS)
 
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BIN)/unit-%)
@@ -130,7 +132,7 @@ FUZZ_SRCS := tests/fuzz/fuzz_validate.c $(COMMON_SRC) $(RUNTIME_SRC) $(WASM_SRC)
 $(FUZZ_BIN): $(FUZZ_SRCS) $(wildcard wasm/*.h runtime/*.h common/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all $(INC_wasm) $(FUZZ_SRCS) -o $@
+		-fno-sanitize-recover=all $(INC_wasm) $(FUZZ_SRCS) $(RUNTIME_LIBS) -o $@
 fuzz: $(FUZZ_BIN)
 	@[ -d build/spec ] || $(MAKE) spec || true
 	bash tests/fuzz/run.sh $(FUZZ_BIN) $(FUZZ_SECONDS)

@@ -10,6 +10,7 @@ PKGS=(
 	build-essential pkg-config git ca-certificates
 	libjansson-dev          # JSON for the spec runner and reports
 	libcriterion-dev        # unit tests
+	libssl-dev              # libcrypto: artifact digests and MACs
 	wabt                    # wast2json: converts the spec test scripts
 	clang-14 libclang-rt-14-dev  # libFuzzer + sanitizers for make fuzz
 	llvm-19-dev             # code generation (jit/), LLVM C API
