@@ -1,0 +1,148 @@
+/*
+ * rt_internal.h - the instance runtime's private structures, shared by
+ * runtime sources only.
+ */
+#ifndef RT_INTERNAL_H
+#define RT_INTERNAL_H
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rt_abi.h"
+#include "rt_artifact.h"
+#include "rt_instance.h"
+#include "rt_module.h"
+#include "rt_store.h"
+
+/* rt_funcref.reserved flags (runtime-private; compiled code ignores it). */
+#define RT_FUNCREF_HOST 1u /* vmctx is an rt_hostobj, code is NULL until
+                              an importing module binds its adapter */
+
+/* ---- code ranges, for the fault handler ---- */
+void rt_code_register(const void *start, size_t len);
+void rt_code_unregister(const void *start, size_t len);
+bool rt_code_contains(uintptr_t pc);
+
+/* ---- objects ---- */
+
+struct rt_memobj {
+	rt_memory pub;      /* first: vmctx->memories[i] points here */
+	uint8_t *reserve;   /* whole reservation (incl. guards) */
+	size_t reserve_len;
+	uint64_t committed; /* bytes made read/write from base */
+	uint64_t reserve_max; /* bytes usable without moving */
+	uint64_t max_pages; /* effective maximum (type, 4 GiB, store limit) */
+	uint8_t page_log2;
+	bool is64, shared;
+	rt_limits limits;   /* the type it was created with */
+	struct rt_memobj *next;
+};
+
+struct rt_tableobj {
+	rt_table pub;       /* first */
+	uint64_t cap;
+	uint64_t max;       /* effective maximum */
+	rt_valtype elem;    /* canonical heap ids */
+	rt_limits limits;
+	struct rt_tableobj *next;
+};
+
+struct rt_globalobj {
+	rt_global pub;      /* first */
+	rt_valtype type;    /* canonical heap ids */
+	bool mut;
+	struct rt_globalobj *next;
+};
+
+struct rt_tagobj {
+	uint32_t type_id;
+	struct rt_tagobj *next;
+};
+
+typedef struct rt_hostobj {
+	rt_hostfunc hf;     /* first: the adapter's vmctx */
+	rt_funcref ref;     /* the unbound reference handed to the embedder */
+	rt_host_callback cb;
+	void *env;
+	uint32_t nparams, nresults;
+	struct rt_hostobj *next;
+} rt_hostobj;
+
+struct rt_instance {
+	rt_vmctx vm;        /* first: compiled code's context */
+	rt_store *store;
+	const rt_loaded *mod;
+	rt_memory **mems;
+	rt_table **tabs;
+	rt_global **globs;
+	rt_funcref **funcs;
+	uint32_t *type_ids;
+	void **tags;
+	rt_funcref *own;    /* funcrefs of defined functions + bound hosts */
+	rt_globalobj **globobjs;
+	rt_memobj **memobjs;
+	rt_tableobj **tabobjs;
+	rt_tagobj **tagobjs;
+	/* Segments: evaluated element items (NULL when dropped) and data
+	 * lengths (0 when dropped). */
+	void ***elem_items;
+	uint32_t *elem_len;
+	uint32_t *data_len;
+	struct rt_instance *next;
+};
+
+struct rt_store {
+	rt_store_config cfg;
+	int64_t fuel;
+	volatile uint32_t interrupt;
+	volatile uint32_t interrupt_requested;
+	uint64_t deadline_ns;   /* CLOCK_MONOTONIC; 0 none */
+	pthread_t timer;
+	bool timer_running;
+	pthread_mutex_t timer_lock;
+	pthread_cond_t timer_cond;
+	bool timer_stop;
+	rt_instance *instances;
+	rt_memobj *memories;
+	rt_tableobj *tables;
+	rt_globalobj *globals;
+	rt_tagobj *tags;
+	rt_hostobj *hosts;
+};
+
+extern const rt_services rt_services_impl;
+
+/* ---- traps and calls ---- */
+
+typedef struct rt_activation {
+	sigjmp_buf env;
+	struct rt_activation *prev;
+	volatile uint32_t code;
+	char msg[200];
+} rt_activation;
+
+/* The invoke of every rt_hostobj: runs its callback, traps on a message. */
+void rt_host_invoke(rt_hostfunc *self, rt_val *args_results);
+/* Raises a trap in the current activation (never returns). */
+void rt_raise(uint32_t code, const char *msg) __attribute__((noreturn));
+/* The stack limit of the calling thread (computed once per thread). */
+uintptr_t rt_thread_stack_limit(void);
+/* Signal handlers and this thread's alternate stack. */
+void rt_signals_init(void);
+
+/* memories / tables (rt_memory.c, rt_table.c) */
+rt_memobj *rt_memobj_create(rt_store *s, const rt_limits *l, cmn_error *err);
+void rt_memobj_destroy(rt_memobj *m);
+int64_t rt_memobj_grow(rt_memobj *m, uint64_t delta_pages);
+rt_tableobj *rt_tableobj_create(rt_store *s, rt_valtype elem, const rt_limits *l,
+                                void *init, cmn_error *err);
+void rt_tableobj_destroy(rt_tableobj *t);
+int64_t rt_tableobj_grow(rt_tableobj *t, uint64_t delta, void *init);
+
+/* Canonical form of a module value type (heap index -> canonical id). */
+rt_valtype rt_canon_valtype(rt_valtype t, const uint32_t *type_ids);
+
+#endif

@@ -1,0 +1,152 @@
+/*
+ * rt_memory.c - linear memories.
+ *
+ * 32-bit memories: one reservation of PRE_GUARD + 4 GiB + guard bytes,
+ * PROT_NONE, of which [base, base + size) is read/write; compiled code
+ * relies on the rest faulting (rt_trap.c turns the fault into a trap).
+ * The base never moves.
+ * 64-bit memories: explicitly bounds-checked by compiled code; reserved up
+ * to their maximum (capped), never moved either, so shared memories and
+ * importers see a stable base.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "rt_internal.h"
+
+#define PRE_GUARD (2ull << 30)
+#define FOUR_GIB (4ull << 30)
+#define MEM64_RESERVE_MAX (64ull << 30)
+
+static uint64_t os_page(void)
+{
+	static uint64_t ps;
+	if (!ps) {
+		long v = sysconf(_SC_PAGESIZE);
+		ps = v > 0 ? (uint64_t)v : 4096;
+	}
+	return ps;
+}
+
+static uint64_t round_up(uint64_t n, uint64_t a)
+{
+	return (n + a - 1) & ~(a - 1);
+}
+
+/* Makes [0, bytes) of the memory read/write. */
+static bool commit(rt_memobj *m, uint64_t bytes)
+{
+	uint64_t want = round_up(bytes, os_page());
+	if (want <= m->committed)
+		return true;
+	if (want > m->reserve_max)
+		return false;
+	if (mprotect(m->pub.base + m->committed, want - m->committed,
+	             PROT_READ | PROT_WRITE) != 0)
+		return false;
+	m->committed = want;
+	return true;
+}
+
+rt_memobj *rt_memobj_create(rt_store *s, const rt_limits *l, cmn_error *err)
+{
+	/* 16, or the custom-page-sizes proposal's log2 (0: 1-byte pages). */
+	uint8_t pl = l->page_log2;
+	if (pl > 16) {
+		cmn_fail(err, "unsupported page size");
+		return NULL;
+	}
+	uint64_t page = 1ull << pl;
+	uint64_t max_pages;
+	if (l->is64)
+		max_pages = pl >= 64 ? 1 : (UINT64_MAX >> pl);
+	else
+		max_pages = FOUR_GIB >> pl;
+	if (l->has_max && l->max < max_pages)
+		max_pages = l->max;
+	if (s->cfg.max_memory_bytes && s->cfg.max_memory_bytes / page < max_pages)
+		max_pages = s->cfg.max_memory_bytes / page;
+	if (l->min > max_pages) {
+		cmn_fail(err, "memory size exceeds the limit");
+		return NULL;
+	}
+	rt_memobj *m = calloc(1, sizeof *m);
+	if (!m) {
+		cmn_fail(err, "out of memory");
+		return NULL;
+	}
+	m->page_log2 = pl;
+	m->is64 = l->is64;
+	m->shared = l->shared;
+	m->limits = *l;
+	m->max_pages = max_pages;
+	uint64_t pre = 0, usable, post = 0;
+	if (!l->is64) {
+		pre = PRE_GUARD;
+		usable = FOUR_GIB;
+		post = s->cfg.guard_bytes ? round_up(s->cfg.guard_bytes, os_page()) : (2ull << 30);
+	} else {
+		uint64_t maxb = max_pages > (MEM64_RESERVE_MAX >> pl) ? MEM64_RESERVE_MAX
+		                                                      : max_pages << pl;
+		usable = round_up(maxb ? maxb : os_page(), os_page());
+		post = os_page();
+	}
+	m->reserve_len = pre + usable + post;
+	void *r = mmap(NULL, m->reserve_len, PROT_NONE,
+	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (r == MAP_FAILED) {
+		cmn_fail(err, "cannot reserve memory: %s", strerror(errno));
+		free(m);
+		return NULL;
+	}
+	m->reserve = r;
+	m->pub.base = m->reserve + pre;
+	m->reserve_max = usable;
+	uint64_t bytes = l->min << pl;
+	if (!commit(m, bytes)) {
+		cmn_fail(err, "cannot commit memory");
+		munmap(m->reserve, m->reserve_len);
+		free(m);
+		return NULL;
+	}
+	m->pub.size = bytes;
+	if (m->reserve_max >> pl < m->max_pages)
+		m->max_pages = m->reserve_max >> pl;
+	m->next = s->memories;
+	s->memories = m;
+	return m;
+}
+
+void rt_memobj_destroy(rt_memobj *m)
+{
+	if (m->reserve)
+		munmap(m->reserve, m->reserve_len);
+	free(m);
+}
+
+int64_t rt_memobj_grow(rt_memobj *m, uint64_t delta)
+{
+	uint64_t old = m->pub.size >> m->page_log2;
+	if (delta == 0)
+		return (int64_t)old;
+	if (delta > m->max_pages || old > m->max_pages - delta)
+		return -1;
+	uint64_t bytes = (old + delta) << m->page_log2;
+	if (!commit(m, bytes))
+		return -1;
+	__atomic_store_n(&m->pub.size, bytes, __ATOMIC_SEQ_CST);
+	return (int64_t)old;
+}
+
+rt_memobj *rt_memory_new(rt_store *s, const rt_limits *limits, cmn_error *err)
+{
+	return rt_memobj_create(s, limits, err);
+}
+
+rt_memory *rt_memobj_memory(rt_memobj *m)
+{
+	return &m->pub;
+}

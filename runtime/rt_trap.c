@@ -1,0 +1,310 @@
+/*
+ * rt_trap.c - traps: the call entry (sigsetjmp), the trap service
+ * (siglongjmp), the fault handler that turns a guard-page access by
+ * compiled code into "out of bounds memory access", code-range
+ * registration, the per-thread stack limit and the trap messages.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "rt_internal.h"
+
+static const char *const MESSAGES[RT_TRAP_COUNT] = {
+	[0] = "trap",
+	[RT_TRAP_UNREACHABLE] = "unreachable",
+	[RT_TRAP_MEMORY_OOB] = "out of bounds memory access",
+	[RT_TRAP_TABLE_OOB] = "out of bounds table access",
+	[RT_TRAP_INDIRECT_TYPE] = "indirect call type mismatch",
+	[RT_TRAP_UNDEFINED_ELEMENT] = "undefined element",
+	[RT_TRAP_UNINITIALIZED_ELEMENT] = "uninitialized element",
+	[RT_TRAP_INT_DIV_ZERO] = "integer divide by zero",
+	[RT_TRAP_INT_OVERFLOW] = "integer overflow",
+	[RT_TRAP_INVALID_CONVERSION] = "invalid conversion to integer",
+	[RT_TRAP_STACK_EXHAUSTED] = "call stack exhausted",
+	[RT_TRAP_NULL_FUNC] = "null function reference",
+	[RT_TRAP_NULL_REF] = "null reference",
+	[RT_TRAP_UNALIGNED_ATOMIC] = "unaligned atomic",
+	[RT_TRAP_OUT_OF_FUEL] = "all fuel consumed",
+	[RT_TRAP_DEADLINE] = "deadline exceeded",
+	[RT_TRAP_DATA_OOB] = "out of bounds memory access",
+	[RT_TRAP_HOST] = "host trap",
+	[RT_TRAP_EXPECTED_SHARED] = "expected shared memory",
+};
+
+const char *rt_trap_message(uint32_t code)
+{
+	if (code < RT_TRAP_COUNT && MESSAGES[code])
+		return MESSAGES[code];
+	return "trap";
+}
+
+/* ---------------------------------------------------------------------------
+ * Code ranges. Registration happens outside compiled code on the thread
+ * that loads; the handler reads the array only while compiled code runs.
+ * Slots are published with atomics so a reader never sees a torn range.
+ */
+
+typedef struct code_range {
+	_Atomic uintptr_t start, end;
+} code_range;
+
+#define MAX_RANGES 65536
+static code_range ranges[MAX_RANGES];
+static _Atomic uint32_t nranges;
+static pthread_mutex_t ranges_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void rt_code_register(const void *start, size_t len)
+{
+	uintptr_t s = (uintptr_t)start, e = s + len;
+	pthread_mutex_lock(&ranges_lock);
+	uint32_t n = atomic_load(&nranges);
+	for (uint32_t i = 0; i < n; i++) {
+		if (atomic_load(&ranges[i].start) == 0) {
+			atomic_store(&ranges[i].end, e);
+			atomic_store(&ranges[i].start, s);
+			pthread_mutex_unlock(&ranges_lock);
+			return;
+		}
+	}
+	if (n < MAX_RANGES) {
+		atomic_store(&ranges[n].end, e);
+		atomic_store(&ranges[n].start, s);
+		atomic_store(&nranges, n + 1);
+	}
+	pthread_mutex_unlock(&ranges_lock);
+}
+
+void rt_code_unregister(const void *start, size_t len)
+{
+	(void)len;
+	uintptr_t s = (uintptr_t)start;
+	pthread_mutex_lock(&ranges_lock);
+	uint32_t n = atomic_load(&nranges);
+	for (uint32_t i = 0; i < n; i++) {
+		if (atomic_load(&ranges[i].start) == s) {
+			atomic_store(&ranges[i].start, 0);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&ranges_lock);
+}
+
+bool rt_code_contains(uintptr_t pc)
+{
+	uint32_t n = atomic_load(&nranges);
+	for (uint32_t i = 0; i < n; i++) {
+		uintptr_t s = atomic_load(&ranges[i].start);
+		if (s && pc >= s && pc < atomic_load(&ranges[i].end))
+			return true;
+	}
+	return false;
+}
+
+/* ---------------------------------------------------------------------------
+ * Activations
+ */
+
+static _Thread_local rt_activation *current;
+
+void rt_raise(uint32_t code, const char *msg)
+{
+	rt_activation *a = current;
+	if (!a) {
+		fprintf(stderr, "wasmc: trap outside any call: %s\n",
+		        msg ? msg : rt_trap_message(code));
+		abort();
+	}
+	a->code = code ? code : RT_TRAP_HOST;
+	if (msg)
+		snprintf(a->msg, sizeof a->msg, "%s", msg);
+	else
+		a->msg[0] = '\0';
+	siglongjmp(a->env, 1);
+}
+
+void rt_host_trap(const char *msg)
+{
+	rt_raise(RT_TRAP_HOST, msg ? msg : "host trap");
+}
+
+/* ---------------------------------------------------------------------------
+ * Signals
+ */
+
+static struct sigaction old_segv, old_bus, old_fpe, old_ill;
+static pthread_once_t signals_once = PTHREAD_ONCE_INIT;
+static _Thread_local bool have_altstack;
+
+static struct sigaction *old_action(int sig)
+{
+	switch (sig) {
+	case SIGSEGV: return &old_segv;
+	case SIGBUS: return &old_bus;
+	case SIGFPE: return &old_fpe;
+	default: return &old_ill;
+	}
+}
+
+static void handler(int sig, siginfo_t *info, void *ctx)
+{
+	ucontext_t *uc = ctx;
+	uintptr_t pc = 0;
+#if defined(__x86_64__)
+	pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+	pc = (uintptr_t)uc->uc_mcontext.pc;
+#endif
+	rt_activation *a = current;
+	if (a && rt_code_contains(pc)) {
+		uint32_t code = RT_TRAP_MEMORY_OOB;
+		if (sig == SIGFPE)
+			code = info->si_code == FPE_INTOVF ? RT_TRAP_INT_OVERFLOW
+			                                   : RT_TRAP_INT_DIV_ZERO;
+		else if (sig == SIGILL)
+			code = RT_TRAP_UNREACHABLE;
+		a->code = code;
+		a->msg[0] = '\0';
+		siglongjmp(a->env, 1);
+	}
+	/* Not ours: the previous disposition. */
+	struct sigaction *old = old_action(sig);
+	if (old->sa_flags & SA_SIGINFO) {
+		if (old->sa_sigaction) {
+			old->sa_sigaction(sig, info, ctx);
+			return;
+		}
+	} else if (old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN) {
+		old->sa_handler(sig);
+		return;
+	}
+	/* Default action: reinstall it and return, so the faulting
+	 * instruction runs again and the kernel applies it. */
+	signal(sig, SIG_DFL);
+}
+
+static void install(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = handler;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, &old_segv);
+	sigaction(SIGBUS, &sa, &old_bus);
+	sigaction(SIGFPE, &sa, &old_fpe);
+	sigaction(SIGILL, &sa, &old_ill);
+}
+
+void rt_signals_init(void)
+{
+	pthread_once(&signals_once, install);
+	if (!have_altstack) {
+		stack_t cur;
+		if (sigaltstack(NULL, &cur) == 0 && !(cur.ss_flags & SS_DISABLE) &&
+		    cur.ss_size >= 32768) {
+			have_altstack = true;
+			return;
+		}
+		size_t sz = 65536;
+		stack_t st;
+		st.ss_sp = malloc(sz);
+		st.ss_size = sz;
+		st.ss_flags = 0;
+		if (st.ss_sp && sigaltstack(&st, NULL) == 0)
+			have_altstack = true;
+	}
+}
+
+/* ---------------------------------------------------------------------------
+ * Stack limit
+ */
+
+/* Room kept below the limit for runtime services, host callbacks and
+ * libc called from compiled code. */
+#define STACK_RESERVE (256 * 1024)
+#define STACK_MAX_USE (64ull * 1024 * 1024)
+
+static _Thread_local uintptr_t stack_limit;
+
+uintptr_t rt_thread_stack_limit(void)
+{
+	if (stack_limit)
+		return stack_limit;
+	char here;
+	uintptr_t sp = (uintptr_t)&here;
+	uintptr_t limit = sp > 1024 * 1024 ? sp - 1024 * 1024 : 0;
+	pthread_attr_t attr;
+	if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+		void *addr;
+		size_t size;
+		if (pthread_attr_getstack(&attr, &addr, &size) == 0 && size > STACK_RESERVE * 2) {
+			uintptr_t low = (uintptr_t)addr + STACK_RESERVE;
+			if (sp > low) {
+				limit = low;
+				if (sp - limit > STACK_MAX_USE)
+					limit = sp - STACK_MAX_USE;
+			}
+		}
+		pthread_attr_destroy(&attr);
+	}
+	stack_limit = limit;
+	return limit;
+}
+
+/* ---------------------------------------------------------------------------
+ * Calls
+ */
+
+static void host_direct(rt_hostobj *h, rt_val *args_results)
+{
+	h->hf.invoke(&h->hf, args_results);
+}
+
+bool rt_call(rt_funcref *f, rt_val *args_results, rt_outcome *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!f) {
+		out->kind = RT_TRAPPED;
+		out->trap = RT_TRAP_NULL_FUNC;
+		snprintf(out->msg, sizeof out->msg, "%s", rt_trap_message(RT_TRAP_NULL_FUNC));
+		return false;
+	}
+	rt_signals_init();
+	bool host = (f->reserved & RT_FUNCREF_HOST) != 0;
+	if (!host && (!f->tramp || !f->code)) {
+		out->kind = RT_FAILED;
+		snprintf(out->msg, sizeof out->msg, "function has no entry trampoline");
+		return false;
+	}
+	rt_activation act;
+	act.prev = current;
+	act.code = 0;
+	act.msg[0] = '\0';
+	if (!host)
+		((rt_vmctx *)f->vmctx)->stack_limit = rt_thread_stack_limit();
+	/* volatile: read after a siglongjmp */
+	rt_activation *volatile pa = &act;
+	current = &act;
+	if (sigsetjmp(act.env, 0) == 0) {
+		if (host)
+			host_direct((rt_hostobj *)f->vmctx, args_results);
+		else
+			f->tramp(f->vmctx, f->code, args_results);
+		current = pa->prev;
+		out->kind = RT_OK;
+		return true;
+	}
+	current = pa->prev;
+	out->kind = RT_TRAPPED;
+	out->trap = pa->code;
+	snprintf(out->msg, sizeof out->msg, "%s",
+	         pa->msg[0] ? pa->msg : rt_trap_message(pa->code));
+	return false;
+}
