@@ -49,7 +49,9 @@ INC_runtime := -Iruntime -Icommon
 INC_wasm := -Iwasm -Iruntime -Icommon
 INC_jit := -Ijit -Iwasm -Iruntime -Icommon $(LLVM_CPPFLAGS)
 # Engine tools and tests see the whole engine.
-INC_tools := -Itools -Ijit -Iwasm -Iruntime -Icommon $(LLVM_CPPFLAGS)
+# (recursive: JIT_SRC is set below)
+INC_tools = -Itools -Ijit -Iwasm -Iruntime -Icommon $(LLVM_CPPFLAGS) \
+	$(if $(JIT_SRC),-DWASMC_HAVE_JIT=1)
 
 COMMON_SRC := $(wildcard common/*.c)
 RUNTIME_SRC := $(wildcard runtime/*.c)
@@ -93,14 +95,14 @@ $(OBJ)/jit/%.o: jit/%.c
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_jit) -MMD -MP -c $< -o $@
 
-$(OBJ)/tools/%.o: tools/%.c
+$(OBJ)/tools/%.o: tools/%.c $(wildcard jit/jit.h)
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_tools) $(JANSSON_CFLAGS) -MMD -MP -c $< -o $@
 $(BIN)/%: $(OBJ)/tools/%.o $(FULL_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) $^ $(JANSSON_LIBS) $(FULL_LIBS) -o $@
 
-$(OBJ)/tests/spec/%.o: tests/spec/%.c
+$(OBJ)/tests/spec/%.o: tests/spec/%.c $(wildcard jit/jit.h)
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_tools) $(JANSSON_CFLAGS) -MMD -MP -c $< -o $@
 SPEC_OBJ := $(patsubst %.c,$(OBJ)/%.o,$(wildcard tests/spec/*.c))

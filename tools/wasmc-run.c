@@ -1,0 +1,207 @@
+/*
+ * wasmc-run - compile (or load an artifact), instantiate and call one
+ * export, for work on the engine and for benchmarks.
+ *
+ *   wasmc-run [--tier fast|optimized] [--fuel N] [--max-memory BYTES]
+ *             [--time] [--spectest] FILE.wasm|ARTIFACT --invoke NAME [ARG...]
+ *
+ * Results are printed one per line like `wasmtime run --invoke`: integers
+ * in signed decimal, floats as the shortest decimal that reads back the
+ * same (NaN, inf, -inf), v128 as a 128-bit hex number, references as
+ * null / ref. Arguments: integers decimal or 0x hex, floats decimal, hex
+ * float, nan, inf; v128 as i32x4:a,b,c,d (also i8x16, i16x8, i64x2, f32x4,
+ * f64x2) or 0x hex.
+ *
+ * Exit status: 0 ok; 1 trap (the spec's message on stderr); 2 bad
+ * arguments, unreadable or invalid file, link error.
+ * --time prints "compile: X s", "instantiate: X s", "call: X s" to stderr.
+ */
+#include <time.h>
+
+#include "wasmc_host.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: wasmc-run [--tier fast|optimized] [--fuel N] [--max-memory BYTES]\n"
+	           "                 [--time] [--spectest] FILE.wasm|ARTIFACT --invoke NAME [ARG...]\n");
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int die(const char *fmt, const char *a, const char *b)
+{
+	fprintf(stderr, "wasmc-run: ");
+	fprintf(stderr, fmt, a, b);
+	fprintf(stderr, "\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	jit_options opt;
+	jit_options_default(&opt);
+	opt.tier = JIT_TIER_OPTIMIZED;
+	rt_store_config cfg;
+	rt_store_config_default(&cfg);
+	bool timing = false, spectest = false;
+	const char *file = NULL, *invoke = NULL;
+	int first_arg = argc;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--tier") == 0 && i + 1 < argc) {
+			const char *t = argv[++i];
+			if (strcmp(t, "fast") == 0)
+				opt.tier = JIT_TIER_FAST;
+			else if (strcmp(t, "optimized") == 0)
+				opt.tier = JIT_TIER_OPTIMIZED;
+			else
+				return die("unknown tier %s%s", t, "");
+		} else if (strcmp(a, "--fuel") == 0 && i + 1 < argc) {
+			uint64_t n;
+			if (!wh_parse_int(argv[++i], 64, &n) || (int64_t)n < 0)
+				return die("bad fuel %s%s", argv[i], "");
+			opt.fuel = true;
+			cfg.fuel = (int64_t)n;
+		} else if (strcmp(a, "--max-memory") == 0 && i + 1 < argc) {
+			uint64_t n;
+			if (!wh_parse_int(argv[++i], 64, &n))
+				return die("bad memory limit %s%s", argv[i], "");
+			cfg.max_memory_bytes = n;
+		} else if (strcmp(a, "--time") == 0) {
+			timing = true;
+		} else if (strcmp(a, "--spectest") == 0) {
+			spectest = true;
+		} else if (strcmp(a, "--invoke") == 0 && i + 1 < argc) {
+			invoke = argv[++i];
+			first_arg = i + 1;
+			break;
+		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (a[0] == '-' && a[1]) {
+			usage(stderr);
+			return die("unknown option %s%s", a, "");
+		} else if (!file) {
+			file = a;
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!file || !invoke) {
+		usage(stderr);
+		return 2;
+	}
+
+	cmn_error err;
+	cmn_error_clear(&err);
+	rt_loaded *l = NULL;
+	double t0 = now();
+	if (rt_artifact_sniff(file)) {
+		/* An artifact: it must be for this engine with these options
+		 * (either tier). */
+		jit_options o2 = opt;
+		o2.tier = JIT_TIER_FAST;
+		char *fp_fast = jit_fingerprint(&o2);
+		o2.tier = JIT_TIER_OPTIMIZED;
+		char *fp_opt = jit_fingerprint(&o2);
+		bool ok = rt_artifact_load(file, fp_fast, &l, &err);
+		if (!ok && strstr(err.msg, "another engine"))
+			ok = rt_artifact_load(file, fp_opt, &l, &err);
+		free(fp_fast);
+		free(fp_opt);
+		if (!ok)
+			return die("%s: %s", file, err.msg);
+	} else {
+		size_t size;
+		uint8_t *bytes = wh_read_file(file, &size, &err);
+		if (!bytes)
+			return die("%s%s", err.msg, "");
+		wh_stage st = wh_compile_load(bytes, size, WB_FEAT_DEFAULT, &opt, &l, &err);
+		free(bytes);
+		if (st != WH_OK) {
+			const char *what = st == WH_DECODE ? "malformed module"
+			                   : st == WH_VALIDATE ? "invalid module"
+			                   : st == WH_UNSUPPORTED ? "unsupported module"
+			                   : st == WH_COMPILE ? "compilation failed" : "load failed";
+			fprintf(stderr, "wasmc-run: %s: %s: %s\n", file, what, err.msg);
+			return 2;
+		}
+	}
+	double t1 = now();
+
+	rt_store *s = rt_store_new(&cfg);
+	wh_spectest sp;
+	if (!s || (spectest && !wh_spectest_init(&sp, s, false)))
+		return die("out of memory%s%s", "", "");
+	const rt_module *m = l->mod;
+	rt_extern *imports = calloc(m->nimports + 1, sizeof *imports);
+	for (uint32_t i = 0; i < m->nimports; i++) {
+		const rt_import *im = &m->imports[i];
+		if (!(spectest && wh_name_is(im->module, "spectest") &&
+		      wh_spectest_lookup(&sp, im->field, &imports[i]))) {
+			fprintf(stderr, "wasmc-run: unknown import: %.*s::%.*s\n", (int)im->module.len,
+			        im->module.ptr, (int)im->field.len, im->field.ptr);
+			return 2;
+		}
+	}
+	rt_instance *inst;
+	rt_outcome out;
+	if (!rt_instantiate(s, l, imports, m->nimports, &inst, &out)) {
+		fprintf(stderr, "%s%s\n", out.kind == RT_LINK ? "wasmc-run: " : "",
+		        out.msg);
+		return out.kind == RT_TRAPPED ? 1 : 2;
+	}
+	double t2 = now();
+
+	/* The export and its type. */
+	uint32_t fidx = UINT32_MAX;
+	for (uint32_t i = 0; i < m->nexports; i++)
+		if (m->exports[i].kind == RT_EXTERN_FUNC && wh_name_is(m->exports[i].name, invoke))
+			fidx = m->exports[i].index;
+	if (fidx == UINT32_MAX)
+		return die("no exported function named %s%s", invoke, "");
+	const rt_functype *ft = rt_instance_func_type(inst, fidx);
+	uint32_t nargs = (uint32_t)(argc - first_arg);
+	if (nargs != ft->nparams) {
+		fprintf(stderr, "wasmc-run: %s takes %u argument(s), %u given\n", invoke,
+		        ft->nparams, nargs);
+		return 2;
+	}
+	uint32_t slots = ft->nparams > ft->nresults ? ft->nparams : ft->nresults;
+	rt_val *vals = calloc(slots + 1, sizeof *vals);
+	for (uint32_t i = 0; i < nargs; i++) {
+		if (!wh_parse_val(argv[first_arg + (int)i], ft->params[i], &vals[i]))
+			return die("bad argument %s%s", argv[first_arg + (int)i], "");
+	}
+	rt_extern ex;
+	rt_instance_export(inst, invoke, strlen(invoke), &ex);
+	double t3 = now();
+	bool ok = rt_call(ex.u.func, vals, &out);
+	double t4 = now();
+	if (timing) {
+		fprintf(stderr, "compile: %.6f s\n", t1 - t0);
+		fprintf(stderr, "instantiate: %.6f s\n", t2 - t1);
+		fprintf(stderr, "call: %.6f s\n", t4 - t3);
+	}
+	if (!ok) {
+		fprintf(stderr, "%s\n", out.msg);
+		return out.kind == RT_TRAPPED ? 1 : 2;
+	}
+	for (uint32_t i = 0; i < ft->nresults; i++) {
+		wh_print_val(stdout, ft->results[i], vals[i]);
+		putchar('\n');
+	}
+	fflush(stdout);
+	free(vals);
+	free(imports);
+	rt_store_free(s);
+	rt_loaded_free(l);
+	return 0;
+}
