@@ -37,6 +37,9 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cmn_error.h"
 #include "rt_module.h"
@@ -267,6 +270,15 @@ static void skip(file_run *fr, json_t *cmd, const char *type, const char *reason
 	verbose_line(fr, cmd, type, "skipped", reason);
 }
 
+#include "exec.h"
+
+#if WASMC_HAVE_JIT
+static const bool executing = true;
+#else
+/* Without the compiler: decode + validate only, execution not run. */
+static const bool executing = false;
+#endif
+
 static void run_commands(file_run *fr, json_t *commands);
 
 static void run_command(file_run *fr, json_t *cmd)
@@ -292,14 +304,22 @@ static void run_command(file_run *fr, json_t *cmd)
 
 	if (is_module) {
 		check c = check_module(fr, cmd, msg, sizeof msg, &stage);
-		if (c == CHECK_OK) {
+		if (c == CHECK_OK && executing) {
+			exec_module(fr, cmd);
+		} else if (c == CHECK_OK) {
 			count(fr, type, PASSED);
 			verbose_line(fr, cmd, type, "passed", NULL);
 		} else if (c == CHECK_NO_FILE && strcmp(stage, "text") == 0) {
 			char reason[512];
 			snprintf(reason, sizeof reason, "text converter rejected a module: %.400s", msg);
+			if (executing) {
+				modslot *ms = new_slot(es_get(), str_field(cmd, "name"));
+				ms->skip = strdup(reason);
+			}
 			skip(fr, cmd, type, reason);
 		} else {
+			if (executing && !json_is_true(json_object_get(cmd, "definition")))
+				new_slot(es_get(), str_field(cmd, "name"));
 			char what[sizeof msg + 64];
 			snprintf(what, sizeof what, "%s failed: %s", stage, msg);
 			count(fr, type, FAILED);
@@ -370,7 +390,35 @@ static void run_command(file_run *fr, json_t *cmd)
 		return;
 	}
 
-	/* Execution commands: not run yet. A thread's own commands are
+	if (executing) {
+		if (strcmp(type, "assert_return") == 0 || strcmp(type, "assert_trap") == 0 ||
+		    strcmp(type, "assert_exhaustion") == 0 || strcmp(type, "action") == 0) {
+			exec_action_cmd(fr, cmd, type);
+			return;
+		}
+		if (strcmp(type, "register") == 0) {
+			exec_register(fr, cmd);
+			return;
+		}
+		if (strcmp(type, "module_instance") == 0) {
+			exec_module_instance(fr, cmd, type);
+			return;
+		}
+		if (strcmp(type, "assert_unlinkable") == 0 ||
+		    strcmp(type, "assert_uninstantiable") == 0) {
+			exec_assert_instantiate(fr, cmd, type, strcmp(type, "assert_unlinkable") == 0);
+			return;
+		}
+		if (strcmp(type, "assert_exception") == 0) {
+			skip(fr, cmd, type, "unsupported feature: exception handling");
+			return;
+		}
+		if (strcmp(type, "thread") == 0 || strcmp(type, "wait") == 0) {
+			skip(fr, cmd, type, "threads (thread/wait commands) are not run");
+			return;
+		}
+	}
+	/* Execution commands: not run. A thread's own commands are
 	 * counted under their own types (its modules are checked). */
 	count(fr, type, NOT_RUN);
 	verbose_line(fr, cmd, type, "not run", NULL);
@@ -403,9 +451,9 @@ static char *dir_of(const char *path)
 	return strndup(path, (size_t)(slash - path));
 }
 
-/* Runs one JSON file; returns its report entry (NULL only on allocation
- * failure) and adds to `all`. */
-static json_t *run_file(const char *json_path, totals *all)
+/* Runs one JSON file in this process; returns its report entry (NULL
+ * only on allocation failure) and adds to `all`. */
+static json_t *run_file_here(const char *json_path, totals *all)
 {
 	file_run fr = {0};
 	fr.commands = json_object();
@@ -440,6 +488,101 @@ static json_t *run_file(const char *json_path, totals *all)
 	                          "skip_reasons", fr.skip_reasons);
 	json_decref(root);
 	free(dir);
+	return entry;
+}
+
+/* Seconds a script may run before its process is killed. */
+#define FILE_TIMEOUT 600
+
+/* Runs one JSON file in a child process, so that a crash or a hang of
+ * compiled code costs that file only; returns its report entry and adds
+ * to `all`. */
+static json_t *run_file(const char *json_path, totals *all)
+{
+	if (!executing)
+		return run_file_here(json_path, all);
+	int fds[2];
+	fflush(stdout);
+	fflush(stderr);
+	if (pipe(fds) != 0)
+		return run_file_here(json_path, all);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return run_file_here(json_path, all);
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		alarm(FILE_TIMEOUT);
+		totals mine = {0};
+		json_t *entry = run_file_here(json_path, &mine);
+		json_t *msg = json_pack("{s:o, s:[I,I,I,I]}", "entry", entry, "n",
+		                        (json_int_t)mine.n[0], (json_int_t)mine.n[1],
+		                        (json_int_t)mine.n[2], (json_int_t)mine.n[3]);
+		char *text = json_dumps(msg, JSON_COMPACT);
+		fflush(stdout);
+		size_t len = text ? strlen(text) : 0, done = 0;
+		while (done < len) {
+			ssize_t w = write(fds[1], text + done, len - done);
+			if (w <= 0)
+				break;
+			done += (size_t)w;
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	size_t cap = 65536, len = 0;
+	char *buf = malloc(cap);
+	for (;;) {
+		if (len + 1 >= cap) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+		}
+		ssize_t r = read(fds[0], buf + len, cap - len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	buf[len] = '\0';
+	close(fds[0]);
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	json_error_t jerr;
+	json_t *msg = len ? json_loads(buf, 0, &jerr) : NULL;
+	free(buf);
+	json_t *entry = msg ? json_incref(json_object_get(msg, "entry")) : NULL;
+	if (!entry) {
+		/* The child died: report the file as one failure. */
+		file_run fr = {0};
+		fr.commands = json_object();
+		fr.skip_reasons = json_array();
+		fr.file = json_path;
+		json_t *root = json_load_file(json_path, JSON_ALLOW_NUL, &jerr);
+		const char *file = root ? json_string_value(json_object_get(root, "source_filename")) : NULL;
+		if (file)
+			fr.file = file;
+		if (WIFSIGNALED(status))
+			printf("FAIL %s: the runner died (signal %d%s)\n", fr.file, WTERMSIG(status),
+			       WTERMSIG(status) == SIGALRM ? ": timeout" : "");
+		else
+			printf("FAIL %s: the runner exited with status %d\n", fr.file,
+			       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		count(&fr, "script", FAILED);
+		for (int k = 0; k < 4; k++)
+			all->n[k] += fr.t.n[k];
+		entry = json_pack("{s:s, s:o, s:I, s:o}", "file", fr.file, "commands", fr.commands,
+		                  "messages_matched", (json_int_t)0, "skip_reasons", fr.skip_reasons);
+		json_decref(root);
+	} else {
+		json_t *n = json_object_get(msg, "n");
+		for (int k = 0; k < 4; k++)
+			all->n[k] += (long)json_integer_value(json_array_get(n, (size_t)k));
+	}
+	json_decref(msg);
 	return entry;
 }
 
