@@ -110,7 +110,7 @@ $(BIN)/spec-runner: $(SPEC_OBJ) $(FULL_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) $^ $(JANSSON_LIBS) $(FULL_LIBS) -o $@
 
-$(OBJ)/tests/unit/%.o: tests/unit/%.c
+$(OBJ)/tests/unit/%.o: tests/unit/%.c $(wildcard jit/jit.h)
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_tools) -MMD -MP -c $< -o $@
 $(BIN)/unit-%: $(OBJ)/tests/unit/%.o $(FULL_OBJ)
