@@ -110,6 +110,13 @@ const rt_functype *rt_instance_func_type(const rt_instance *inst, uint32_t funci
  * as RT_TRAPPED. Nested calls (from host callbacks) are allowed. */
 bool rt_call(rt_funcref *f, rt_val *args_results, rt_outcome *out);
 
+/* Makes signal `signo` (e.g. SIGALRM from a timer) stop compiled code
+ * running on the thread that receives it: the call traps "deadline
+ * exceeded". When the signal arrives outside compiled code (in the runtime
+ * or a host function) an ITIMER_REAL timer is re-armed to try again
+ * 20 ms later. For embedders that cannot compile with deadline checks. */
+bool rt_trap_on_signal(int signo);
+
 /* Raises a trap from inside a host callback (does not return). */
 void rt_host_trap(const char *msg) __attribute__((noreturn));
 

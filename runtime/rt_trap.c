@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -220,6 +221,49 @@ void rt_signals_init(void)
 		if (st.ss_sp && sigaltstack(&st, NULL) == 0)
 			have_altstack = true;
 	}
+}
+
+/* ---------------------------------------------------------------------------
+ * Asynchronous interruption: a timer signal that stops compiled code.
+ */
+
+static void interrupt_handler(int sig, siginfo_t *info, void *ctx)
+{
+	(void)sig;
+	(void)info;
+	ucontext_t *uc = ctx;
+	uintptr_t pc = 0;
+#if defined(__x86_64__)
+	pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+	pc = (uintptr_t)uc->uc_mcontext.pc;
+#endif
+	rt_activation *a = current;
+	if (!a)
+		return;
+	if (rt_code_contains(pc)) {
+		/* Compiled code holds no locks: leaving it is safe. */
+		a->code = RT_TRAP_DEADLINE;
+		a->msg[0] = '\0';
+		siglongjmp(a->env, 1);
+	}
+	/* In the runtime, libc or a host function: try again shortly. */
+	struct itimerval it;
+	memset(&it, 0, sizeof it);
+	it.it_value.tv_usec = 20000;
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+bool rt_trap_on_signal(int signo)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = interrupt_handler;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(signo, &sa, NULL) != 0)
+		return false;
+	return true;
 }
 
 /* ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@
  * Compiled modules are cached by SHA-256 of their bytes within a file.
  */
 #include <openssl/sha.h>
+#include <sys/time.h>
 
 #include "wasmc_host.h"
 
@@ -55,10 +56,23 @@ typedef struct exec_state {
 	size_t ncache;
 } exec_state;
 
+/* Seconds one call (or one instantiation with its start function) may run
+ * before it is stopped as "deadline exceeded". */
+#define CALL_TIMEOUT 20
+
+static void arm_timeout(bool on)
+{
+	struct itimerval it;
+	memset(&it, 0, sizeof it);
+	it.it_value.tv_sec = on ? CALL_TIMEOUT : 0;
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
 static exec_state *es_get(void)
 {
 	static exec_state es;
 	if (!es.ready) {
+		rt_trap_on_signal(SIGALRM);
 		for (int t = 0; t < NTIERS; t++) {
 			es.store[t] = rt_store_new(NULL);
 			if (!es.store[t] || !wh_spectest_init(&es.sp[t], es.store[t], true)) {
@@ -189,7 +203,9 @@ static xres instantiate(exec_state *es, int t, const rt_loaded *l, rt_instance *
 		out->kind = RT_LINK;
 		snprintf(out->msg, sizeof out->msg, "%s", why);
 	} else {
+		arm_timeout(true);
 		rt_instantiate(es->store[t], l, imps, l->mod->nimports, inst, out);
+		arm_timeout(false);
 	}
 	free(imps);
 	return XR_OK;
@@ -412,7 +428,9 @@ static xres run_action(exec_state *es, int t, json_t *action, rt_val **res,
 			return XR_FAIL;
 		}
 	}
+	arm_timeout(true);
 	rt_call(ex.u.func, vals, out);
+	arm_timeout(false);
 	*res = vals;
 	*nres = ft->nresults;
 	return XR_OK;

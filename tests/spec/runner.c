@@ -38,6 +38,7 @@
 
 #include <jansson.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -491,7 +492,8 @@ static json_t *run_file_here(const char *json_path, totals *all)
 	return entry;
 }
 
-/* Seconds a script may run before its process is killed. */
+/* CPU seconds a script may use before its process is killed (each call
+ * also has its own timeout, see exec.h). */
 #define FILE_TIMEOUT 600
 
 /* Runs one JSON file in a child process, so that a crash or a hang of
@@ -514,7 +516,8 @@ static json_t *run_file(const char *json_path, totals *all)
 	}
 	if (pid == 0) {
 		close(fds[0]);
-		alarm(FILE_TIMEOUT);
+		struct rlimit rl = {FILE_TIMEOUT, FILE_TIMEOUT + 5};
+		setrlimit(RLIMIT_CPU, &rl);
 		totals mine = {0};
 		json_t *entry = run_file_here(json_path, &mine);
 		json_t *msg = json_pack("{s:o, s:[I,I,I,I]}", "entry", entry, "n",
@@ -567,7 +570,7 @@ static json_t *run_file(const char *json_path, totals *all)
 			fr.file = file;
 		if (WIFSIGNALED(status))
 			printf("FAIL %s: the runner died (signal %d%s)\n", fr.file, WTERMSIG(status),
-			       WTERMSIG(status) == SIGALRM ? ": timeout" : "");
+			       WTERMSIG(status) == SIGXCPU ? ": timeout" : "");
 		else
 			printf("FAIL %s: the runner exited with status %d\n", fr.file,
 			       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
