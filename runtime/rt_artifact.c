@@ -322,8 +322,13 @@ bool rt_artifact_load_fd(int fd, const char *expected_fp, const uint8_t *key,
 		return cmn_fail(err, "artifact: bad fingerprint");
 	}
 	if (expected_fp && strcmp(fp, expected_fp) != 0) {
-		cmn_fail(err, "artifact compiled for another engine (fingerprint \"%.80s\", expected \"%.80s\")",
-		         fp, expected_fp);
+		/* Show where they differ: fingerprints share long prefixes. */
+		size_t d = 0;
+		while (fp[d] && fp[d] == expected_fp[d])
+			d++;
+		size_t from = d > 20 ? d - 20 : 0;
+		cmn_fail(err, "artifact compiled for another engine (fingerprint \"%s%.60s\", expected \"%s%.60s\")",
+		         from ? "..." : "", fp + from, from ? "..." : "", expected_fp + from);
 		free(h);
 		free(fp);
 		return false;
