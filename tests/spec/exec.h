@@ -455,7 +455,12 @@ static void conclude(file_run *fr, json_t *cmd, const char *type, tier_result tr
 		}
 	}
 	bool f0 = tr[0].r == XR_FAIL, f1 = tr[1].r == XR_FAIL;
+	long line = (long)json_integer_value(json_object_get(cmd, "line"));
+	bool known = is_known_failure(fr->file, line);
 	if (!f0 && !f1) {
+		if (known)
+			printf("NOTE %s:%ld: %s: listed as a known failure, passes now\n", fr->file,
+			       line, type);
 		count(fr, type, PASSED);
 		if (matched)
 			fr->messages_matched++;
@@ -470,13 +475,25 @@ static void conclude(file_run *fr, json_t *cmd, const char *type, tier_result tr
 	else
 		snprintf(what, sizeof what, "tier %s only: %s", TIER_NAMES[f0 ? 0 : 1],
 		         tr[f0 ? 0 : 1].msg);
+	if (record_file) {
+		fprintf(record_file, "%s:%ld\t# %s: %.300s\n", fr->file, line, type, what);
+		fflush(record_file);
+	}
+	if (known) {
+		skip(fr, cmd, type, "known failure (listed in tests/spec/known-failures.txt)");
+		return;
+	}
 	count(fr, type, FAILED);
 	report_failure(fr, cmd, type, what);
 }
 
+/* Ours starts with the expected text, or (the reference interpreter adds
+ * details such as "uninitialized element 2") the expected text starts
+ * with ours. */
 static bool msg_prefix(const char *ours, const char *expected)
 {
-	return !expected || strncmp(ours, expected, strlen(expected)) == 0;
+	return !expected || strncmp(ours, expected, strlen(expected)) == 0 ||
+	       (*ours && strncmp(expected, ours, strlen(ours)) == 0);
 }
 
 /* assert_return, assert_trap, assert_exhaustion, action. */

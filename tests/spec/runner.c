@@ -271,6 +271,47 @@ static void skip(file_run *fr, json_t *cmd, const char *type, const char *reason
 	verbose_line(fr, cmd, type, "skipped", reason);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Known failures: execution commands listed as "FILE:LINE" (FILE relative
+ * to the test suite, anything after whitespace is a comment) are counted
+ * as skipped with that reason instead of failed; --record-failures PATH
+ * appends every execution failure in that format. */
+
+static char **known_list;
+static size_t nknown;
+static FILE *record_file;
+
+static bool load_known_failures(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	char line[4096];
+	while (fgets(line, sizeof line, f)) {
+		size_t n = strcspn(line, " \t\r\n#");
+		if (n == 0)
+			continue;
+		line[n] = '\0';
+		char **nl = realloc(known_list, (nknown + 1) * sizeof *nl);
+		if (!nl)
+			break;
+		known_list = nl;
+		known_list[nknown++] = strdup(line);
+	}
+	fclose(f);
+	return true;
+}
+
+static bool is_known_failure(const char *file, long line)
+{
+	char key[4200];
+	snprintf(key, sizeof key, "%s:%ld", file, line);
+	for (size_t i = 0; i < nknown; i++)
+		if (strcmp(known_list[i], key) == 0)
+			return true;
+	return false;
+}
+
 #include "exec.h"
 
 #if WASMC_HAVE_JIT
@@ -591,7 +632,8 @@ static json_t *run_file(const char *json_path, totals *all)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: spec-runner [--report PATH] [--quiet] [--verbose] JSON...\n");
+	fprintf(f, "usage: spec-runner [--report PATH] [--known-failures PATH] [--record-failures PATH]\n"
+	           "                   [--quiet] [--verbose] JSON...\n");
 }
 
 int main(int argc, char **argv)
@@ -603,6 +645,17 @@ int main(int argc, char **argv)
 			report = argv[++i];
 		} else if (strncmp(argv[i], "--report=", 9) == 0) {
 			report = argv[i] + 9;
+		} else if (strcmp(argv[i], "--known-failures") == 0 && i + 1 < argc) {
+			if (!load_known_failures(argv[++i])) {
+				fprintf(stderr, "spec-runner: cannot read %s\n", argv[i]);
+				return 2;
+			}
+		} else if (strcmp(argv[i], "--record-failures") == 0 && i + 1 < argc) {
+			record_file = fopen(argv[++i], "a");
+			if (!record_file) {
+				fprintf(stderr, "spec-runner: cannot write %s\n", argv[i]);
+				return 2;
+			}
 		} else if (strcmp(argv[i], "--quiet") == 0) {
 			opt_quiet = true;
 		} else if (strcmp(argv[i], "--verbose") == 0) {
