@@ -58,7 +58,7 @@ typedef struct exec_state {
 
 /* Seconds one call (or one instantiation with its start function) may run
  * before it is stopped as "deadline exceeded". */
-#define CALL_TIMEOUT 20
+#define CALL_TIMEOUT 10
 
 static void arm_timeout(bool on)
 {
