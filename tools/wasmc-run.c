@@ -154,8 +154,11 @@ int main(int argc, char **argv)
 	rt_instance *inst;
 	rt_outcome out;
 	if (!rt_instantiate(s, l, imports, m->nimports, &inst, &out)) {
-		fprintf(stderr, "%s%s\n", out.kind == RT_LINK ? "wasmc-run: " : "",
-		        out.msg);
+		if (out.kind == RT_TRAPPED)
+			fprintf(stderr, "%s\n", out.msg);
+		else
+			fprintf(stderr, "wasmc-run: %s: %s\n",
+			        out.kind == RT_LINK ? "link error" : "instantiation failed", out.msg);
 		return out.kind == RT_TRAPPED ? 1 : 2;
 	}
 	double t2 = now();

@@ -94,6 +94,8 @@ bool wb_const_lower(rt_module *mod, rt_range expr, rt_constexpr *out,
 			o->op = RT_CE_V128_CONST;
 			memcpy(o->imm.v128, p, 16);
 			break;
+		case 0xFB: /* struct.new, array.new, ref.i31, any/extern conversions */
+			return cmn_fail(err, "unsupported feature: gc (constant expression)");
 		default:
 			return cmn_fail(err, "unsupported constant expression (opcode 0x%02x)", op);
 		}
