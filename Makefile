@@ -71,6 +71,12 @@ FULL_OBJ := $(JIT_OBJ) $(ENGINE_OBJ)
 RUNTIME_LIBS := -lcrypto -lpthread -lm
 FULL_LIBS := $(if $(JIT_SRC),$(LLVM_LIBS)) $(RUNTIME_LIBS)
 
+# Tools and tests compile with WASMC_HAVE_JIT when jit/ exists: a stamp
+# named after that choice rebuilds them when it changes.
+HAVE_JIT := $(if $(JIT_SRC),1,0)
+HAVE_JIT_STAMP := $(OBJ)/.have-jit
+$(shell mkdir -p $(OBJ) && { [ "$$(cat $(HAVE_JIT_STAMP) 2>/dev/null)" = "$(HAVE_JIT)" ] || echo $(HAVE_JIT) > $(HAVE_JIT_STAMP); })
+
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BIN)/unit-%)
 
@@ -97,14 +103,14 @@ $(OBJ)/jit/%.o: jit/%.c
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_jit) -MMD -MP -c $< -o $@
 
-$(OBJ)/tools/%.o: tools/%.c $(wildcard jit/jit.h)
+$(OBJ)/tools/%.o: tools/%.c $(HAVE_JIT_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_tools) $(JANSSON_CFLAGS) -MMD -MP -c $< -o $@
 $(BIN)/%: $(OBJ)/tools/%.o $(FULL_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) $^ $(JANSSON_LIBS) $(FULL_LIBS) -o $@
 
-$(OBJ)/tests/spec/%.o: tests/spec/%.c $(wildcard jit/jit.h)
+$(OBJ)/tests/spec/%.o: tests/spec/%.c $(HAVE_JIT_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_tools) $(JANSSON_CFLAGS) -MMD -MP -c $< -o $@
 SPEC_OBJ := $(patsubst %.c,$(OBJ)/%.o,$(wildcard tests/spec/*.c))
@@ -112,7 +118,7 @@ $(BIN)/spec-runner: $(SPEC_OBJ) $(FULL_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) $^ $(JANSSON_LIBS) $(FULL_LIBS) -o $@
 
-$(OBJ)/tests/unit/%.o: tests/unit/%.c $(wildcard jit/jit.h)
+$(OBJ)/tests/unit/%.o: tests/unit/%.c $(HAVE_JIT_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_tools) -MMD -MP -c $< -o $@
 $(BIN)/unit-%: $(OBJ)/tests/unit/%.o $(FULL_OBJ)
