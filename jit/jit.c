@@ -1,0 +1,522 @@
+/*
+ * jit.c - the compiler's driver: options and fingerprint, the target
+ * machine, the passes of each tier, chunks of functions compiled on worker
+ * threads (each with its own LLVM context), and the final link into one
+ * rt_image.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <llvm-c/Analysis.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+
+#include "jit_int.h"
+#include "jit_link.h"
+
+void jit_options_default(jit_options *opt)
+{
+	memset(opt, 0, sizeof(*opt));
+	opt->tier = JIT_TIER_OPTIMIZED;
+	opt->guard_bytes = (uint64_t)2 << 30;
+}
+
+static pthread_once_t llvm_once = PTHREAD_ONCE_INIT;
+
+static void llvm_init(void)
+{
+	LLVMInitializeNativeTarget();
+	LLVMInitializeNativeAsmPrinter();
+}
+
+/* CPU name and features for `opt` (malloc'd / LLVM-owned strings). */
+static void cpu_of(const jit_options *opt, char **ret_cpu, char **ret_feat)
+{
+	if (opt->cpu != NULL) {
+		*ret_cpu = strdup(opt->cpu);
+		*ret_feat = strdup("");
+		return;
+	}
+	{
+		char *c = LLVMGetHostCPUName(), *f = LLVMGetHostCPUFeatures();
+
+		*ret_cpu = strdup(c);
+		*ret_feat = strdup(f);
+		LLVMDisposeMessage(c);
+		LLVMDisposeMessage(f);
+	}
+}
+
+char *jit_fingerprint(const jit_options *opt)
+{
+	char *cpu, *feat, *triple, *out;
+	size_t n;
+
+	pthread_once(&llvm_once, llvm_init);
+	cpu_of(opt, &cpu, &feat);
+	triple = LLVMGetDefaultTargetTriple();
+	n = strlen(cpu) + strlen(feat) + strlen(triple) + 256;
+	out = malloc(n);
+	if (out != NULL && cpu != NULL && feat != NULL)
+		snprintf(out, n,
+		         "wasmc-jit %s; llvm %d; %s; cpu %s; features %s; tier %s; "
+		         "fuel %d; deadline %d; guard %llu",
+		         JIT_VERSION, LLVM_VERSION_MAJOR, triple, cpu, feat,
+		         opt->tier == JIT_TIER_FAST ? "fast" : "optimized",
+		         opt->fuel ? 1 : 0, opt->deadline ? 1 : 0,
+		         (unsigned long long)opt->guard_bytes);
+	else {
+		free(out);
+		out = NULL;
+	}
+	LLVMDisposeMessage(triple);
+	free(cpu);
+	free(feat);
+	return out;
+}
+
+LLVMTargetMachineRef jit_target_machine(const jit_options *opt,
+                                        cmn_error *err)
+{
+	char *triple, *cpu, *feat, *msg = NULL;
+	LLVMTargetRef target;
+	LLVMTargetMachineRef tm = NULL;
+
+	pthread_once(&llvm_once, llvm_init);
+	triple = LLVMGetDefaultTargetTriple();
+	if (LLVMGetTargetFromTriple(triple, &target, &msg)) {
+		cmn_fail(err, "no LLVM target for %s: %s", triple,
+		         msg ? msg : "");
+		LLVMDisposeMessage(msg);
+		LLVMDisposeMessage(triple);
+		return NULL;
+	}
+	cpu_of(opt, &cpu, &feat);
+	if (cpu == NULL || feat == NULL) {
+		cmn_fail(err, "out of memory");
+	} else {
+		tm = LLVMCreateTargetMachine(
+			target, triple, cpu, feat,
+			opt->tier == JIT_TIER_FAST ? LLVMCodeGenLevelNone
+			                           : LLVMCodeGenLevelDefault,
+			LLVMRelocPIC, LLVMCodeModelSmall);
+		if (tm == NULL)
+			cmn_fail(err, "cannot create an LLVM target machine for "
+			         "cpu %s", cpu);
+	}
+	free(cpu);
+	free(feat);
+	LLVMDisposeMessage(triple);
+	return tm;
+}
+
+static bool env_flag(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && *v != '\0' && strcmp(v, "0") != 0;
+}
+
+bool jit_emit_object(LLVMModuleRef m, LLVMTargetMachineRef tm,
+                     const jit_options *opt, uint8_t **ret, size_t *ret_size,
+                     cmn_error *err)
+{
+	LLVMPassBuilderOptionsRef pbo;
+	LLVMErrorRef e;
+	LLVMMemoryBufferRef buf = NULL;
+	char *msg = NULL;
+	const char *passes;
+	const char *dump = getenv("WASMC_JIT_DUMP");
+	size_t n;
+
+	if (!env_flag("WASMC_JIT_NOVERIFY") &&
+	    LLVMVerifyModule(m, LLVMReturnStatusAction, &msg)) {
+		cmn_fail(err, "internal error: invalid IR: %.160s",
+		         msg ? msg : "");
+		if (dump != NULL)
+			LLVMPrintModuleToFile(m, dump, NULL);
+		LLVMDisposeMessage(msg);
+		return false;
+	}
+	LLVMDisposeMessage(msg);
+	msg = NULL;
+	passes = opt->tier == JIT_TIER_FAST ? "function(mem2reg,simplifycfg)"
+	                                    : "default<O2>";
+	pbo = LLVMCreatePassBuilderOptions();
+	e = LLVMRunPasses(m, passes, tm, pbo);
+	LLVMDisposePassBuilderOptions(pbo);
+	if (e != NULL) {
+		msg = LLVMGetErrorMessage(e);
+		cmn_fail(err, "internal error: passes: %s", msg);
+		LLVMDisposeErrorMessage(msg);
+		return false;
+	}
+	if (dump != NULL)
+		LLVMPrintModuleToFile(m, dump, NULL);
+	if (LLVMTargetMachineEmitToMemoryBuffer(tm, m, LLVMObjectFile, &msg,
+	                                        &buf)) {
+		cmn_fail(err, "internal error: code generation: %s",
+		         msg ? msg : "");
+		LLVMDisposeMessage(msg);
+		return false;
+	}
+	n = LLVMGetBufferSize(buf);
+	*ret = malloc(n ? n : 1);
+	if (*ret == NULL) {
+		LLVMDisposeMemoryBuffer(buf);
+		return cmn_fail(err, "out of memory");
+	}
+	memcpy(*ret, LLVMGetBufferStart(buf), n);
+	*ret_size = n;
+	LLVMDisposeMemoryBuffer(buf);
+	return true;
+}
+
+bool jit_results_in_regs(const rt_functype *ft)
+{
+	uint32_t i, ints = 0, fl = 0;
+
+	for (i = 0; i < ft->nresults; i++) {
+		uint8_t k = ft->results[i].kind;
+
+		if (k == RT_F32 || k == RT_F64 || k == RT_V128)
+			fl++;
+		else
+			ints++;
+	}
+	return ints <= 3 && fl <= 4;
+}
+
+/* ---------------------------------------------------------------------------
+ * Module-level feature checks
+ */
+
+static bool bad_valtype(const rt_module *mod, rt_valtype t, cmn_error *err)
+{
+	if (t.kind != RT_REF)
+		return false;
+	if (!RT_HT_IS_ABS(t.heap))
+		return mod->types[t.heap].comp != RT_COMP_FUNC &&
+		       !cmn_fail(err, "unsupported feature: gc");
+	switch (RT_HT_CODE(t.heap)) {
+	case RT_HT_ANY: case RT_HT_EQ: case RT_HT_I31: case RT_HT_STRUCT:
+	case RT_HT_ARRAY: case RT_HT_NONE:
+		return !cmn_fail(err, "unsupported feature: gc");
+	case RT_HT_EXN: case RT_HT_NOEXN:
+		return !cmn_fail(err, "unsupported feature: exception handling");
+	default:
+		return false;
+	}
+}
+
+static bool check_features(const rt_module *mod, cmn_error *err)
+{
+	uint32_t i, j;
+
+	for (i = 0; i < mod->ntypes; i++) {
+		const rt_subtype *st = &mod->types[i];
+
+		if (st->comp != RT_COMP_FUNC)
+			return cmn_fail(err, "unsupported feature: gc");
+		for (j = 0; j < st->u.func.nparams; j++)
+			if (bad_valtype(mod, st->u.func.params[j], err))
+				return false;
+		for (j = 0; j < st->u.func.nresults; j++)
+			if (bad_valtype(mod, st->u.func.results[j], err))
+				return false;
+	}
+	if (mod->ntags > 0)
+		return cmn_fail(err, "unsupported feature: exception handling");
+	for (i = 0; i < mod->nglobals; i++)
+		if (bad_valtype(mod, mod->globals[i].type, err))
+			return false;
+	for (i = 0; i < mod->ntables; i++)
+		if (bad_valtype(mod, mod->tables[i].elem, err))
+			return false;
+	for (i = 0; i < mod->nelems; i++)
+		if (bad_valtype(mod, mod->elems[i].type, err))
+			return false;
+	return true;
+}
+
+/* ---------------------------------------------------------------------------
+ * Chunks and threads
+ */
+
+typedef struct chunk {
+	uint32_t first, count; /* function indices */
+	bool stubs;
+	uint8_t *obj;
+	size_t obj_size;
+	bool ok;
+	cmn_error err;
+} chunk;
+
+typedef struct job {
+	const rt_module *mod;
+	const jit_options *opt;
+	chunk *chunks;
+	uint32_t nchunks;
+	atomic_uint next;
+} job;
+
+static bool emit_stubs(jit_unit *u)
+{
+	const rt_module *mod = u->mod;
+	char name[32];
+	uint32_t i, t;
+	uint8_t *done;
+
+	for (t = 0; t < mod->ntypes; t++) {
+		if (mod->types[t].comp != RT_COMP_FUNC ||
+		    mod->types[t].canon != t)
+			continue;
+		snprintf(name, sizeof(name), "t%u", t);
+		if (!jit_emit_trampoline(u, t, name))
+			return false;
+	}
+	done = calloc(mod->ntypes + 1, 1);
+	if (done == NULL)
+		return jit_fail(u, "out of memory");
+	for (i = 0; i < mod->nfuncs_imported; i++) {
+		t = mod->types[mod->funcs[i].type].canon;
+		if (done[t])
+			continue;
+		done[t] = 1;
+		snprintf(name, sizeof(name), "a%u", t);
+		if (!jit_emit_adapter(u, t, name)) {
+			free(done);
+			return false;
+		}
+	}
+	free(done);
+	return true;
+}
+
+static void compile_chunk(job *j, chunk *c, LLVMTargetMachineRef tm)
+{
+	jit_unit u = {0};
+	LLVMTargetDataRef dl;
+	char *triple;
+	uint32_t i;
+
+	if (!jit_unit_init(&u, j->mod, j->opt, &c->err))
+		goto out;
+	triple = LLVMGetTargetMachineTriple(tm);
+	LLVMSetTarget(u.m, triple);
+	LLVMDisposeMessage(triple);
+	dl = LLVMCreateTargetDataLayout(tm);
+	LLVMSetModuleDataLayout(u.m, dl);
+	LLVMDisposeTargetData(dl);
+	if (c->stubs && !emit_stubs(&u))
+		goto out;
+	for (i = 0; i < c->count; i++)
+		if (!jit_translate_func(&u, c->first + i))
+			goto out;
+	if (!jit_emit_object(u.m, tm, j->opt, &c->obj, &c->obj_size, &c->err))
+		goto out;
+	c->ok = true;
+out:
+	jit_unit_fini(&u);
+}
+
+static void *worker(void *arg)
+{
+	job *j = arg;
+	LLVMTargetMachineRef tm = NULL;
+	unsigned k;
+
+	while ((k = atomic_fetch_add(&j->next, 1)) < j->nchunks) {
+		chunk *c = &j->chunks[k];
+
+		if (tm == NULL && !(tm = jit_target_machine(j->opt, &c->err)))
+			continue;
+		compile_chunk(j, c, tm);
+	}
+	if (tm != NULL)
+		LLVMDisposeTargetMachine(tm);
+	return NULL;
+}
+
+static uint32_t make_chunks(const rt_module *mod, unsigned threads,
+                            chunk **ret)
+{
+	uint64_t total = 0, target, acc = 0;
+	uint32_t i, n = 0, cap = 16;
+	chunk *cs = calloc(cap, sizeof(*cs));
+
+	if (cs == NULL)
+		return 0;
+	for (i = mod->nfuncs_imported; i < mod->nfuncs; i++)
+		total += mod->funcs[i].body.len;
+	target = total / ((uint64_t)threads * 4);
+	if (target < 64 * 1024)
+		target = 64 * 1024;
+	if (target > 1024 * 1024)
+		target = 1024 * 1024;
+	cs[0].first = mod->nfuncs_imported;
+	cs[0].stubs = true;
+	n = 1;
+	for (i = mod->nfuncs_imported; i < mod->nfuncs; i++) {
+		chunk *c = &cs[n - 1];
+
+		if (c->count > 0 && acc >= target) {
+			if (n == cap) {
+				chunk *nc = realloc(cs, cap * 2 * sizeof(*cs));
+
+				if (nc == NULL) {
+					free(cs);
+					return 0;
+				}
+				cs = nc;
+				memset(cs + cap, 0, cap * sizeof(*cs));
+				cap *= 2;
+			}
+			c = &cs[n++];
+			c->first = i;
+			acc = 0;
+		}
+		c->count++;
+		acc += mod->funcs[i].body.len + 64;
+	}
+	*ret = cs;
+	return n;
+}
+
+static bool build_image(const rt_module *mod, const jit_options *opt,
+                        jit_linked *l, rt_image **ret_img, cmn_error *err)
+{
+	rt_image *img = calloc(1, sizeof(*img));
+	uint32_t ndef = mod->nfuncs - mod->nfuncs_imported, i;
+	char name[32];
+
+	if (img == NULL)
+		return cmn_fail(err, "out of memory");
+	img->nfuncs = ndef;
+	img->ntypes = mod->ntypes;
+	img->nimports = mod->nfuncs_imported;
+	img->func_off = calloc(ndef + 1, sizeof(uint64_t));
+	img->tramp_off = calloc(mod->ntypes + 1, sizeof(uint64_t));
+	img->adapter_off = calloc(mod->nfuncs_imported + 1, sizeof(uint64_t));
+	img->fingerprint = jit_fingerprint(opt);
+	if (!img->func_off || !img->tramp_off || !img->adapter_off ||
+	    !img->fingerprint) {
+		rt_image_free(img);
+		return cmn_fail(err, "out of memory");
+	}
+	for (i = 0; i < ndef; i++) {
+		snprintf(name, sizeof(name), "f%u", mod->nfuncs_imported + i);
+		if (!jit_linked_lookup(l, name, &img->func_off[i]))
+			goto missing;
+	}
+	for (i = 0; i < mod->ntypes; i++) {
+		img->tramp_off[i] = RT_IMAGE_NONE;
+		if (mod->types[i].comp != RT_COMP_FUNC)
+			continue;
+		snprintf(name, sizeof(name), "t%u", mod->types[i].canon);
+		if (!jit_linked_lookup(l, name, &img->tramp_off[i]))
+			goto missing;
+	}
+	for (i = 0; i < mod->nfuncs_imported; i++) {
+		snprintf(name, sizeof(name), "a%u",
+		         mod->types[mod->funcs[i].type].canon);
+		if (!jit_linked_lookup(l, name, &img->adapter_off[i]))
+			goto missing;
+	}
+	img->text = l->text;
+	img->text_size = l->size;
+	l->text = NULL;
+	*ret_img = img;
+	return true;
+missing:
+	rt_image_free(img);
+	return cmn_fail(err, "internal error: symbol %s missing", name);
+}
+
+bool jit_compile(const rt_module *mod, wb_features features,
+                 const jit_options *opt, rt_image **ret_img, cmn_error *err)
+{
+	job j;
+	chunk *cs = NULL;
+	uint32_t n, i, nthreads;
+	unsigned threads = opt->threads;
+	pthread_t *tids = NULL;
+	jit_object *objs = NULL;
+	jit_linked l = {0};
+	bool ok = false;
+
+	(void)features;
+	if (!check_features(mod, err))
+		return false;
+	if (threads == 0) {
+		long c = sysconf(_SC_NPROCESSORS_ONLN);
+
+		threads = c > 0 ? (unsigned)c : 1;
+	}
+	n = make_chunks(mod, threads, &cs);
+	if (n == 0)
+		return cmn_fail(err, "out of memory");
+	j.mod = mod;
+	j.opt = opt;
+	j.chunks = cs;
+	j.nchunks = n;
+	atomic_init(&j.next, 0);
+	nthreads = threads < n ? threads : n;
+	if (nthreads <= 1) {
+		worker(&j);
+	} else {
+		pthread_attr_t attr;
+
+		tids = calloc(nthreads, sizeof(*tids));
+		if (tids == NULL) {
+			cmn_fail(err, "out of memory");
+			goto out;
+		}
+		pthread_attr_init(&attr);
+		pthread_attr_setstacksize(&attr, 64u << 20);
+		for (i = 0; i < nthreads; i++)
+			if (pthread_create(&tids[i], &attr, worker, &j) != 0)
+				break;
+		pthread_attr_destroy(&attr);
+		if (i == 0)
+			worker(&j);
+		nthreads = i;
+		for (i = 0; i < nthreads; i++)
+			pthread_join(tids[i], NULL);
+	}
+	for (i = 0; i < n; i++) {
+		if (!cs[i].ok) {
+			if (err != NULL) {
+				*err = cs[i].err;
+				if (err->msg[0] == '\0')
+					cmn_fail(err, "internal error: chunk %u "
+					         "failed", i);
+			}
+			goto out;
+		}
+	}
+	objs = calloc(n, sizeof(*objs));
+	if (objs == NULL) {
+		cmn_fail(err, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		objs[i].data = cs[i].obj;
+		objs[i].size = cs[i].obj_size;
+	}
+	if (!jit_link(objs, n, &l, err))
+		goto out;
+	ok = build_image(mod, opt, &l, ret_img, err);
+out:
+	jit_linked_free(&l);
+	free(objs);
+	free(tids);
+	for (i = 0; i < n; i++)
+		free(cs[i].obj);
+	free(cs);
+	return ok;
+}

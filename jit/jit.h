@@ -1,0 +1,117 @@
+/*
+ * jit.h - the compiler: a validated module description (rt_module) to one
+ * flat, position-independent, fully relocated code image (rt_image) through
+ * LLVM (C API only).
+ *
+ * The code follows runtime/rt_abi.h exactly: every defined wasm function is
+ * an LLVM `tailcc` function R f(ptr vmctx, P1..Pn); one host -> wasm
+ * trampoline per function type index; one wasm -> host adapter per imported
+ * function. Compiled code reaches the runtime only through vmctx fields and
+ * the function pointers of vmctx->svc; the image has no undefined symbols
+ * and no absolute relocations (jit_link.c checks both).
+ *
+ * ---------------------------------------------------------------------------
+ * What the runtime must provide (the assumptions compiled code makes)
+ *
+ * Linear memories.
+ *   - 32-bit memories (rt_limits.is64 == false, shared or not) are RESERVED
+ *     as 4 GiB + guard_bytes of address space starting at rt_memory.base:
+ *     bytes [0, size) are accessible, every byte of [size, 4 GiB +
+ *     guard_bytes) is inaccessible (PROT_NONE) and stays inside that
+ *     reservation. base never needs to move on memory.grow (compiled code
+ *     nevertheless reloads base and size after every call and memory.grow).
+ *     An access at base + zext(i32 index) + offset of n bytes with
+ *     offset + n <= guard_bytes is emitted WITHOUT a bounds check: it either
+ *     hits accessible memory or faults (SIGSEGV/SIGBUS) inside the
+ *     reservation. The runtime's signal handler must turn such a fault whose
+ *     PC lies inside the image's text into RT_TRAP_MEMORY_OOB.
+ *     guard_bytes is part of the engine fingerprint (default 2 GiB).
+ *   - Accesses with offset + n > guard_bytes, all accesses when guard_bytes
+ *     is 0, and every access to a 64-bit memory are checked explicitly
+ *     (index + offset + n > size, computed without overflow ->
+ *     svc->trap(RT_TRAP_MEMORY_OOB)); those memories need no reservation.
+ *   - rt_memory.size is in bytes; memory.size returns size >> page_log2.
+ *   - Atomic accesses check natural alignment of index + offset first
+ *     (RT_TRAP_UNALIGNED_ATOMIC), then bounds as above.
+ *   - memory.atomic.wait32/64 and notify pass the effective address
+ *     (index + offset, as u64; its alignment already checked) to the
+ *     services, which check bounds and sharedness.
+ *
+ * Tables: rt_table.elems/size are read inline for table.get, table.set,
+ *   table.size and call_indirect (reloaded on every use); everything else
+ *   goes through the services. Funcref tables hold rt_funcref pointers.
+ *
+ * Native stack: each wasm function compares its stack pointer, after its
+ *   own frame is allocated, with vmctx->stack_limit and traps
+ *   RT_TRAP_STACK_EXHAUSTED when below. The runtime must leave enough room
+ *   below stack_limit for svc->trap and the largest frame of a function
+ *   (keep at least 64 KiB, or more for huge functions, plus a guard page).
+ *
+ * Fuel (jit_options.fuel): every executed wasm instruction costs one unit.
+ *   The count of a straight-line run is subtracted from *vmctx->fuel before
+ *   the branch, call or return that ends it; at function entry and at every
+ *   loop header the code checks *vmctx->fuel < 0 and then calls
+ *   svc->out_of_fuel (which traps, or refuels and returns).
+ * Deadlines (jit_options.deadline): at function entry and every loop header
+ *   a volatile load of *vmctx->interrupt; nonzero calls svc->interrupted.
+ *
+ * Traps call svc->trap(vmctx, code), which must not return.
+ * Host adapters store parameters into an on-stack rt_val array and call
+ *   hostfunc->invoke(hostfunc, array) (C convention).
+ *
+ * Multi-value results are literal LLVM structs. Very wide result lists
+ *   (more than 4 integer/reference or 4 float/vector results) are returned
+ *   through memory by LLVM's own lowering; return_call to such a function
+ *   is compiled as a call followed by a return (it may grow the stack).
+ *
+ * Not translated: GC (struct/array types, any/eq/i31/struct/array heap
+ * types, 0xFB instructions, ref.eq) -> "unsupported feature: gc";
+ * exception handling (tags, exn references, throw, try_table, legacy try)
+ * -> "unsupported feature: exception handling".
+ */
+#ifndef JIT_H
+#define JIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cmn_error.h"
+#include "rt_image.h"
+#include "rt_module.h"
+#include "wb_features.h"
+
+#define JIT_VERSION "0.1.0"
+
+typedef enum { JIT_TIER_FAST, JIT_TIER_OPTIMIZED } jit_tier;
+
+typedef struct jit_options {
+	jit_tier tier;
+	/* Fuel metering (see above). */
+	bool fuel;
+	/* Interrupt checks at function entry and loop headers. */
+	bool deadline;
+	/* Bytes of inaccessible guard region after a 32-bit memory's 4 GiB
+	 * reservation; 0 = always check bounds explicitly. Default 2 GiB. */
+	uint64_t guard_bytes;
+	/* NULL = host CPU and features; "x86-64-v2" = portable. */
+	const char *cpu;
+	/* Compile chunks of functions on this many threads; 0 = cores. */
+	unsigned threads;
+} jit_options;
+
+void jit_options_default(jit_options *opt);
+
+/* The engine fingerprint for these options: wasmc version, LLVM major, CPU
+ * name + features, tier, fuel, deadline, guard_bytes. Caller frees. NULL
+ * when out of memory. */
+char *jit_fingerprint(const jit_options *opt);
+
+/* Compiles `mod` (borrowed; its input bytes alive; validated with
+ * `features`). On success *ret_img is a new image (rt_image_free).
+ * GC and exception-handling types or instructions fail with
+ * "unsupported feature: gc" / "unsupported feature: exception handling".
+ * Thread-safe: any number of compilations may run at once. */
+bool jit_compile(const rt_module *mod, wb_features features,
+                 const jit_options *opt, rt_image **ret_img, cmn_error *err);
+
+#endif

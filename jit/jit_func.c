@@ -1,0 +1,1655 @@
+/*
+ * jit_func.c - translation of one function body to LLVM IR: control flow,
+ * locals and globals, calls, references, tables, memory accesses, bulk
+ * memory and atomics. Numeric instructions are in jit_num.c, SIMD in
+ * jit_simd.c.
+ *
+ * The body is read once with the shared instruction reader (wb_instr.h).
+ * The validator has accepted it, so operand types and counts are trusted.
+ * Operands live on a stack of LLVM values; locals are allocas (mem2reg makes
+ * them SSA); control frames keep their merge blocks and phi nodes. Code
+ * after an unconditional branch is skipped up to the end of its frame.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jit_int.h"
+#include "wb_types.h"
+
+#define U (f->u)
+#define B (f->u->b)
+
+static bool grow(void **p, uint32_t *cap, uint32_t need, size_t elem)
+{
+	uint32_t c = *cap ? *cap : 16;
+	void *np;
+
+	if (need <= *cap)
+		return true;
+	while (c < need)
+		c *= 2;
+	np = realloc(*p, (size_t)c * elem);
+	if (np == NULL)
+		return false;
+	*p = np;
+	*cap = c;
+	return true;
+}
+
+LLVMValueRef jit_pop(jit_fn *f)
+{
+	if (f->sp == 0 || (f->nctl > 0 && f->sp <= f->ctl[f->nctl - 1].height &&
+	                   !f->ctl[f->nctl - 1].unreachable)) {
+		/* cannot happen for validated code */
+		jit_fail(U, "internal error: value stack underflow");
+		return LLVMGetUndef(U->t_i32);
+	}
+	return f->stack[--f->sp];
+}
+
+void jit_push(jit_fn *f, LLVMValueRef v)
+{
+	if (!grow((void **)&f->stack, &f->capstack, f->sp + 1,
+	          sizeof(*f->stack))) {
+		jit_fail(U, "out of memory");
+		return;
+	}
+	f->stack[f->sp++] = v;
+}
+
+/* ---------------------------------------------------------------------------
+ * Invariant values (loaded once, in the entry block)
+ */
+
+static LLVMValueRef entry_load(jit_fn *f, LLVMValueRef p, uint64_t off,
+                               LLVMTypeRef ty)
+{
+	LLVMValueRef ld =
+		LLVMBuildLoad2(U->eb, ty, jit_gep_c(U, U->eb, p, off), "");
+
+	jit_invariant(U, ld);
+	jit_tbaa(U, ld, JT_VMCTX);
+	return ld;
+}
+
+static LLVMValueRef vm_array_elem(jit_fn *f, jit_cache_ent *cache,
+                                  size_t field, uint32_t i)
+{
+	LLVMValueRef arr;
+
+	if (cache[i].gen == U->gen)
+		return cache[i].v;
+	arr = entry_load(f, f->vmctx, field, U->t_ptr);
+	cache[i].v = entry_load(f, arr, (uint64_t)i * 8, U->t_ptr);
+	cache[i].gen = U->gen;
+	return cache[i].v;
+}
+
+static LLVMValueRef get_memory(jit_fn *f, uint32_t m)
+{
+	return vm_array_elem(f, U->c_mem, offsetof(rt_vmctx, memories), m);
+}
+
+static LLVMValueRef get_table(jit_fn *f, uint32_t t)
+{
+	return vm_array_elem(f, U->c_table, offsetof(rt_vmctx, tables), t);
+}
+
+static LLVMValueRef get_global_cell(jit_fn *f, uint32_t g)
+{
+	return vm_array_elem(f, U->c_global, offsetof(rt_vmctx, globals), g);
+}
+
+static LLVMValueRef get_funcref(jit_fn *f, uint32_t i)
+{
+	return vm_array_elem(f, U->c_func, offsetof(rt_vmctx, funcs), i);
+}
+
+static LLVMValueRef get_type_id(jit_fn *f, uint32_t t)
+{
+	LLVMValueRef arr;
+
+	if (U->c_type[t].gen == U->gen)
+		return U->c_type[t].v;
+	arr = entry_load(f, f->vmctx, offsetof(rt_vmctx, type_ids), U->t_ptr);
+	U->c_type[t].v = entry_load(f, arr, (uint64_t)t * 4, U->t_i32);
+	U->c_type[t].gen = U->gen;
+	return U->c_type[t].v;
+}
+
+/* A service function pointer (rt_services field at `off`). */
+static LLVMValueRef svc_fn(jit_fn *f, size_t off)
+{
+	return entry_load(f, f->svc, off, U->t_ptr);
+}
+
+static LLVMValueRef svc_call(jit_fn *f, size_t off, LLVMTypeRef ret,
+                             LLVMTypeRef *ptys, LLVMValueRef *args,
+                             unsigned n)
+{
+	LLVMTypeRef fty = LLVMFunctionType(ret, ptys, n, 0);
+	LLVMValueRef call =
+		LLVMBuildCall2(B, fty, svc_fn(f, off), args, n, "");
+
+	LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex,
+	                         U->a_nounwind);
+	return call;
+}
+
+/* ---------------------------------------------------------------------------
+ * Traps
+ */
+
+static LLVMBasicBlockRef new_block(jit_fn *f, const char *name)
+{
+	return LLVMAppendBasicBlockInContext(U->ctx, f->fn, name);
+}
+
+static jit_ctl *top(jit_fn *f)
+{
+	return &f->ctl[f->nctl - 1];
+}
+
+/* The rest of the current frame is unreachable. */
+static void set_unreachable(jit_fn *f)
+{
+	jit_ctl *c = top(f);
+
+	c->unreachable = true;
+	f->sp = c->height;
+}
+
+static LLVMBasicBlockRef trap_block(jit_fn *f, uint32_t code)
+{
+	LLVMBasicBlockRef cur, bb;
+	LLVMValueRef args[2], call;
+
+	if (f->traps[code] != NULL)
+		return f->traps[code];
+	cur = LLVMGetInsertBlock(B);
+	bb = new_block(f, "trap");
+	LLVMPositionBuilderAtEnd(B, bb);
+	args[0] = f->vmctx;
+	args[1] = jit_i32c(U, code);
+	call = LLVMBuildCall2(B, U->t_trap,
+	                      svc_fn(f, offsetof(rt_services, trap)), args, 2,
+	                      "");
+	LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex,
+	                         U->a_noreturn);
+	LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex,
+	                         U->a_nounwind);
+	LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex, U->a_cold);
+	LLVMBuildUnreachable(B);
+	LLVMPositionBuilderAtEnd(B, cur);
+	f->traps[code] = bb;
+	return bb;
+}
+
+void jit_trap_if(jit_fn *f, LLVMValueRef cond, uint32_t code)
+{
+	LLVMBasicBlockRef cont;
+
+	if (LLVMIsAConstantInt(cond) && LLVMConstIntGetZExtValue(cond) == 0)
+		return;
+	cont = new_block(f, "");
+	LLVMBuildCondBr(B, cond, trap_block(f, code), cont);
+	LLVMPositionBuilderAtEnd(B, cont);
+}
+
+void jit_trap(jit_fn *f, uint32_t code)
+{
+	LLVMBuildBr(B, trap_block(f, code));
+	set_unreachable(f);
+}
+
+/* ---------------------------------------------------------------------------
+ * Fuel and deadlines
+ */
+
+static void fuel_flush(jit_fn *f)
+{
+	LLVMValueRef v, st;
+
+	if (!U->opt->fuel || f->fuel_pending == 0)
+		return;
+	v = LLVMBuildLoad2(B, U->t_i64, f->fuel_ptr, "");
+	jit_tbaa(U, v, JT_FUEL);
+	v = LLVMBuildSub(B, v, jit_i64c(U, f->fuel_pending), "");
+	st = LLVMBuildStore(B, v, f->fuel_ptr);
+	jit_tbaa(U, st, JT_FUEL);
+	f->fuel_pending = 0;
+}
+
+/* At function entry and loop headers. */
+static void checkpoints(jit_fn *f)
+{
+	LLVMBasicBlockRef slow, cont;
+	LLVMValueRef v, args[1];
+
+	if (U->opt->fuel) {
+		v = LLVMBuildLoad2(B, U->t_i64, f->fuel_ptr, "");
+		jit_tbaa(U, v, JT_FUEL);
+		slow = new_block(f, "nofuel");
+		cont = new_block(f, "");
+		LLVMBuildCondBr(B,
+		                LLVMBuildICmp(B, LLVMIntSLT, v, jit_i64c(U, 0), ""),
+		                slow, cont);
+		LLVMPositionBuilderAtEnd(B, slow);
+		args[0] = f->vmctx;
+		svc_call(f, offsetof(rt_services, out_of_fuel), U->t_void,
+		         &U->t_ptr, args, 1);
+		LLVMBuildBr(B, cont);
+		LLVMPositionBuilderAtEnd(B, cont);
+	}
+	if (U->opt->deadline) {
+		v = LLVMBuildLoad2(B, U->t_i32, f->interrupt_ptr, "");
+		LLVMSetVolatile(v, 1);
+		slow = new_block(f, "interrupt");
+		cont = new_block(f, "");
+		LLVMBuildCondBr(B,
+		                LLVMBuildICmp(B, LLVMIntNE, v, jit_i32c(U, 0), ""),
+		                slow, cont);
+		LLVMPositionBuilderAtEnd(B, slow);
+		args[0] = f->vmctx;
+		svc_call(f, offsetof(rt_services, interrupted), U->t_void,
+		         &U->t_ptr, args, 1);
+		LLVMBuildBr(B, cont);
+		LLVMPositionBuilderAtEnd(B, cont);
+	}
+}
+
+/* ---------------------------------------------------------------------------
+ * Control frames
+ */
+
+static LLVMTypeRef *type_list(jit_fn *f, uint32_t typeidx, bool results)
+{
+	LLVMTypeRef **cache = results ? U->rtys : U->ptys;
+	const rt_functype *ft = rt_module_functype(U->mod, typeidx);
+	uint32_t n = results ? ft->nresults : ft->nparams, i;
+	LLVMTypeRef *l;
+
+	if (cache[typeidx] != NULL)
+		return cache[typeidx];
+	l = malloc((n ? n : 1) * sizeof(*l));
+	if (l == NULL) {
+		jit_fail(U, "out of memory");
+		return U->one;
+	}
+	for (i = 0; i < n; i++)
+		l[i] = jit_valtype(U, results ? ft->results[i] : ft->params[i]);
+	cache[typeidx] = l;
+	return l;
+}
+
+static LLVMTypeRef *one_type(jit_fn *f, rt_valtype t)
+{
+	switch (t.kind) {
+	case RT_I32:
+		return &U->one[0];
+	case RT_I64:
+		return &U->one[1];
+	case RT_F32:
+		return &U->one[2];
+	case RT_F64:
+		return &U->one[3];
+	case RT_V128:
+		return &U->one[4];
+	default:
+		return &U->one[5];
+	}
+}
+
+static void block_sig(jit_fn *f, const wb_blocktype *bt, jit_ctl *c)
+{
+	c->nparams = c->nresults = 0;
+	c->ptypes = c->rtypes = NULL;
+	if (bt->kind == WB_BT_VAL) {
+		c->nresults = 1;
+		c->rtypes = one_type(f, bt->val);
+	} else if (bt->kind == WB_BT_TYPE) {
+		const rt_functype *ft = rt_module_functype(U->mod, bt->type);
+
+		c->nparams = ft->nparams;
+		c->nresults = ft->nresults;
+		c->ptypes = type_list(f, bt->type, false);
+		c->rtypes = type_list(f, bt->type, true);
+	}
+}
+
+static uint32_t alloc_phis(jit_fn *f, uint32_t n)
+{
+	uint32_t base = f->nphis;
+
+	if (!grow((void **)&f->phis, &f->capphis, f->nphis + n,
+	          sizeof(*f->phis))) {
+		jit_fail(U, "out of memory");
+		return 0;
+	}
+	f->nphis += n;
+	return base;
+}
+
+static jit_ctl *push_ctl(jit_fn *f, uint8_t kind, const wb_blocktype *bt)
+{
+	jit_ctl *c;
+
+	if (!grow((void **)&f->ctl, &f->capctl, f->nctl + 1, sizeof(*f->ctl))) {
+		jit_fail(U, "out of memory");
+		return NULL;
+	}
+	c = &f->ctl[f->nctl++];
+	memset(c, 0, sizeof(*c));
+	c->kind = kind;
+	if (bt)
+		block_sig(f, bt, c);
+	c->height = f->sp - c->nparams;
+	return c;
+}
+
+static uint32_t label_arity(const jit_ctl *c)
+{
+	return c->kind == JC_LOOP ? c->nparams : c->nresults;
+}
+
+static LLVMBasicBlockRef label_block(jit_fn *f, jit_ctl *c)
+{
+	uint32_t i;
+	LLVMBasicBlockRef cur;
+
+	if (c->kind == JC_LOOP)
+		return c->header;
+	if (c->end == NULL)
+		c->end = new_block(f, "end");
+	if (!c->end_used) {
+		c->end_used = true;
+		if (c->nresults > 0) {
+			cur = LLVMGetInsertBlock(B);
+			c->phi_base = alloc_phis(f, c->nresults);
+			LLVMPositionBuilderAtEnd(B, c->end);
+			for (i = 0; i < c->nresults && !U->failed; i++)
+				f->phis[c->phi_base + i] =
+					LLVMBuildPhi(B, c->rtypes[i], "");
+			LLVMPositionBuilderAtEnd(B, cur);
+		}
+	}
+	return c->end;
+}
+
+/* Adds the top `arity` stack values as incoming values of c's label phis
+ * from the current block. */
+static void add_incoming(jit_fn *f, jit_ctl *c)
+{
+	uint32_t n = label_arity(c), i;
+	LLVMBasicBlockRef cur = LLVMGetInsertBlock(B);
+
+	label_block(f, c);
+	if (U->failed)
+		return;
+	for (i = 0; i < n; i++) {
+		LLVMValueRef v = f->stack[f->sp - n + i];
+
+		LLVMAddIncoming(f->phis[c->phi_base + i], &v, &cur, 1);
+	}
+}
+
+static void br_label(jit_fn *f, uint32_t depth)
+{
+	jit_ctl *c = &f->ctl[f->nctl - 1 - depth];
+
+	fuel_flush(f);
+	add_incoming(f, c);
+	LLVMBuildBr(B, label_block(f, c));
+}
+
+static LLVMValueRef to_bool(jit_fn *f, LLVMValueRef v)
+{
+	return LLVMBuildICmp(B, LLVMIntNE, v, jit_zero(U, LLVMTypeOf(v)), "");
+}
+
+static void br_if_label(jit_fn *f, uint32_t depth, LLVMValueRef cond)
+{
+	jit_ctl *c = &f->ctl[f->nctl - 1 - depth];
+	LLVMBasicBlockRef cont;
+
+	fuel_flush(f);
+	add_incoming(f, c);
+	cont = new_block(f, "");
+	LLVMBuildCondBr(B, cond, label_block(f, c), cont);
+	LLVMPositionBuilderAtEnd(B, cont);
+}
+
+static void emit_return(jit_fn *f)
+{
+	uint32_t n = f->ft->nresults, i;
+	LLVMValueRef agg;
+
+	fuel_flush(f);
+	if (n == 0) {
+		LLVMBuildRetVoid(B);
+	} else if (n == 1) {
+		LLVMBuildRet(B, f->stack[f->sp - 1]);
+	} else {
+		agg = LLVMGetUndef(LLVMGetReturnType(LLVMGlobalGetValueType(f->fn)));
+		for (i = 0; i < n; i++)
+			agg = LLVMBuildInsertValue(B, agg, f->stack[f->sp - n + i],
+			                           i, "");
+		LLVMBuildRet(B, agg);
+	}
+}
+
+static void do_block(jit_fn *f, const wb_instr *in)
+{
+	push_ctl(f, JC_BLOCK, &in->u.block.bt);
+}
+
+static void do_loop(jit_fn *f, const wb_instr *in)
+{
+	jit_ctl *c = push_ctl(f, JC_LOOP, &in->u.block.bt);
+	LLVMBasicBlockRef cur = LLVMGetInsertBlock(B);
+	uint32_t i;
+
+	if (c == NULL)
+		return;
+	c->header = new_block(f, "loop");
+	fuel_flush(f);
+	if (c->nparams > 0) {
+		c->phi_base = alloc_phis(f, c->nparams);
+		LLVMPositionBuilderAtEnd(B, c->header);
+		for (i = 0; i < c->nparams && !U->failed; i++) {
+			LLVMValueRef phi = LLVMBuildPhi(B, c->ptypes[i], "");
+			LLVMValueRef v = f->stack[c->height + i];
+
+			LLVMAddIncoming(phi, &v, &cur, 1);
+			f->phis[c->phi_base + i] = phi;
+			f->stack[c->height + i] = phi;
+		}
+		LLVMPositionBuilderAtEnd(B, cur);
+	}
+	LLVMBuildBr(B, c->header);
+	LLVMPositionBuilderAtEnd(B, c->header);
+	checkpoints(f);
+}
+
+static void do_if(jit_fn *f, const wb_instr *in)
+{
+	LLVMValueRef cond = to_bool(f, jit_pop(f));
+	jit_ctl *c = push_ctl(f, JC_IF, &in->u.block.bt);
+	LLVMBasicBlockRef then_bb;
+	uint32_t i;
+
+	if (c == NULL)
+		return;
+	fuel_flush(f);
+	then_bb = new_block(f, "then");
+	c->else_bb = new_block(f, "else");
+	if (c->nparams > 0) {
+		c->param_base = alloc_phis(f, c->nparams);
+		for (i = 0; i < c->nparams && !U->failed; i++)
+			f->phis[c->param_base + i] = f->stack[c->height + i];
+	}
+	LLVMBuildCondBr(B, cond, then_bb, c->else_bb);
+	LLVMPositionBuilderAtEnd(B, then_bb);
+}
+
+/* Ends the then-branch of `c` and starts its else-branch. */
+static void begin_else(jit_fn *f, jit_ctl *c)
+{
+	uint32_t i;
+
+	if (!c->unreachable)
+		br_label(f, 0);
+	LLVMMoveBasicBlockAfter(c->else_bb, LLVMGetInsertBlock(B));
+	LLVMPositionBuilderAtEnd(B, c->else_bb);
+	f->sp = c->height;
+	for (i = 0; i < c->nparams; i++)
+		jit_push(f, f->phis[c->param_base + i]);
+	c->unreachable = false;
+	c->else_seen = true;
+}
+
+/* `end` of the top frame. Returns false at the end of the function. */
+static bool do_end(jit_fn *f)
+{
+	jit_ctl *c = top(f);
+	jit_ctl saved;
+	bool reachable;
+	uint32_t i;
+
+	if (c->kind == JC_IF && !c->else_seen) {
+		begin_else(f, c);
+		c = top(f);
+	}
+	if (!c->end_used || c->end == NULL) {
+		/* Nothing branches to the end: continue in the current block
+		 * (or stay unreachable). */
+		reachable = !c->unreachable;
+		if (c->end != NULL)
+			LLVMDeleteBasicBlock(c->end);
+		c->end = NULL;
+	} else {
+		if (!c->unreachable)
+			br_label(f, 0);
+		LLVMMoveBasicBlockAfter(c->end, LLVMGetLastBasicBlock(f->fn));
+		LLVMPositionBuilderAtEnd(B, c->end);
+		f->sp = c->height;
+		for (i = 0; i < c->nresults; i++)
+			jit_push(f, f->phis[c->phi_base + i]);
+		reachable = true;
+	}
+	saved = *c;
+	f->nctl--;
+	if (saved.kind == JC_FUNC) {
+		if (reachable)
+			emit_return(f);
+		return false;
+	}
+	if (!reachable) {
+		/* the code after this frame is unreachable too */
+		f->sp = saved.height;
+		set_unreachable(f);
+	}
+	return true;
+}
+
+static void do_br_table(jit_fn *f, const wb_instr *in)
+{
+	LLVMValueRef idx = jit_pop(f), sw;
+	wb_instr_iter it;
+	uint32_t label, k = 0;
+	jit_ctl *d;
+
+	fuel_flush(f);
+	d = &f->ctl[f->nctl - 1 - in->u.br_table.deflt];
+	add_incoming(f, d);
+	sw = LLVMBuildSwitch(B, idx, label_block(f, d), in->u.br_table.count);
+	wb_br_table_begin(in, &it);
+	while (wb_br_table_next(&it, &label) && !U->failed) {
+		jit_ctl *c = &f->ctl[f->nctl - 1 - label];
+
+		add_incoming(f, c);
+		LLVMAddCase(sw, jit_i32c(U, k), label_block(f, c));
+		k++;
+	}
+	set_unreachable(f);
+}
+
+/* ---------------------------------------------------------------------------
+ * Calls
+ */
+
+static LLVMValueRef *scratch_args(jit_fn *f, uint32_t n)
+{
+	static __thread LLVMValueRef *buf;
+	static __thread uint32_t cap;
+
+	if (!grow((void **)&buf, &cap, n + 1, sizeof(*buf))) {
+		jit_fail(U, "out of memory");
+		return NULL;
+	}
+	return buf;
+}
+
+static void emit_call(jit_fn *f, uint32_t typeidx, LLVMValueRef callee,
+                      LLVMValueRef cvm, bool tail)
+{
+	const rt_functype *ft = rt_module_functype(U->mod, typeidx);
+	LLVMTypeRef fty = jit_functype(U, typeidx);
+	LLVMValueRef *args = scratch_args(f, ft->nparams + 1), call;
+	uint32_t n = ft->nparams, i;
+
+	if (args == NULL)
+		return;
+	args[0] = cvm;
+	for (i = 0; i < n; i++)
+		args[i + 1] = f->stack[f->sp - n + i];
+	f->sp -= n;
+	fuel_flush(f);
+	call = LLVMBuildCall2(B, fty, callee, args, n + 1, "");
+	LLVMSetInstructionCallConv(call, JIT_CC_TAIL);
+	if (tail) {
+		f->has_tail_call = true;
+		if (jit_results_in_regs(ft)) {
+#if LLVM_VERSION_MAJOR >= 18
+			LLVMSetTailCallKind(call, LLVMTailCallKindMustTail);
+#else
+			LLVMSetTailCall(call, 1);
+#endif
+		}
+		if (ft->nresults == 0)
+			LLVMBuildRetVoid(B);
+		else
+			LLVMBuildRet(B, call);
+		set_unreachable(f);
+		return;
+	}
+	/* Never turn recursion into a loop (tail recursion elimination):
+	 * running out of stack is observable. */
+#if LLVM_VERSION_MAJOR >= 18
+	LLVMSetTailCallKind(call, LLVMTailCallKindNoTail);
+#else
+	f->has_plain_call = true;
+#endif
+	if (ft->nresults == 1) {
+		jit_push(f, call);
+	} else {
+		for (i = 0; i < ft->nresults; i++)
+			jit_push(f, LLVMBuildExtractValue(B, call, i, ""));
+	}
+}
+
+static void do_call(jit_fn *f, uint32_t funcidx, bool tail)
+{
+	const rt_module *mod = U->mod;
+	uint32_t typeidx = mod->funcs[funcidx].type;
+	LLVMValueRef fr, code, cvm;
+
+	if (funcidx >= mod->nfuncs_imported) {
+		emit_call(f, typeidx, jit_func_decl(U, funcidx), f->vmctx, tail);
+		return;
+	}
+	fr = get_funcref(f, funcidx);
+	code = entry_load(f, fr, offsetof(rt_funcref, code), U->t_ptr);
+	cvm = entry_load(f, fr, offsetof(rt_funcref, vmctx), U->t_ptr);
+	emit_call(f, typeidx, code, cvm, tail);
+}
+
+/* Calls through a funcref `fr` (known non-null). */
+static void call_funcref(jit_fn *f, uint32_t typeidx, LLVMValueRef fr,
+                         bool tail)
+{
+	LLVMValueRef code, cvm;
+
+	code = LLVMBuildLoad2(B, U->t_ptr,
+	                      jit_gep_c(U, B, fr, offsetof(rt_funcref, code)), "");
+	jit_invariant(U, code);
+	jit_tbaa(U, code, JT_VMCTX);
+	cvm = LLVMBuildLoad2(B, U->t_ptr,
+	                     jit_gep_c(U, B, fr, offsetof(rt_funcref, vmctx)),
+	                     "");
+	jit_invariant(U, cvm);
+	jit_tbaa(U, cvm, JT_VMCTX);
+	emit_call(f, typeidx, code, cvm, tail);
+}
+
+static LLVMValueRef table_index(jit_fn *f, uint32_t t, LLVMValueRef i)
+{
+	if (U->mod->tables[t].limits.is64)
+		return i;
+	return LLVMBuildZExt(B, i, U->t_i64, "");
+}
+
+static LLVMValueRef load_tbaa(jit_fn *f, LLVMTypeRef ty, LLVMValueRef p,
+                              uint64_t off, int kind)
+{
+	LLVMValueRef ld = LLVMBuildLoad2(B, ty, jit_gep_c(U, B, p, off), "");
+
+	jit_tbaa(U, ld, kind);
+	return ld;
+}
+
+static void do_call_indirect(jit_fn *f, uint32_t typeidx, uint32_t t,
+                             bool tail)
+{
+	LLVMValueRef i = table_index(f, t, jit_pop(f));
+	LLVMValueRef tab = get_table(f, t), size, elems, fr, tid, expected, ok;
+	LLVMValueRef args[3];
+	LLVMTypeRef ptys[3];
+	LLVMBasicBlockRef slow, call_bb;
+
+	size = load_tbaa(f, U->t_i64, tab, offsetof(rt_table, size), JT_TABLE);
+	jit_trap_if(f, LLVMBuildICmp(B, LLVMIntUGE, i, size, ""),
+	            RT_TRAP_UNDEFINED_ELEMENT);
+	elems = load_tbaa(f, U->t_ptr, tab, offsetof(rt_table, elems),
+	                  JT_TABLE);
+	fr = LLVMBuildLoad2(B, U->t_ptr,
+	                    jit_gep(U, B, elems,
+	                            LLVMBuildShl(B, i, jit_i64c(U, 3), "")),
+	                    "");
+	jit_tbaa(U, fr, JT_TABLE);
+	jit_trap_if(f, LLVMBuildIsNull(B, fr, ""),
+	            RT_TRAP_UNINITIALIZED_ELEMENT);
+	tid = LLVMBuildLoad2(B, U->t_i32,
+	                     jit_gep_c(U, B, fr, offsetof(rt_funcref, type_id)),
+	                     "");
+	jit_invariant(U, tid);
+	jit_tbaa(U, tid, JT_VMCTX);
+	expected = get_type_id(f, typeidx);
+	ok = LLVMBuildICmp(B, LLVMIntEQ, tid, expected, "");
+	if (U->mod->types[typeidx].final) {
+		/* no subtypes: a different id is a mismatch */
+		jit_trap_if(f, LLVMBuildNot(B, ok, ""), RT_TRAP_INDIRECT_TYPE);
+	} else {
+		slow = new_block(f, "typecheck");
+		call_bb = new_block(f, "");
+		LLVMBuildCondBr(B, ok, call_bb, slow);
+		LLVMPositionBuilderAtEnd(B, slow);
+		args[0] = f->vmctx;
+		args[1] = tid;
+		args[2] = expected;
+		ptys[0] = U->t_ptr;
+		ptys[1] = U->t_i32;
+		ptys[2] = U->t_i32;
+		ok = svc_call(f, offsetof(rt_services, func_type_match), U->t_i32,
+		              ptys, args, 3);
+		jit_trap_if(f, LLVMBuildICmp(B, LLVMIntEQ, ok, jit_i32c(U, 0), ""),
+		            RT_TRAP_INDIRECT_TYPE);
+		LLVMBuildBr(B, call_bb);
+		LLVMPositionBuilderAtEnd(B, call_bb);
+	}
+	call_funcref(f, typeidx, fr, tail);
+}
+
+static void do_call_ref(jit_fn *f, uint32_t typeidx, bool tail)
+{
+	LLVMValueRef fr = jit_pop(f);
+
+	jit_trap_if(f, LLVMBuildIsNull(B, fr, ""), RT_TRAP_NULL_FUNC);
+	call_funcref(f, typeidx, fr, tail);
+}
+
+/* ---------------------------------------------------------------------------
+ * Variables
+ */
+
+static LLVMValueRef global_ptr(jit_fn *f, uint32_t g)
+{
+	return get_global_cell(f, g);
+}
+
+static void do_global_get(jit_fn *f, uint32_t g)
+{
+	const rt_globaltype *gt = &U->mod->globals[g];
+	LLVMTypeRef ty = jit_valtype(U, gt->type);
+	LLVMValueRef ld = LLVMBuildLoad2(B, ty, global_ptr(f, g), "");
+
+	LLVMSetAlignment(ld, 8);
+	jit_tbaa(U, ld, JT_GLOBAL);
+	if (!gt->mut)
+		jit_invariant(U, ld);
+	jit_push(f, ld);
+}
+
+static void do_global_set(jit_fn *f, uint32_t g)
+{
+	LLVMValueRef v = jit_pop(f);
+	LLVMValueRef st = LLVMBuildStore(B, v, global_ptr(f, g));
+
+	LLVMSetAlignment(st, 8);
+	jit_tbaa(U, st, JT_GLOBAL);
+}
+
+/* ---------------------------------------------------------------------------
+ * Memory
+ */
+
+static bool mem_is64(jit_fn *f, uint32_t m)
+{
+	return U->mod->memories[m].limits.is64;
+}
+
+static LLVMValueRef mem_base(jit_fn *f, uint32_t m)
+{
+	return load_tbaa(f, U->t_ptr, get_memory(f, m),
+	                 offsetof(rt_memory, base), JT_MEM_DESC);
+}
+
+static LLVMValueRef mem_size(jit_fn *f, uint32_t m)
+{
+	return load_tbaa(f, U->t_i64, get_memory(f, m),
+	                 offsetof(rt_memory, size), JT_MEM_DESC);
+}
+
+static LLVMValueRef addr64(jit_fn *f, uint32_t m, LLVMValueRef idx)
+{
+	if (mem_is64(f, m))
+		return idx;
+	return LLVMBuildZExt(B, idx, U->t_i64, "");
+}
+
+LLVMValueRef jit_mem_addr(jit_fn *f, const wb_memarg *ma, LLVMValueRef idx,
+                          uint32_t size, bool atomic)
+{
+	uint32_t m = ma->mem;
+	bool is64 = mem_is64(f, m);
+	uint64_t off = ma->offset, end;
+	LLVMValueRef i64 = addr64(f, m, idx), ea, oob, msize;
+
+	if (atomic && size > 1) {
+		ea = LLVMBuildAdd(B, i64, jit_i64c(U, off), "");
+		jit_trap_if(f,
+		            LLVMBuildICmp(B, LLVMIntNE,
+		                          LLVMBuildAnd(B, ea, jit_i64c(U, size - 1),
+		                                       ""),
+		                          jit_i64c(U, 0), ""),
+		            RT_TRAP_UNALIGNED_ATOMIC);
+	}
+	if (off > UINT64_MAX - size) {
+		jit_trap(f, RT_TRAP_MEMORY_OOB);
+		return NULL;
+	}
+	end = off + size;
+	if (is64 || U->opt->guard_bytes == 0 || end > U->opt->guard_bytes) {
+		msize = mem_size(f, m);
+		if (!is64) {
+			/* index < 2^32, end < 2^33: no overflow */
+			oob = LLVMBuildICmp(B, LLVMIntUGT,
+			                    LLVMBuildAdd(B, i64, jit_i64c(U, end), ""),
+			                    msize, "");
+		} else {
+			oob = LLVMBuildOr(
+				B,
+				LLVMBuildICmp(B, LLVMIntULT, msize, jit_i64c(U, end),
+				              ""),
+				LLVMBuildICmp(B, LLVMIntUGT, i64,
+				              LLVMBuildSub(B, msize, jit_i64c(U, end),
+				                           ""),
+				              ""),
+				"");
+		}
+		jit_trap_if(f, oob, RT_TRAP_MEMORY_OOB);
+	}
+	ea = off ? LLVMBuildAdd(B, i64, jit_i64c(U, off), "") : i64;
+	return jit_gep(U, B, mem_base(f, m), ea);
+}
+
+static LLVMValueRef mem_load(jit_fn *f, LLVMTypeRef ty, LLVMValueRef p)
+{
+	LLVMValueRef ld = LLVMBuildLoad2(B, ty, p, "");
+
+	LLVMSetAlignment(ld, 1);
+	jit_tbaa(U, ld, JT_WASM_MEM);
+	return ld;
+}
+
+static void mem_store(jit_fn *f, LLVMValueRef v, LLVMValueRef p)
+{
+	LLVMValueRef st = LLVMBuildStore(B, v, p);
+
+	LLVMSetAlignment(st, 1);
+	jit_tbaa(U, st, JT_WASM_MEM);
+}
+
+static bool do_load(jit_fn *f, const wb_instr *in)
+{
+	LLVMTypeRef mt, rt;
+	int ext = 0; /* 0 none, 1 sext, 2 zext */
+	uint32_t size;
+	LLVMValueRef p, v;
+
+	switch (in->op) {
+	case WB_OP_I32_LOAD: mt = rt = U->t_i32; break;
+	case WB_OP_I64_LOAD: mt = rt = U->t_i64; break;
+	case WB_OP_F32_LOAD: mt = rt = U->t_f32; break;
+	case WB_OP_F64_LOAD: mt = rt = U->t_f64; break;
+	case WB_OP_I32_LOAD8_S: mt = U->t_i8; rt = U->t_i32; ext = 1; break;
+	case WB_OP_I32_LOAD8_U: mt = U->t_i8; rt = U->t_i32; ext = 2; break;
+	case WB_OP_I32_LOAD16_S: mt = U->t_i16; rt = U->t_i32; ext = 1; break;
+	case WB_OP_I32_LOAD16_U: mt = U->t_i16; rt = U->t_i32; ext = 2; break;
+	case WB_OP_I64_LOAD8_S: mt = U->t_i8; rt = U->t_i64; ext = 1; break;
+	case WB_OP_I64_LOAD8_U: mt = U->t_i8; rt = U->t_i64; ext = 2; break;
+	case WB_OP_I64_LOAD16_S: mt = U->t_i16; rt = U->t_i64; ext = 1; break;
+	case WB_OP_I64_LOAD16_U: mt = U->t_i16; rt = U->t_i64; ext = 2; break;
+	case WB_OP_I64_LOAD32_S: mt = U->t_i32; rt = U->t_i64; ext = 1; break;
+	case WB_OP_I64_LOAD32_U: mt = U->t_i32; rt = U->t_i64; ext = 2; break;
+	default:
+		return false;
+	}
+	size = 1u << wb_op_get(in->op)->arg;
+	p = jit_mem_addr(f, &in->u.mem, jit_pop(f), size, false);
+	if (p == NULL)
+		return true;
+	v = mem_load(f, mt, p);
+	if (ext == 1)
+		v = LLVMBuildSExt(B, v, rt, "");
+	else if (ext == 2)
+		v = LLVMBuildZExt(B, v, rt, "");
+	jit_push(f, v);
+	return true;
+}
+
+static bool do_store(jit_fn *f, const wb_instr *in)
+{
+	LLVMTypeRef mt;
+	LLVMValueRef v, p;
+	uint32_t size;
+
+	switch (in->op) {
+	case WB_OP_I32_STORE: mt = U->t_i32; break;
+	case WB_OP_I64_STORE: mt = U->t_i64; break;
+	case WB_OP_F32_STORE: mt = U->t_f32; break;
+	case WB_OP_F64_STORE: mt = U->t_f64; break;
+	case WB_OP_I32_STORE8: case WB_OP_I64_STORE8: mt = U->t_i8; break;
+	case WB_OP_I32_STORE16: case WB_OP_I64_STORE16: mt = U->t_i16; break;
+	case WB_OP_I64_STORE32: mt = U->t_i32; break;
+	default:
+		return false;
+	}
+	size = 1u << wb_op_get(in->op)->arg;
+	v = jit_pop(f);
+	p = jit_mem_addr(f, &in->u.mem, jit_pop(f), size, false);
+	if (p == NULL)
+		return true;
+	if (LLVMTypeOf(v) != mt)
+		v = LLVMBuildTrunc(B, v, mt, "");
+	mem_store(f, v, p);
+	return true;
+}
+
+static LLVMValueRef zext64(jit_fn *f, LLVMValueRef v)
+{
+	if (LLVMTypeOf(v) == U->t_i64)
+		return v;
+	return LLVMBuildZExt(B, v, U->t_i64, "");
+}
+
+static void do_memory_size(jit_fn *f, uint32_t m)
+{
+	LLVMValueRef v = mem_size(f, m);
+
+	v = LLVMBuildLShr(B, v,
+	                  jit_i64c(U, U->mod->memories[m].limits.page_log2), "");
+	if (!mem_is64(f, m))
+		v = LLVMBuildTrunc(B, v, U->t_i32, "");
+	jit_push(f, v);
+}
+
+static void do_memory_grow(jit_fn *f, uint32_t m)
+{
+	LLVMValueRef delta = zext64(f, jit_pop(f)), args[3], r;
+	LLVMTypeRef ptys[3] = {U->t_ptr, U->t_i32, U->t_i64};
+
+	args[0] = f->vmctx;
+	args[1] = jit_i32c(U, m);
+	args[2] = delta;
+	r = svc_call(f, offsetof(rt_services, memory_grow), U->t_i64, ptys,
+	             args, 3);
+	if (!mem_is64(f, m))
+		r = LLVMBuildTrunc(B, r, U->t_i32, "");
+	jit_push(f, r);
+}
+
+/* ---------------------------------------------------------------------------
+ * Atomics
+ */
+
+static bool do_atomic(jit_fn *f, const wb_instr *in)
+{
+	const wb_op_info *oi = wb_op_get(in->op);
+	uint32_t size = 1u << oi->arg;
+	LLVMTypeRef mt = LLVMIntTypeInContext(U->ctx, size * 8);
+	LLVMTypeRef rt;
+	LLVMValueRef p, v, e, r, args[5];
+	LLVMTypeRef ptys[5];
+	LLVMAtomicRMWBinOp op;
+	const LLVMAtomicOrdering sc = LLVMAtomicOrderingSequentiallyConsistent;
+	const char *name = oi->name;
+
+	if (in->op == WB_OP_ATOMIC_FENCE) {
+		LLVMBuildFence(B, sc, 0, "");
+		return true;
+	}
+	rt = name[1] == '3' ? U->t_i32 : U->t_i64;
+	switch (in->op) {
+	case WB_OP_MEMORY_ATOMIC_NOTIFY:
+	case WB_OP_MEMORY_ATOMIC_WAIT32:
+	case WB_OP_MEMORY_ATOMIC_WAIT64: {
+		LLVMValueRef timeout = NULL, expected = NULL, count = NULL, ea,
+			     i64;
+		bool is64 = mem_is64(f, in->u.mem.mem);
+
+		if (in->op == WB_OP_MEMORY_ATOMIC_NOTIFY) {
+			count = jit_pop(f);
+		} else {
+			timeout = jit_pop(f);
+			expected = jit_pop(f);
+		}
+		i64 = addr64(f, in->u.mem.mem, jit_pop(f));
+		ea = LLVMBuildAdd(B, i64, jit_i64c(U, in->u.mem.offset), "");
+		jit_trap_if(f,
+		            LLVMBuildICmp(B, LLVMIntNE,
+		                          LLVMBuildAnd(B, ea, jit_i64c(U, size - 1),
+		                                       ""),
+		                          jit_i64c(U, 0), ""),
+		            RT_TRAP_UNALIGNED_ATOMIC);
+		if (is64)
+			jit_trap_if(f, LLVMBuildICmp(B, LLVMIntULT, ea, i64, ""),
+			            RT_TRAP_MEMORY_OOB);
+		fuel_flush(f);
+		args[0] = f->vmctx;
+		args[1] = jit_i32c(U, in->u.mem.mem);
+		args[2] = ea;
+		ptys[0] = U->t_ptr;
+		ptys[1] = U->t_i32;
+		ptys[2] = U->t_i64;
+		if (count) {
+			args[3] = count;
+			ptys[3] = U->t_i32;
+			r = svc_call(f, offsetof(rt_services, atomic_notify),
+			             U->t_i32, ptys, args, 4);
+		} else {
+			args[3] = expected;
+			ptys[3] = LLVMTypeOf(expected);
+			args[4] = timeout;
+			ptys[4] = U->t_i64;
+			r = svc_call(f,
+			             in->op == WB_OP_MEMORY_ATOMIC_WAIT32
+			                     ? offsetof(rt_services, atomic_wait32)
+			                     : offsetof(rt_services, atomic_wait64),
+			             U->t_i32, ptys, args, 5);
+		}
+		jit_push(f, r);
+		return true;
+	}
+	case WB_OP_I32_ATOMIC_LOAD: case WB_OP_I64_ATOMIC_LOAD:
+	case WB_OP_I32_ATOMIC_LOAD8_U: case WB_OP_I32_ATOMIC_LOAD16_U:
+	case WB_OP_I64_ATOMIC_LOAD8_U: case WB_OP_I64_ATOMIC_LOAD16_U:
+	case WB_OP_I64_ATOMIC_LOAD32_U:
+		p = jit_mem_addr(f, &in->u.mem, jit_pop(f), size, true);
+		if (p == NULL)
+			return true;
+		v = LLVMBuildLoad2(B, mt, p, "");
+		LLVMSetOrdering(v, sc);
+		LLVMSetAlignment(v, size);
+		jit_tbaa(U, v, JT_WASM_MEM);
+		if (mt != rt)
+			v = LLVMBuildZExt(B, v, rt, "");
+		jit_push(f, v);
+		return true;
+	case WB_OP_I32_ATOMIC_STORE: case WB_OP_I64_ATOMIC_STORE:
+	case WB_OP_I32_ATOMIC_STORE8: case WB_OP_I32_ATOMIC_STORE16:
+	case WB_OP_I64_ATOMIC_STORE8: case WB_OP_I64_ATOMIC_STORE16:
+	case WB_OP_I64_ATOMIC_STORE32:
+		v = jit_pop(f);
+		p = jit_mem_addr(f, &in->u.mem, jit_pop(f), size, true);
+		if (p == NULL)
+			return true;
+		if (LLVMTypeOf(v) != mt)
+			v = LLVMBuildTrunc(B, v, mt, "");
+		v = LLVMBuildStore(B, v, p);
+		LLVMSetOrdering(v, sc);
+		LLVMSetAlignment(v, size);
+		jit_tbaa(U, v, JT_WASM_MEM);
+		return true;
+	default:
+		break;
+	}
+	if (strstr(name, "cmpxchg") != NULL) {
+		LLVMValueRef repl = jit_pop(f);
+
+		e = jit_pop(f);
+		p = jit_mem_addr(f, &in->u.mem, jit_pop(f), size, true);
+		if (p == NULL)
+			return true;
+		if (mt != rt) {
+			e = LLVMBuildTrunc(B, e, mt, "");
+			repl = LLVMBuildTrunc(B, repl, mt, "");
+		}
+		r = LLVMBuildAtomicCmpXchg(B, p, e, repl, sc, sc, 0);
+		jit_tbaa(U, r, JT_WASM_MEM);
+		v = LLVMBuildExtractValue(B, r, 0, "");
+		if (mt != rt)
+			v = LLVMBuildZExt(B, v, rt, "");
+		jit_push(f, v);
+		return true;
+	}
+	if (strstr(name, ".add"))
+		op = LLVMAtomicRMWBinOpAdd;
+	else if (strstr(name, ".sub"))
+		op = LLVMAtomicRMWBinOpSub;
+	else if (strstr(name, ".and"))
+		op = LLVMAtomicRMWBinOpAnd;
+	else if (strstr(name, ".or"))
+		op = LLVMAtomicRMWBinOpOr;
+	else if (strstr(name, ".xor"))
+		op = LLVMAtomicRMWBinOpXor;
+	else if (strstr(name, ".xchg"))
+		op = LLVMAtomicRMWBinOpXchg;
+	else
+		return false;
+	v = jit_pop(f);
+	p = jit_mem_addr(f, &in->u.mem, jit_pop(f), size, true);
+	if (p == NULL)
+		return true;
+	if (mt != rt)
+		v = LLVMBuildTrunc(B, v, mt, "");
+	r = LLVMBuildAtomicRMW(B, op, p, v, sc, 0);
+	jit_tbaa(U, r, JT_WASM_MEM);
+	if (mt != rt)
+		r = LLVMBuildZExt(B, r, rt, "");
+	jit_push(f, r);
+	return true;
+}
+
+/* ---------------------------------------------------------------------------
+ * Tables and bulk operations
+ */
+
+static bool table_is64(jit_fn *f, uint32_t t)
+{
+	return U->mod->tables[t].limits.is64;
+}
+
+/* elems + i*8 after a bounds check (RT_TRAP_TABLE_OOB). */
+static LLVMValueRef table_slot(jit_fn *f, uint32_t t, LLVMValueRef i)
+{
+	LLVMValueRef tab = get_table(f, t), size, elems;
+
+	i = table_index(f, t, i);
+	size = load_tbaa(f, U->t_i64, tab, offsetof(rt_table, size), JT_TABLE);
+	jit_trap_if(f, LLVMBuildICmp(B, LLVMIntUGE, i, size, ""),
+	            RT_TRAP_TABLE_OOB);
+	elems = load_tbaa(f, U->t_ptr, tab, offsetof(rt_table, elems),
+	                  JT_TABLE);
+	return jit_gep(U, B, elems, LLVMBuildShl(B, i, jit_i64c(U, 3), ""));
+}
+
+static void void_svc(jit_fn *f, size_t off, LLVMValueRef *args,
+                     LLVMTypeRef *ptys, unsigned n)
+{
+	fuel_flush(f);
+	svc_call(f, off, U->t_void, ptys, args, n);
+}
+
+static bool do_bulk(jit_fn *f, const wb_instr *in)
+{
+	LLVMValueRef a[6], x, y, z, v;
+	LLVMTypeRef p[6];
+	unsigned k;
+
+	a[0] = f->vmctx;
+	p[0] = U->t_ptr;
+	for (k = 1; k < 6; k++)
+		p[k] = U->t_i64;
+	switch (in->op) {
+	case WB_OP_MEMORY_INIT: /* dst src n */
+		z = jit_pop(f);
+		y = jit_pop(f);
+		x = zext64(f, jit_pop(f));
+		a[1] = jit_i32c(U, in->u.pair.y);
+		a[2] = jit_i32c(U, in->u.pair.x);
+		a[3] = x;
+		a[4] = y;
+		a[5] = z;
+		p[1] = p[2] = p[4] = p[5] = U->t_i32;
+		void_svc(f, offsetof(rt_services, memory_init), a, p, 6);
+		return true;
+	case WB_OP_DATA_DROP:
+		a[1] = jit_i32c(U, in->u.idx);
+		p[1] = U->t_i32;
+		void_svc(f, offsetof(rt_services, data_drop), a, p, 2);
+		return true;
+	case WB_OP_MEMORY_COPY: /* dst src n */
+		z = zext64(f, jit_pop(f));
+		y = zext64(f, jit_pop(f));
+		x = zext64(f, jit_pop(f));
+		a[1] = jit_i32c(U, in->u.pair.x);
+		a[2] = jit_i32c(U, in->u.pair.y);
+		a[3] = x;
+		a[4] = y;
+		a[5] = z;
+		p[1] = p[2] = U->t_i32;
+		void_svc(f, offsetof(rt_services, memory_copy), a, p, 6);
+		return true;
+	case WB_OP_MEMORY_FILL: /* dst val n */
+		z = zext64(f, jit_pop(f));
+		y = jit_pop(f);
+		x = zext64(f, jit_pop(f));
+		a[1] = jit_i32c(U, in->u.idx);
+		a[2] = x;
+		a[3] = y;
+		a[4] = z;
+		p[1] = p[3] = U->t_i32;
+		void_svc(f, offsetof(rt_services, memory_fill), a, p, 5);
+		return true;
+	case WB_OP_TABLE_INIT: /* elem y=table; dst src n */
+		z = jit_pop(f);
+		y = jit_pop(f);
+		x = zext64(f, jit_pop(f));
+		a[1] = jit_i32c(U, in->u.pair.y);
+		a[2] = jit_i32c(U, in->u.pair.x);
+		a[3] = x;
+		a[4] = y;
+		a[5] = z;
+		p[1] = p[2] = p[4] = p[5] = U->t_i32;
+		void_svc(f, offsetof(rt_services, table_init), a, p, 6);
+		return true;
+	case WB_OP_ELEM_DROP:
+		a[1] = jit_i32c(U, in->u.idx);
+		p[1] = U->t_i32;
+		void_svc(f, offsetof(rt_services, elem_drop), a, p, 2);
+		return true;
+	case WB_OP_TABLE_COPY:
+		z = zext64(f, jit_pop(f));
+		y = zext64(f, jit_pop(f));
+		x = zext64(f, jit_pop(f));
+		a[1] = jit_i32c(U, in->u.pair.x);
+		a[2] = jit_i32c(U, in->u.pair.y);
+		a[3] = x;
+		a[4] = y;
+		a[5] = z;
+		p[1] = p[2] = U->t_i32;
+		void_svc(f, offsetof(rt_services, table_copy), a, p, 6);
+		return true;
+	case WB_OP_TABLE_FILL: /* i val n */
+		z = zext64(f, jit_pop(f));
+		v = jit_pop(f);
+		x = zext64(f, jit_pop(f));
+		a[1] = jit_i32c(U, in->u.idx);
+		a[2] = x;
+		a[3] = v;
+		a[4] = z;
+		p[1] = U->t_i32;
+		p[3] = U->t_ptr;
+		void_svc(f, offsetof(rt_services, table_fill), a, p, 5);
+		return true;
+	case WB_OP_TABLE_GROW: /* init delta */
+		z = zext64(f, jit_pop(f));
+		v = jit_pop(f);
+		a[1] = jit_i32c(U, in->u.idx);
+		a[2] = v;
+		a[3] = z;
+		fuel_flush(f);
+		x = svc_call(f, offsetof(rt_services, table_grow), U->t_i64,
+		             (LLVMTypeRef[]){U->t_ptr, U->t_i32, U->t_ptr,
+		                             U->t_i64},
+		             a, 4);
+		if (!table_is64(f, in->u.idx))
+			x = LLVMBuildTrunc(B, x, U->t_i32, "");
+		jit_push(f, x);
+		return true;
+	case WB_OP_TABLE_SIZE:
+		x = load_tbaa(f, U->t_i64, get_table(f, in->u.idx),
+		              offsetof(rt_table, size), JT_TABLE);
+		if (!table_is64(f, in->u.idx))
+			x = LLVMBuildTrunc(B, x, U->t_i32, "");
+		jit_push(f, x);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* ---------------------------------------------------------------------------
+ * Feature checks
+ */
+
+static bool heap_gc_or_eh(jit_unit *u, rt_valtype t)
+{
+	if (t.kind != RT_REF)
+		return false;
+	if (!RT_HT_IS_ABS(t.heap)) {
+		if (u->mod->types[t.heap].comp != RT_COMP_FUNC) {
+			jit_fail(u, "unsupported feature: gc");
+			return true;
+		}
+		return false;
+	}
+	switch (RT_HT_CODE(t.heap)) {
+	case RT_HT_ANY: case RT_HT_EQ: case RT_HT_I31: case RT_HT_STRUCT:
+	case RT_HT_ARRAY: case RT_HT_NONE:
+		jit_fail(u, "unsupported feature: gc");
+		return true;
+	case RT_HT_EXN: case RT_HT_NOEXN:
+		jit_fail(u, "unsupported feature: exception handling");
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool unsupported_op(jit_fn *f, const wb_instr *in)
+{
+	const wb_op_info *oi = wb_op_get(in->op);
+
+	if (oi->prefix == 0xFB || in->op == WB_OP_REF_EQ)
+		return jit_fail(U, "unsupported feature: gc"), true;
+	switch (in->op) {
+	case WB_OP_TRY: case WB_OP_CATCH: case WB_OP_THROW:
+	case WB_OP_RETHROW: case WB_OP_THROW_REF: case WB_OP_DELEGATE:
+	case WB_OP_CATCH_ALL: case WB_OP_TRY_TABLE:
+		return jit_fail(U, "unsupported feature: exception handling"),
+		       true;
+	case WB_OP_SELECT_T:
+		return heap_gc_or_eh(U, in->u.select.type);
+	case WB_OP_REF_NULL:
+		return heap_gc_or_eh(U, rt_valtype_ref(true, in->u.heap));
+	case WB_OP_BLOCK: case WB_OP_LOOP: case WB_OP_IF:
+		if (in->u.block.bt.kind == WB_BT_VAL)
+			return heap_gc_or_eh(U, in->u.block.bt.val);
+		return false;
+	default:
+		return false;
+	}
+}
+
+/* ---------------------------------------------------------------------------
+ * One instruction
+ */
+
+/* A load whose result is dropped must still trap: keep it. */
+static void keep_dropped_load(jit_fn *f, LLVMValueRef v)
+{
+	if (LLVMIsAZExtInst(v) || LLVMIsASExtInst(v))
+		v = LLVMGetOperand(v, 0);
+	if (LLVMIsALoadInst(v) &&
+	    LLVMGetMetadata(v, U->md_tbaa) == U->tbaa[JT_WASM_MEM])
+		LLVMSetVolatile(v, 1);
+}
+
+static bool translate(jit_fn *f, const wb_instr *in)
+{
+	LLVMValueRef a, b, c;
+
+	switch (in->op) {
+	case WB_OP_UNREACHABLE:
+		jit_trap(f, RT_TRAP_UNREACHABLE);
+		return true;
+	case WB_OP_NOP:
+		return true;
+	case WB_OP_BLOCK:
+		do_block(f, in);
+		return true;
+	case WB_OP_LOOP:
+		do_loop(f, in);
+		return true;
+	case WB_OP_IF:
+		do_if(f, in);
+		return true;
+	case WB_OP_ELSE:
+		begin_else(f, top(f));
+		return true;
+	case WB_OP_END:
+		return do_end(f);
+	case WB_OP_BR:
+		br_label(f, in->u.idx);
+		set_unreachable(f);
+		return true;
+	case WB_OP_BR_IF:
+		br_if_label(f, in->u.idx, to_bool(f, jit_pop(f)));
+		return true;
+	case WB_OP_BR_TABLE:
+		do_br_table(f, in);
+		return true;
+	case WB_OP_RETURN:
+		emit_return(f);
+		set_unreachable(f);
+		return true;
+	case WB_OP_CALL:
+		do_call(f, in->u.idx, false);
+		return true;
+	case WB_OP_RETURN_CALL:
+		do_call(f, in->u.idx, true);
+		return true;
+	case WB_OP_CALL_INDIRECT:
+		do_call_indirect(f, in->u.pair.x, in->u.pair.y, false);
+		return true;
+	case WB_OP_RETURN_CALL_INDIRECT:
+		do_call_indirect(f, in->u.pair.x, in->u.pair.y, true);
+		return true;
+	case WB_OP_CALL_REF:
+		do_call_ref(f, in->u.idx, false);
+		return true;
+	case WB_OP_RETURN_CALL_REF:
+		do_call_ref(f, in->u.idx, true);
+		return true;
+	case WB_OP_DROP:
+		keep_dropped_load(f, jit_pop(f));
+		return true;
+	case WB_OP_SELECT:
+	case WB_OP_SELECT_T:
+		c = to_bool(f, jit_pop(f));
+		b = jit_pop(f);
+		a = jit_pop(f);
+		jit_push(f, LLVMBuildSelect(B, c, a, b, ""));
+		return true;
+	case WB_OP_LOCAL_GET:
+		jit_push(f, LLVMBuildLoad2(B, f->ltypes[in->u.idx],
+		                           f->locals[in->u.idx], ""));
+		return true;
+	case WB_OP_LOCAL_SET:
+		LLVMBuildStore(B, jit_pop(f), f->locals[in->u.idx]);
+		return true;
+	case WB_OP_LOCAL_TEE:
+		LLVMBuildStore(B, f->stack[f->sp - 1], f->locals[in->u.idx]);
+		return true;
+	case WB_OP_GLOBAL_GET:
+		do_global_get(f, in->u.idx);
+		return true;
+	case WB_OP_GLOBAL_SET:
+		do_global_set(f, in->u.idx);
+		return true;
+	case WB_OP_TABLE_GET:
+		a = table_slot(f, in->u.idx, jit_pop(f));
+		b = LLVMBuildLoad2(B, U->t_ptr, a, "");
+		jit_tbaa(U, b, JT_TABLE);
+		jit_push(f, b);
+		return true;
+	case WB_OP_TABLE_SET:
+		b = jit_pop(f);
+		a = table_slot(f, in->u.idx, jit_pop(f));
+		jit_tbaa(U, LLVMBuildStore(B, b, a), JT_TABLE);
+		return true;
+	case WB_OP_MEMORY_SIZE:
+		do_memory_size(f, in->u.idx);
+		return true;
+	case WB_OP_MEMORY_GROW:
+		fuel_flush(f);
+		do_memory_grow(f, in->u.idx);
+		return true;
+	case WB_OP_REF_NULL:
+		jit_push(f, LLVMConstNull(U->t_ptr));
+		return true;
+	case WB_OP_REF_IS_NULL:
+		a = LLVMBuildIsNull(B, jit_pop(f), "");
+		jit_push(f, LLVMBuildZExt(B, a, U->t_i32, ""));
+		return true;
+	case WB_OP_REF_FUNC:
+		jit_push(f, get_funcref(f, in->u.idx));
+		return true;
+	case WB_OP_REF_AS_NON_NULL:
+		a = f->stack[f->sp - 1];
+		jit_trap_if(f, LLVMBuildIsNull(B, a, ""), RT_TRAP_NULL_REF);
+		return true;
+	case WB_OP_BR_ON_NULL:
+		a = jit_pop(f);
+		br_if_label(f, in->u.idx, LLVMBuildIsNull(B, a, ""));
+		jit_push(f, a);
+		return true;
+	case WB_OP_BR_ON_NON_NULL:
+		a = f->stack[f->sp - 1];
+		br_if_label(f, in->u.idx, LLVMBuildIsNotNull(B, a, ""));
+		jit_pop(f);
+		return true;
+	default:
+		break;
+	}
+	if (do_load(f, in) || do_store(f, in) || do_bulk(f, in))
+		return true;
+	if (wb_op_get(in->op)->prefix == 0xFE)
+		return do_atomic(f, in) ||
+		       jit_fail(U, "internal error: %s not translated",
+		                wb_op_name(in->op));
+	if (wb_op_get(in->op)->prefix == 0xFD)
+		return jit_simd(f, in) ||
+		       jit_fail(U, "internal error: %s not translated",
+		                wb_op_name(in->op));
+	if (jit_numeric(f, in))
+		return true;
+	return jit_fail(U, "internal error: %s not translated",
+	                wb_op_name(in->op));
+}
+
+/* ---------------------------------------------------------------------------
+ * A function
+ */
+
+static bool add_local(jit_fn *f, rt_valtype t, LLVMValueRef init)
+{
+	LLVMTypeRef ty;
+	LLVMValueRef a;
+	uint32_t cap = f->caplocals;
+
+	if (heap_gc_or_eh(U, t))
+		return false;
+	if (!grow((void **)&f->locals, &f->caplocals, f->nlocals + 1,
+	          sizeof(*f->locals)))
+		return jit_fail(U, "out of memory");
+	if (cap != f->caplocals &&
+	    !(f->ltypes = realloc(f->ltypes,
+	                          f->caplocals * sizeof(*f->ltypes))))
+		return jit_fail(U, "out of memory");
+	ty = jit_valtype(U, t);
+	a = LLVMBuildAlloca(U->eb, ty, "");
+	LLVMBuildStore(U->eb, init ? init : LLVMConstNull(ty), a);
+	f->locals[f->nlocals] = a;
+	f->ltypes[f->nlocals] = ty;
+	f->nlocals++;
+	return true;
+}
+
+static void free_fn(jit_fn *f)
+{
+	free(f->locals);
+	free(f->ltypes);
+	free(f->stack);
+	free(f->ctl);
+	free(f->phis);
+}
+
+bool jit_translate_func(jit_unit *u, uint32_t funcidx)
+{
+	const rt_module *mod = u->mod;
+	const rt_func *rf = &mod->funcs[funcidx];
+	jit_fn fs = {0}, *f = &fs;
+	wb_instr_cfg cfg = {WB_FEAT_ALL, mod->ntypes};
+	wb_reader r;
+	wb_instr in;
+	wb_blocktype bt;
+	LLVMBasicBlockRef body;
+	cmn_error err;
+	uint32_t ngroups, g, count, i;
+	rt_valtype t;
+	jit_ctl *c;
+
+	f->u = u;
+	f->index = funcidx;
+	f->ft = rt_module_functype(mod, rf->type);
+	f->fn = jit_func_decl(u, funcidx);
+	u->gen++;
+	f->entry = LLVMAppendBasicBlockInContext(u->ctx, f->fn, "entry");
+	LLVMPositionBuilderAtEnd(u->eb, f->entry);
+	f->vmctx = LLVMGetParam(f->fn, 0);
+	f->svc = entry_load(f, f->vmctx, offsetof(rt_vmctx, svc), u->t_ptr);
+	if (u->opt->fuel)
+		f->fuel_ptr = entry_load(f, f->vmctx, offsetof(rt_vmctx, fuel),
+		                         u->t_ptr);
+	if (u->opt->deadline)
+		f->interrupt_ptr = entry_load(
+			f, f->vmctx, offsetof(rt_vmctx, interrupt), u->t_ptr);
+
+	for (i = 0; i < f->ft->nparams; i++)
+		if (!add_local(f, f->ft->params[i], LLVMGetParam(f->fn, i + 1)))
+			goto fail;
+	wb_reader_init(&r, mod->bytes, mod->size);
+	r.p = mod->bytes + rf->body.off;
+	r.end = r.p + rf->body.len;
+	if (!wb_read_u32(&r, &ngroups, &err))
+		goto bad;
+	for (g = 0; g < ngroups; g++) {
+		if (!wb_read_u32(&r, &count, &err) ||
+		    !wb_read_valtype(&r, mod->ntypes, &t, &err))
+			goto bad;
+		for (i = 0; i < count; i++)
+			if (!add_local(f, t, NULL))
+				goto fail;
+	}
+
+	body = new_block(f, "body");
+	LLVMPositionBuilderAtEnd(u->b, body);
+	/* stack limit */
+	{
+		LLVMValueRef sp, lim;
+		LLVMTypeRef fty;
+		LLVMValueRef md = LLVMMetadataAsValue(
+			u->ctx,
+			LLVMMDNodeInContext2(
+				u->ctx,
+				(LLVMMetadataRef[]){LLVMMDStringInContext2(
+					u->ctx, "rsp", 3)},
+				1));
+		LLVMValueRef rr = jit_intrinsic(u, "llvm.read_register",
+		                                &u->t_i64, 1, &fty);
+
+		sp = LLVMBuildCall2(u->b, fty, rr, &md, 1, "");
+		lim = LLVMBuildLoad2(u->b, u->t_i64,
+		                     jit_gep_c(u, u->b, f->vmctx,
+		                               offsetof(rt_vmctx, stack_limit)),
+		                     "");
+		jit_tbaa(u, lim, JT_VMCTX);
+		jit_trap_if(f, LLVMBuildICmp(u->b, LLVMIntULT, sp, lim, ""),
+		            RT_TRAP_STACK_EXHAUSTED);
+	}
+	checkpoints(f);
+
+	bt.kind = WB_BT_TYPE;
+	bt.type = rf->type;
+	c = push_ctl(f, JC_FUNC, &bt);
+	if (c == NULL)
+		goto fail;
+	c->height = 0;
+
+	while (f->nctl > 0 && !u->failed) {
+		if (!wb_instr_read(&r, &cfg, &in, &err))
+			goto bad;
+		if (unsupported_op(f, &in))
+			goto fail;
+		if (top(f)->unreachable) {
+			switch (in.op) {
+			case WB_OP_BLOCK: case WB_OP_LOOP: case WB_OP_IF:
+				f->dead_depth++;
+				continue;
+			case WB_OP_ELSE:
+				if (f->dead_depth > 0)
+					continue;
+				break;
+			case WB_OP_END:
+				if (f->dead_depth > 0) {
+					f->dead_depth--;
+					continue;
+				}
+				break;
+			default:
+				continue;
+			}
+		}
+		f->fuel_pending++;
+		translate(f, &in);
+	}
+	if (u->failed)
+		goto fail;
+	/* traps last */
+	for (i = 0; i < RT_TRAP_COUNT; i++)
+		if (f->traps[i] != NULL)
+			LLVMMoveBasicBlockAfter(f->traps[i],
+			                        LLVMGetLastBasicBlock(f->fn));
+	LLVMPositionBuilderAtEnd(u->eb, f->entry);
+	LLVMBuildBr(u->eb, body);
+#if LLVM_VERSION_MAJOR < 18
+	/* no `notail` in the C API: keep tail recursion elimination away
+	 * from functions whose calls must all grow the stack */
+	if (f->has_plain_call && !f->has_tail_call)
+		LLVMAddAttributeAtIndex(
+			f->fn, LLVMAttributeFunctionIndex,
+			LLVMCreateStringAttribute(u->ctx, "disable-tail-calls", 18,
+			                          "true", 4));
+#endif
+	free_fn(f);
+	return true;
+bad:
+	jit_fail(u, "internal error: function %u: %s", funcidx, err.msg);
+fail:
+	free_fn(f);
+	return false;
+}

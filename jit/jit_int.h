@@ -1,0 +1,208 @@
+/*
+ * jit_int.h - the compiler's internals shared by the jit/ sources.
+ *
+ * One jit_unit per chunk of functions: its own LLVMContext and module
+ * (units are compiled on different threads). One jit_fn while translating
+ * one function body.
+ */
+#ifndef JIT_INT_H
+#define JIT_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <llvm-c/Core.h>
+#include <llvm-c/TargetMachine.h>
+#include <llvm/Config/llvm-config.h>
+
+#include "cmn_error.h"
+#include "jit.h"
+#include "rt_abi.h"
+#include "rt_module.h"
+#include "wb_instr.h"
+
+/* LLVM's `tailcc` (CallingConv::Tail): no named constant in the C API. */
+#define JIT_CC_TAIL 18
+
+/* Intrinsics looked up once per unit. */
+enum {
+	JI_CTLZ_I32, JI_CTLZ_I64, JI_CTTZ_I32, JI_CTTZ_I64,
+	JI_CTPOP_I32, JI_CTPOP_I64, JI_FSHL_I32, JI_FSHL_I64,
+	JI_FSHR_I32, JI_FSHR_I64,
+	JI_READ_SP,
+	JI_COUNT
+};
+
+/* TBAA access tags: classes of memory that never alias each other. */
+enum {
+	JT_WASM_MEM,  /* linear memory contents */
+	JT_MEM_DESC,  /* rt_memory.base / size */
+	JT_TABLE,     /* rt_table fields and elements */
+	JT_GLOBAL,    /* rt_global cells */
+	JT_VMCTX,     /* vmctx fields and the arrays it points to */
+	JT_FUEL,      /* *vmctx->fuel */
+	JT_COUNT
+};
+
+typedef struct jit_cache_ent {
+	uint32_t gen;
+	LLVMValueRef v;
+} jit_cache_ent;
+
+typedef struct jit_unit {
+	const rt_module *mod;
+	const jit_options *opt;
+	uint32_t first, count; /* defined functions [first, first+count) by
+	                          function index */
+	bool stubs;            /* emit trampolines and adapters here */
+
+	LLVMContextRef ctx;
+	LLVMModuleRef m;
+	LLVMBuilderRef b;      /* body */
+	LLVMBuilderRef eb;     /* entry block (allocas, invariant loads) */
+
+	LLVMTypeRef t_i1, t_i8, t_i16, t_i32, t_i64, t_i128, t_f32, t_f64,
+		t_ptr, t_void, t_v128;
+	LLVMTypeRef t_i8x16, t_i16x8, t_i32x4, t_f32x4, t_f64x2;
+	LLVMTypeRef *fnty;     /* per type index (NULL for non-func / lazy) */
+	LLVMTypeRef **ptys, **rtys; /* per type index: LLVM param / result
+	                               types (lazy) */
+	LLVMTypeRef one[6];    /* i32 i64 f32 f64 v128 ptr, for block types */
+	LLVMValueRef *fns;     /* per function index (declared lazily) */
+	LLVMValueRef intr[JI_COUNT];
+	LLVMTypeRef intr_ty[JI_COUNT];
+	LLVMTypeRef t_trap, t_memgrow, t_tablegrow, t_voidsvc;
+
+	unsigned md_tbaa, md_invariant, md_nonnull, md_prof;
+	LLVMValueRef tbaa[JT_COUNT];
+	LLVMValueRef md_empty;
+	LLVMAttributeRef a_nounwind, a_noreturn, a_cold, a_noinline;
+
+	/* per-function caches (stamped with gen) */
+	uint32_t gen;
+	jit_cache_ent *c_mem, *c_table, *c_global, *c_func, *c_type;
+
+	cmn_error *err;
+	bool failed;
+} jit_unit;
+
+typedef struct jit_ctl {
+	uint8_t kind;           /* JC_* */
+	bool unreachable;       /* rest of the frame is dead code */
+	bool else_seen;
+	bool end_used;          /* a branch targets `end` */
+	uint32_t height;        /* value stack height below the params */
+	uint32_t nparams, nresults;
+	LLVMTypeRef *ptypes, *rtypes; /* borrowed from the unit's cache */
+	LLVMBasicBlockRef end;  /* continuation */
+	LLVMBasicBlockRef header; /* loop header */
+	LLVMBasicBlockRef else_bb; /* if */
+	uint32_t phi_base;      /* index into jit_fn.phis: end phis (block,
+	                           if) or header phis (loop) */
+	uint32_t param_base;    /* if: saved param values in jit_fn.phis */
+} jit_ctl;
+
+enum { JC_FUNC, JC_BLOCK, JC_LOOP, JC_IF };
+
+typedef struct jit_fn {
+	jit_unit *u;
+	uint32_t index;        /* function index */
+	const rt_functype *ft;
+	LLVMValueRef fn;
+	LLVMValueRef vmctx;
+	LLVMBasicBlockRef entry;
+	LLVMBasicBlockRef traps[RT_TRAP_COUNT];
+
+	uint32_t nlocals;
+	LLVMValueRef *locals;  /* allocas */
+	LLVMTypeRef *ltypes;
+	uint32_t caplocals;
+
+	LLVMValueRef *stack;
+	uint32_t sp, capstack;
+	jit_ctl *ctl;
+	uint32_t nctl, capctl;
+	LLVMValueRef *phis;    /* phi nodes and saved values of frames */
+	uint32_t nphis, capphis;
+	uint32_t dead_depth;   /* nested blocks inside unreachable code */
+
+	/* invariant values loaded in the entry block */
+	LLVMValueRef svc, fuel_ptr, interrupt_ptr;
+
+	bool has_plain_call, has_tail_call;
+	/* fuel: instructions since the last flush */
+	uint32_t fuel_pending;
+} jit_fn;
+
+/* --- jit_llvm.c: unit setup and helpers */
+bool jit_unit_init(jit_unit *u, const rt_module *mod, const jit_options *opt,
+                   cmn_error *err);
+void jit_unit_fini(jit_unit *u);
+LLVMTypeRef jit_valtype(jit_unit *u, rt_valtype t);
+LLVMTypeRef jit_functype(jit_unit *u, uint32_t typeidx);
+/* The LLVM result type of a wasm function type (void/scalar/struct). */
+LLVMTypeRef jit_restype(jit_unit *u, const rt_functype *ft);
+LLVMValueRef jit_func_decl(jit_unit *u, uint32_t funcidx);
+void jit_set_fn_attrs(jit_unit *u, LLVMValueRef fn);
+LLVMValueRef jit_intrinsic(jit_unit *u, const char *name, LLVMTypeRef *tys,
+                           unsigned ntys, LLVMTypeRef *ret_fnty);
+LLVMValueRef jit_call_intr(jit_unit *u, const char *name, LLVMTypeRef ty,
+                           LLVMValueRef *args, unsigned nargs);
+LLVMValueRef jit_call_intr2(jit_unit *u, const char *name, LLVMTypeRef *tys,
+                            unsigned ntys, LLVMValueRef *args,
+                            unsigned nargs);
+void jit_tbaa(jit_unit *u, LLVMValueRef inst, int kind);
+void jit_invariant(jit_unit *u, LLVMValueRef load);
+/* Pointer arithmetic: p + off bytes. */
+LLVMValueRef jit_gep(jit_unit *u, LLVMBuilderRef b, LLVMValueRef p,
+                     LLVMValueRef off);
+LLVMValueRef jit_gep_c(jit_unit *u, LLVMBuilderRef b, LLVMValueRef p,
+                       uint64_t off);
+LLVMValueRef jit_i32c(jit_unit *u, uint32_t v);
+LLVMValueRef jit_i64c(jit_unit *u, uint64_t v);
+LLVMValueRef jit_zero(jit_unit *u, LLVMTypeRef t);
+bool jit_fail(jit_unit *u, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* --- jit_func.c */
+bool jit_translate_func(jit_unit *u, uint32_t funcidx);
+/* pops / pushes on the value stack */
+LLVMValueRef jit_pop(jit_fn *f);
+void jit_push(jit_fn *f, LLVMValueRef v);
+/* Emits a conditional trap: if `cond` then trap `code`. */
+void jit_trap_if(jit_fn *f, LLVMValueRef cond, uint32_t code);
+void jit_trap(jit_fn *f, uint32_t code);
+/* Effective address of a memory access (after bounds checks); NULL on a
+ * static out-of-bounds offset (trap emitted). */
+LLVMValueRef jit_mem_addr(jit_fn *f, const wb_memarg *ma, LLVMValueRef idx,
+                          uint32_t size, bool atomic);
+
+/* --- jit_num.c: scalar numeric instructions; false when `op` is not one */
+bool jit_numeric(jit_fn *f, const wb_instr *in);
+/* An opaque copy of v (LLVM cannot fold through it). */
+LLVMValueRef jit_opaque(jit_fn *f, LLVMValueRef v);
+/* wasm fmin/fmax on scalars or vectors. */
+LLVMValueRef jit_fminmax(jit_fn *f, LLVMValueRef a, LLVMValueRef b,
+                         bool is_max);
+
+/* --- jit_simd.c: SIMD instructions (0xFD); false when not one */
+bool jit_simd(jit_fn *f, const wb_instr *in);
+LLVMValueRef jit_v128_to(jit_fn *f, LLVMValueRef v, LLVMTypeRef t);
+LLVMValueRef jit_v128_from(jit_fn *f, LLVMValueRef v);
+
+/* --- jit_stubs.c: trampolines and host adapters */
+bool jit_emit_trampoline(jit_unit *u, uint32_t typeidx, const char *name);
+bool jit_emit_adapter(jit_unit *u, uint32_t typeidx, const char *name);
+
+/* --- jit.c */
+LLVMTargetMachineRef jit_target_machine(const jit_options *opt,
+                                        cmn_error *err);
+/* Runs the tier's passes and emits an ELF object into a malloc'd buffer. */
+bool jit_emit_object(LLVMModuleRef m, LLVMTargetMachineRef tm,
+                     const jit_options *opt, uint8_t **ret, size_t *ret_size,
+                     cmn_error *err);
+/* True when the result list of `ft` is small enough for a musttail. */
+bool jit_results_in_regs(const rt_functype *ft);
+
+#endif
