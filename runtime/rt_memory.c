@@ -106,12 +106,19 @@ rt_memobj *rt_memobj_create(rt_store *s, const rt_limits *l, cmn_error *err)
 	m->pub.base = m->reserve + pre;
 	m->reserve_max = usable;
 	uint64_t bytes = l->min << pl;
-	if (!commit(m, bytes)) {
+	/* A memory of fixed size that is not a whole number of OS pages
+	 * (custom page sizes): end it exactly at a page boundary, so the
+	 * first byte past it faults like any other out-of-bounds access. */
+	uint64_t shift = 0;
+	if (!l->is64 && max_pages == l->min && bytes % os_page() != 0)
+		shift = round_up(bytes, os_page()) - bytes;
+	if (!commit(m, bytes + shift)) {
 		cmn_fail(err, "cannot commit memory");
 		munmap(m->reserve, m->reserve_len);
 		free(m);
 		return NULL;
 	}
+	m->pub.base += shift;
 	m->pub.size = bytes;
 	if (m->reserve_max >> pl < m->max_pages)
 		m->max_pages = m->reserve_max >> pl;

@@ -153,6 +153,17 @@ Test(instance, memory_limits)
 	cr_assert_null(rt_memory_new(s, &big, &err));
 	rt_store_free(s);
 
+	/* A fixed 3-byte memory (1-byte pages) ends at a page boundary. */
+	s = rt_store_new(NULL);
+	rt_limits tiny = {.min = 3, .max = 3, .has_max = true, .page_log2 = 0};
+	m = rt_memory_new(s, &tiny, &err);
+	cr_assert_not_null(m, "%s", err.msg);
+	pm = rt_memobj_memory(m);
+	cr_assert_eq(pm->size, 3);
+	pm->base[2] = 7;
+	cr_assert_eq(((uintptr_t)pm->base + 3) % 4096, 0);
+	rt_store_free(s);
+
 	s = rt_store_new(NULL);
 	rt_limits l64 = {.min = 0, .max = 5, .has_max = true, .is64 = true, .page_log2 = 16};
 	m = rt_memory_new(s, &l64, &err);
