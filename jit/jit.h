@@ -27,7 +27,9 @@
  *     PC lies inside the image's text into RT_TRAP_MEMORY_OOB.
  *     guard_bytes is part of the engine fingerprint (default 2 GiB).
  *   - Accesses with offset + n > guard_bytes, all accesses when guard_bytes
- *     is 0, and every access to a 64-bit memory are checked explicitly
+ *     is 0, every access to a 64-bit memory and every access to a memory
+ *     with a custom page size below 64 KiB (its size need not be a multiple
+ *     of the OS page) are checked explicitly
  *     (index + offset + n > size, computed without overflow ->
  *     svc->trap(RT_TRAP_MEMORY_OOB)); those memories need no reservation.
  *   - rt_memory.size is in bytes; memory.size returns size >> page_log2.

@@ -830,7 +830,8 @@ LLVMValueRef jit_mem_addr(jit_fn *f, const wb_memarg *ma, LLVMValueRef idx,
 		return NULL;
 	}
 	end = off + size;
-	if (is64 || U->opt->guard_bytes == 0 || end > U->opt->guard_bytes) {
+	if (is64 || U->opt->guard_bytes == 0 || end > U->opt->guard_bytes ||
+	    U->mod->memories[m].limits.page_log2 < 16) {
 		msize = mem_size(f, m);
 		if (!is64) {
 			/* index < 2^32, end < 2^33: no overflow */
