@@ -272,8 +272,9 @@ static void skip(file_run *fr, json_t *cmd, const char *type, const char *reason
 }
 
 /* ------------------------------------------------------------------------ */
-/* Known failures: execution commands listed as "FILE:LINE" (FILE relative
- * to the test suite, anything after whitespace is a comment) are counted
+/* Known failures: execution commands listed as "FILE:LINE", or all of a
+ * script's as "FILE" (FILE relative to the test suite, anything after
+ * whitespace is a comment), are counted
  * as skipped with that reason instead of failed; --record-failures PATH
  * appends every execution failure in that format. */
 
@@ -302,12 +303,13 @@ static bool load_known_failures(const char *path)
 	return true;
 }
 
+/* "FILE:LINE" names one command, "FILE" every command of the script. */
 static bool is_known_failure(const char *file, long line)
 {
 	char key[4200];
 	snprintf(key, sizeof key, "%s:%ld", file, line);
 	for (size_t i = 0; i < nknown; i++)
-		if (strcmp(known_list[i], key) == 0)
+		if (strcmp(known_list[i], key) == 0 || strcmp(known_list[i], file) == 0)
 			return true;
 	return false;
 }
