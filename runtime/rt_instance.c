@@ -278,7 +278,7 @@ bool rt_instantiate(rt_store *s, const rt_loaded *l, const rt_extern *imports,
 				b->vmctx = f->vmctx;
 				b->tramp = (rt_tramp_fn)entry(l, l->tramp_off[ti]);
 				b->type_id = f->type_id;
-				b->reserved = 0;
+				b->reserved = RT_FUNCREF_BOUND;
 				if (!b->code)
 					return fail(out, RT_FAILED, "no host adapter for an import", NULL);
 				inst->funcs[imp->index] = b;

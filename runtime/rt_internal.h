@@ -20,6 +20,8 @@
 /* rt_funcref.reserved flags (runtime-private; compiled code ignores it). */
 #define RT_FUNCREF_HOST 1u /* vmctx is an rt_hostobj, code is NULL until
                               an importing module binds its adapter */
+#define RT_FUNCREF_BOUND 2u /* a host function bound with an adapter:
+                              vmctx is an rt_hostobj, not an rt_vmctx */
 
 /* ---- code ranges, for the fault handler ---- */
 void rt_code_register(const void *start, size_t len);

@@ -331,7 +331,7 @@ bool rt_call(rt_funcref *f, rt_val *args_results, rt_outcome *out)
 	act.prev = current;
 	act.code = 0;
 	act.msg[0] = '\0';
-	if (!host)
+	if (!(f->reserved & (RT_FUNCREF_HOST | RT_FUNCREF_BOUND)))
 		((rt_vmctx *)f->vmctx)->stack_limit = rt_thread_stack_limit();
 	/* volatile: read after a siglongjmp */
 	rt_activation *volatile pa = &act;
