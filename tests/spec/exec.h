@@ -458,9 +458,12 @@ static void conclude(file_run *fr, json_t *cmd, const char *type, tier_result tr
 	long line = (long)json_integer_value(json_object_get(cmd, "line"));
 	bool known = is_known_failure(fr->file, line);
 	if (!f0 && !f1) {
-		if (known && opt_verbose)
-			printf("NOTE %s:%ld: %s: listed as a known failure, passes now\n", fr->file,
-			       line, type);
+		if (known) {
+			known_passed++;
+			if (opt_verbose)
+				printf("NOTE %s:%ld: %s: listed as a known failure, passes now\n",
+				       fr->file, line, type);
+		}
 		count(fr, type, PASSED);
 		if (matched)
 			fr->messages_matched++;
