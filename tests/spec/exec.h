@@ -11,6 +11,7 @@
  * Compiled modules are cached by SHA-256 of their bytes within a file.
  */
 #include <openssl/sha.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 
 #include "wasmc_host.h"
@@ -98,6 +99,56 @@ static void *xgrow(void *p, size_t n, size_t size)
 /* ------------------------------------------------------------------------ */
 /* Compilation (cached) */
 
+/* The optimized tier goes through an artifact file (written, then loaded
+ * with the fingerprint check and the file-backed code mapping), so every
+ * run also exercises the artifact path; the fast tier uses the in-memory
+ * path. */
+#define ARTIFACT_TIER 1
+
+static const char *artifact_dir(void)
+{
+	static char dir[256];
+	if (!dir[0]) {
+		const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+		snprintf(dir, sizeof dir, "%s/wasmc-spec.%ld", base, (long)getpid());
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+			dir[0] = '\0';
+	}
+	return dir;
+}
+
+static void remove_artifact_dir(void)
+{
+	const char *d = artifact_dir();
+	if (d[0])
+		rmdir(d);
+}
+
+static wh_stage compile_via_artifact(const uint8_t *bytes, size_t size, wb_features feat,
+                                     const jit_options *opt, rt_loaded **ret, cmn_error *err)
+{
+	const char *dir = artifact_dir();
+	if (!dir[0])
+		return wh_compile_load(bytes, size, feat, opt, ret, err);
+	rt_module *mod;
+	rt_consts consts;
+	rt_image *img;
+	wh_stage st = wh_compile(bytes, size, feat, opt, &mod, &consts, &img, err);
+	if (st != WH_OK)
+		return st;
+	static unsigned serial;
+	char path[512];
+	snprintf(path, sizeof path, "%s/m%u.cwasm", dir, serial++);
+	char *fp = jit_fingerprint(opt);
+	bool ok = fp && rt_artifact_write(path, mod, &consts, img, err) &&
+	          rt_artifact_load(path, fp, ret, err);
+	unlink(path);
+	free(fp);
+	rt_image_free(img);
+	rt_module_free(mod);
+	return ok ? WH_OK : WH_LOAD;
+}
+
 static cache_entry *compile_tiers(file_run *fr, const uint8_t *bytes, size_t size)
 {
 	exec_state *es = es_get();
@@ -117,7 +168,9 @@ static cache_entry *compile_tiers(file_run *fr, const uint8_t *bytes, size_t siz
 		opt.threads = 1;
 		cmn_error err;
 		cmn_error_clear(&err);
-		wh_stage st = wh_compile_load(bytes, size, fr->features, &opt, &c->l[t], &err);
+		wh_stage st = t == ARTIFACT_TIER
+		                  ? compile_via_artifact(bytes, size, fr->features, &opt, &c->l[t], &err)
+		                  : wh_compile_load(bytes, size, fr->features, &opt, &c->l[t], &err);
 		if (st == WH_UNSUPPORTED) {
 			c->status = 1;
 			snprintf(c->why, sizeof c->why, "%s", err.msg);

@@ -565,6 +565,7 @@ static json_t *run_file(const char *json_path, totals *all)
 		totals mine = {0};
 		known_passed = 0; /* count this script's only */
 		json_t *entry = run_file_here(json_path, &mine);
+		remove_artifact_dir();
 		json_t *msg = json_pack("{s:o, s:[I,I,I,I], s:I}", "entry", entry, "n",
 		                        (json_int_t)mine.n[0], (json_int_t)mine.n[1],
 		                        (json_int_t)mine.n[2], (json_int_t)mine.n[3],
