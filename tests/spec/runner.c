@@ -1,7 +1,8 @@
 /*
  * runner.c - the core spec conformance runner (build/bin/spec-runner).
  *
- *   spec-runner [--report PATH] [--quiet] [--verbose] JSON...
+ *   spec-runner [--report PATH] [--known-failures PATH]
+ *               [--record-failures PATH] [--quiet] [--verbose] JSON...
  *
  * Each JSON file is one converted .wast script in wast2json's shape (see
  * tests/spec/wast-split.mjs); module files are named relative to it and are
@@ -9,8 +10,9 @@
  * rejected). The feature set comes from the script's path
  * ("source_filename", relative to ../shared/testsuite).
  *
- * What is checked today (decode + validate only):
- *   module                  passes when decode and validate succeed
+ * Decode and validate:
+ *   module                  decode and validate succeed (and, with the
+ *                           compiler, it instantiates: exec.h)
  *   assert_malformed        passes when the text converter rejected the
  *                           module, or decode or validate fails
  *   assert_invalid          passes when decode or validate fails
@@ -19,10 +21,15 @@
  *                           converter rejected the module, or it decodes and
  *                           validates (wasmc ignores those custom sections),
  *                           or it is rejected with the expected message
- * `messages_matched` counts our rejections whose message starts with the
- * script's expected text. Every other command is counted as not run.
- * Commands carrying "skip_reason", and all commands of scripts for an
- * unsupported proposal, are skipped.
+ * Execution (with jit/ in the build; exec.h): every module with both
+ * tiers, register, assert_return, assert_trap, assert_exhaustion, action,
+ * assert_unlinkable, assert_uninstantiable, module_instance; each script
+ * in its own child process. Without the compiler they are counted as not
+ * run. `messages_matched` counts our rejections and traps whose message
+ * matches the script's expected text. Commands carrying "skip_reason",
+ * all commands of scripts for an unsupported proposal, and those needing
+ * a module the compiler refuses as unsupported are skipped; execution
+ * failures listed in --known-failures are skipped with that reason.
  *
  * Prints one line per file, failures, and the closing line
  * "N passed, M failed, K skipped"; writes the report of DESIGN.md §10.
