@@ -10,6 +10,7 @@
  * importers see a stable base.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -134,18 +135,27 @@ void rt_memobj_destroy(rt_memobj *m)
 	free(m);
 }
 
+/* Growth of shared memories may race between threads. */
+static pthread_mutex_t grow_lock = PTHREAD_MUTEX_INITIALIZER;
+
 int64_t rt_memobj_grow(rt_memobj *m, uint64_t delta)
 {
+	if (m->shared)
+		pthread_mutex_lock(&grow_lock);
+	int64_t ret = -1;
 	uint64_t old = m->pub.size >> m->page_log2;
-	if (delta == 0)
-		return (int64_t)old;
-	if (delta > m->max_pages || old > m->max_pages - delta)
-		return -1;
-	uint64_t bytes = (old + delta) << m->page_log2;
-	if (!commit(m, bytes))
-		return -1;
-	__atomic_store_n(&m->pub.size, bytes, __ATOMIC_SEQ_CST);
-	return (int64_t)old;
+	if (delta == 0) {
+		ret = (int64_t)old;
+	} else if (delta <= m->max_pages && old <= m->max_pages - delta) {
+		uint64_t bytes = (old + delta) << m->page_log2;
+		if (commit(m, bytes)) {
+			__atomic_store_n(&m->pub.size, bytes, __ATOMIC_SEQ_CST);
+			ret = (int64_t)old;
+		}
+	}
+	if (m->shared)
+		pthread_mutex_unlock(&grow_lock);
+	return ret;
 }
 
 rt_memobj *rt_memory_new(rt_store *s, const rt_limits *limits, cmn_error *err)
