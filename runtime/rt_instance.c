@@ -216,9 +216,12 @@ bool rt_instantiate(rt_store *s, const rt_loaded *l, const rt_extern *imports,
 	if (nimports != m->nimports)
 		return fail(out, RT_LINK, "unknown import%s", " (wrong number of imports)");
 
+	if (s->cfg.max_instances && s->ninstances >= s->cfg.max_instances)
+		return fail(out, RT_FAILED, "instance limit reached%s", "");
 	rt_instance *inst = calloc(1, sizeof *inst);
 	if (!inst)
 		return fail(out, RT_FAILED, "out of memory", NULL);
+	s->ninstances++;
 	inst->store = s;
 	inst->mod = l;
 	/* Owned by the store from here on (freed with it, even on failure). */

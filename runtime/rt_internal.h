@@ -107,6 +107,7 @@ struct rt_store {
 	pthread_mutex_t timer_lock;
 	pthread_cond_t timer_cond;
 	bool timer_stop;
+	uint32_t ninstances, nmemories, ntables;
 	rt_instance *instances;
 	rt_memobj *memories;
 	rt_tableobj *tables;

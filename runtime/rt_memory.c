@@ -74,6 +74,10 @@ rt_memobj *rt_memobj_create(rt_store *s, const rt_limits *l, cmn_error *err)
 		cmn_fail(err, "memory size exceeds the limit");
 		return NULL;
 	}
+	if (s->cfg.max_memories && s->nmemories >= s->cfg.max_memories) {
+		cmn_fail(err, "memory limit reached");
+		return NULL;
+	}
 	rt_memobj *m = calloc(1, sizeof *m);
 	if (!m) {
 		cmn_fail(err, "out of memory");
@@ -125,6 +129,7 @@ rt_memobj *rt_memobj_create(rt_store *s, const rt_limits *l, cmn_error *err)
 		m->max_pages = m->reserve_max >> pl;
 	m->next = s->memories;
 	s->memories = m;
+	s->nmemories++;
 	return m;
 }
 

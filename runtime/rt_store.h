@@ -32,6 +32,8 @@ typedef struct rt_store_config {
 	uint64_t guard_bytes;
 	/* Initial fuel, for code compiled with fuel; < 0: unlimited. */
 	int64_t fuel;
+	/* Instances, memories and tables a store may create. 0: no limit. */
+	uint32_t max_instances, max_memories, max_tables;
 } rt_store_config;
 
 void rt_store_config_default(rt_store_config *cfg);

@@ -38,6 +38,10 @@ rt_tableobj *rt_tableobj_create(rt_store *s, rt_valtype elem, const rt_limits *l
 		cmn_fail(err, "table size exceeds the limit");
 		return NULL;
 	}
+	if (s->cfg.max_tables && s->ntables >= s->cfg.max_tables) {
+		cmn_fail(err, "table limit reached");
+		return NULL;
+	}
 	rt_tableobj *t = calloc(1, sizeof *t);
 	if (!t) {
 		cmn_fail(err, "out of memory");
@@ -56,6 +60,7 @@ rt_tableobj *rt_tableobj_create(rt_store *s, rt_valtype elem, const rt_limits *l
 	t->pub.size = l->min;
 	t->next = s->tables;
 	s->tables = t;
+	s->ntables++;
 	return t;
 }
 

@@ -209,3 +209,36 @@ Test(instance, trap_messages)
 	cr_assert_str_eq(rt_trap_message(RT_TRAP_STACK_EXHAUSTED), "call stack exhausted");
 	cr_assert_str_eq(rt_trap_message(RT_TRAP_OUT_OF_FUEL), "all fuel consumed");
 }
+
+Test(instance, object_limits)
+{
+	rt_store_config cfg;
+	rt_store_config_default(&cfg);
+	cfg.max_memories = 1;
+	cfg.max_tables = 1;
+	rt_store *s = rt_store_new(&cfg);
+	rt_limits ml = {.min = 0, .page_log2 = 16};
+	rt_limits tl = {.min = 0};
+	rt_valtype fr = rt_valtype_ref(true, RT_HT_MAKE_ABS(RT_HT_FUNC));
+	cmn_error err;
+	cr_assert_not_null(rt_memory_new(s, &ml, &err));
+	cr_assert_null(rt_memory_new(s, &ml, &err));
+	cr_assert_str_eq(err.msg, "memory limit reached");
+	cr_assert_not_null(rt_table_new(s, fr, &tl, NULL, &err));
+	cr_assert_null(rt_table_new(s, fr, &tl, NULL, &err));
+	rt_store_free(s);
+
+	if (!TESTMOD_HAVE_CODE)
+		return;
+	rt_loaded *l = load_testmod();
+	rt_store_config_default(&cfg);
+	cfg.max_instances = 1;
+	s = rt_store_new(&cfg);
+	rt_instance *inst;
+	rt_outcome out;
+	cr_assert(rt_instantiate(s, l, NULL, 0, &inst, &out), "%s", out.msg);
+	cr_assert_not(rt_instantiate(s, l, NULL, 0, &inst, &out));
+	cr_assert_str_eq(out.msg, "instance limit reached");
+	rt_store_free(s);
+	rt_loaded_free(l);
+}
