@@ -133,7 +133,9 @@ bool jit_emit_object(LLVMModuleRef m, LLVMTargetMachineRef tm,
 	const char *dump = getenv("WASMC_JIT_DUMP");
 	size_t n;
 
-	if (!env_flag("WASMC_JIT_NOVERIFY") &&
+	/* The IR verifier: always for the optimized tier (cheap next to its
+	 * passes), on request (WASMC_JIT_VERIFY=1) for the fast tier. */
+	if ((opt->tier == JIT_TIER_OPTIMIZED || env_flag("WASMC_JIT_VERIFY")) &&
 	    LLVMVerifyModule(m, LLVMReturnStatusAction, &msg)) {
 		cmn_fail(err, "internal error: invalid IR: %.160s",
 		         msg ? msg : "");

@@ -405,6 +405,10 @@ static void br_label(jit_fn *f, uint32_t depth)
 
 static LLVMValueRef to_bool(jit_fn *f, LLVMValueRef v)
 {
+	/* a comparison's result: use its i1 directly */
+	if (LLVMIsAZExtInst(v) &&
+	    LLVMTypeOf(LLVMGetOperand(v, 0)) == U->t_i1)
+		return LLVMGetOperand(v, 0);
 	return LLVMBuildICmp(B, LLVMIntNE, v, jit_zero(U, LLVMTypeOf(v)), "");
 }
 
@@ -1569,21 +1573,25 @@ bool jit_translate_func(jit_unit *u, uint32_t funcidx)
 
 	body = new_block(f, "body");
 	LLVMPositionBuilderAtEnd(u->b, body);
-	/* stack limit */
+	/* stack limit: the stack pointer (a stack slot's address in the fast
+	 * tier, where FastISel cannot select llvm.read_register) against
+	 * vmctx->stack_limit */
 	{
 		LLVMValueRef sp, lim;
-		LLVMTypeRef fty;
-		LLVMValueRef md = LLVMMetadataAsValue(
-			u->ctx,
-			LLVMMDNodeInContext2(
-				u->ctx,
-				(LLVMMetadataRef[]){LLVMMDStringInContext2(
-					u->ctx, "rsp", 3)},
-				1));
-		LLVMValueRef rr = jit_intrinsic(u, "llvm.read_register",
-		                                &u->t_i64, 1, &fty);
 
-		sp = LLVMBuildCall2(u->b, fty, rr, &md, 1, "");
+		if (u->opt->tier == JIT_TIER_FAST) {
+			sp = LLVMBuildPtrToInt(u->b, LLVMBuildAlloca(u->eb, u->t_i8, ""),
+			                       u->t_i64, "");
+		} else {
+			LLVMTypeRef fty;
+			LLVMMetadataRef rsp = LLVMMDStringInContext2(u->ctx, "rsp", 3);
+			LLVMValueRef md = LLVMMetadataAsValue(
+				u->ctx, LLVMMDNodeInContext2(u->ctx, &rsp, 1));
+			LLVMValueRef rr = jit_intrinsic(u, "llvm.read_register",
+			                                &u->t_i64, 1, &fty);
+
+			sp = LLVMBuildCall2(u->b, fty, rr, &md, 1, "");
+		}
 		lim = LLVMBuildLoad2(u->b, u->t_i64,
 		                     jit_gep_c(u, u->b, f->vmctx,
 		                               offsetof(rt_vmctx, stack_limit)),

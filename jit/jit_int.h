@@ -77,7 +77,7 @@ typedef struct jit_unit {
 	unsigned md_tbaa, md_invariant, md_nonnull, md_prof;
 	LLVMValueRef tbaa[JT_COUNT];
 	LLVMValueRef md_empty;
-	LLVMAttributeRef a_nounwind, a_noreturn, a_cold, a_noinline;
+	LLVMAttributeRef a_nounwind, a_noreturn, a_cold, a_noinline, a_nobuiltins;
 
 	/* per-function caches (stamped with gen) */
 	uint32_t gen;

@@ -117,6 +117,8 @@ bool jit_unit_init(jit_unit *u, const rt_module *mod, const jit_options *opt,
 	u->a_noreturn = enum_attr(u, "noreturn");
 	u->a_cold = enum_attr(u, "cold");
 	u->a_noinline = enum_attr(u, "noinline");
+	u->a_nobuiltins =
+		LLVMCreateStringAttribute(u->ctx, "no-builtins", 11, "", 0);
 
 	u->one[0] = u->t_i32;
 	u->one[1] = u->t_i64;
@@ -236,6 +238,9 @@ LLVMTypeRef jit_functype(jit_unit *u, uint32_t typeidx)
 void jit_set_fn_attrs(jit_unit *u, LLVMValueRef fn)
 {
 	LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, u->a_nounwind);
+	/* no library calls: loops must not become memset/memcpy calls */
+	LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+	                        u->a_nobuiltins);
 }
 
 LLVMValueRef jit_func_decl(jit_unit *u, uint32_t funcidx)

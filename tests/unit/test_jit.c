@@ -124,6 +124,12 @@ enum {
 
 static sigjmp_buf trap_env;
 
+/* The fast tier verifies its IR only on request: always in these tests. */
+__attribute__((constructor)) static void verify_ir(void)
+{
+	setenv("WASMC_JIT_VERIFY", "1", 1);
+}
+
 __attribute__((noreturn)) static void t_trap(rt_vmctx *vm, uint32_t code)
 {
 	(void)vm;
