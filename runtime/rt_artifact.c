@@ -408,7 +408,7 @@ bool rt_artifact_load_fd(int fd, const char *expected_fp, const uint8_t *key,
 	l->map = text;
 	l->map_size = map_len;
 	l->text = text;
-	rt_code_register(l->text, l->text_size);
+	rt_code_register(l->text, l->text_size, l);
 	ok = true;
 out:
 	if (file != MAP_FAILED)
@@ -506,7 +506,7 @@ bool rt_loaded_from_image(const rt_module *mod, const rt_consts *consts,
 	l->map = m;
 	l->map_size = map_len;
 	l->text = m;
-	rt_code_register(l->text, l->text_size);
+	rt_code_register(l->text, l->text_size, l);
 	*ret = l;
 	return true;
 fail:

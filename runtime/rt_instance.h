@@ -45,8 +45,14 @@ enum {
 typedef struct rt_outcome {
 	int kind;      /* RT_OK ... */
 	uint32_t trap; /* RT_TRAP_* when RT_TRAPPED */
+	uintptr_t pc;  /* the code address that trapped, when known (0) */
 	char msg[256];
 } rt_outcome;
+
+/* The wasm function (index in its module) whose code holds `pc` (an
+ * rt_outcome.pc), and its module. False when pc is not in compiled code
+ * or not in a function. */
+bool rt_code_locate(uintptr_t pc, const rt_loaded **ret_mod, uint32_t *ret_func);
 
 /* The spec message of a trap code ("unreachable", ...). */
 const char *rt_trap_message(uint32_t code);

@@ -24,7 +24,7 @@
                               vmctx is an rt_hostobj, not an rt_vmctx */
 
 /* ---- code ranges, for the fault handler ---- */
-void rt_code_register(const void *start, size_t len);
+void rt_code_register(const void *start, size_t len, const rt_loaded *owner);
 void rt_code_unregister(const void *start, size_t len);
 bool rt_code_contains(uintptr_t pc);
 
@@ -124,6 +124,7 @@ typedef struct rt_activation {
 	sigjmp_buf env;
 	struct rt_activation *prev;
 	volatile uint32_t code;
+	uintptr_t pc; /* where compiled code trapped, or 0 */
 	char msg[200];
 } rt_activation;
 
@@ -131,6 +132,8 @@ typedef struct rt_activation {
 void rt_host_invoke(rt_hostfunc *self, rt_val *args_results);
 /* Raises a trap in the current activation (never returns). */
 void rt_raise(uint32_t code, const char *msg) __attribute__((noreturn));
+/* The same, recording the code address the trap comes from. */
+void rt_raise_at(uint32_t code, const char *msg, uintptr_t pc) __attribute__((noreturn));
 /* The stack limit of the calling thread (computed once per thread). */
 uintptr_t rt_thread_stack_limit(void);
 /* Signal handlers and this thread's alternate stack. */

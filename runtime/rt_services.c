@@ -16,7 +16,9 @@ static void svc_trap(rt_vmctx *vm, uint32_t code) __attribute__((noreturn));
 static void svc_trap(rt_vmctx *vm, uint32_t code)
 {
 	(void)vm;
-	rt_raise(code, NULL);
+	/* the call's return address - 1: inside the calling function even
+	 * when the call is its last instruction */
+	rt_raise_at(code, NULL, (uintptr_t)__builtin_return_address(0) - 1);
 }
 
 static rt_memobj *mem_of(rt_vmctx *vm, uint32_t i)

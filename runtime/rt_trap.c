@@ -54,6 +54,7 @@ const char *rt_trap_message(uint32_t code)
 
 typedef struct code_range {
 	_Atomic uintptr_t start, end;
+	const rt_loaded *_Atomic owner;
 } code_range;
 
 #define MAX_RANGES 65536
@@ -61,13 +62,14 @@ static code_range ranges[MAX_RANGES];
 static _Atomic uint32_t nranges;
 static pthread_mutex_t ranges_lock = PTHREAD_MUTEX_INITIALIZER;
 
-void rt_code_register(const void *start, size_t len)
+void rt_code_register(const void *start, size_t len, const rt_loaded *owner)
 {
 	uintptr_t s = (uintptr_t)start, e = s + len;
 	pthread_mutex_lock(&ranges_lock);
 	uint32_t n = atomic_load(&nranges);
 	for (uint32_t i = 0; i < n; i++) {
 		if (atomic_load(&ranges[i].start) == 0) {
+			atomic_store(&ranges[i].owner, owner);
 			atomic_store(&ranges[i].end, e);
 			atomic_store(&ranges[i].start, s);
 			pthread_mutex_unlock(&ranges_lock);
@@ -75,6 +77,7 @@ void rt_code_register(const void *start, size_t len)
 		}
 	}
 	if (n < MAX_RANGES) {
+		atomic_store(&ranges[n].owner, owner);
 		atomic_store(&ranges[n].end, e);
 		atomic_store(&ranges[n].start, s);
 		atomic_store(&nranges, n + 1);
@@ -108,6 +111,44 @@ bool rt_code_contains(uintptr_t pc)
 	return false;
 }
 
+bool rt_code_locate(uintptr_t pc, const rt_loaded **ret_mod, uint32_t *ret_func)
+{
+	const rt_loaded *l = NULL;
+	uint32_t n = atomic_load(&nranges);
+	for (uint32_t i = 0; i < n && !l; i++) {
+		uintptr_t s = atomic_load(&ranges[i].start);
+		if (s && pc >= s && pc < atomic_load(&ranges[i].end))
+			l = atomic_load(&ranges[i].owner);
+	}
+	if (!l)
+		return false;
+	/* The defined function whose entry is the closest below pc. */
+	uint64_t off = pc - (uintptr_t)l->text, best = 0;
+	bool found = false;
+	uint32_t fi = 0;
+	for (uint32_t i = 0; i < l->nfuncs; i++) {
+		uint64_t o = l->func_off[i];
+		if (o != RT_IMAGE_NONE && o <= off && (!found || o > best)) {
+			best = o;
+			fi = i;
+			found = true;
+		}
+	}
+	/* Trampolines and adapters are not wasm functions. */
+	for (uint32_t i = 0; found && i < l->ntypes; i++)
+		if (l->tramp_off[i] != RT_IMAGE_NONE && l->tramp_off[i] > best && l->tramp_off[i] <= off)
+			found = false;
+	for (uint32_t i = 0; found && i < l->nimports; i++)
+		if (l->adapter_off[i] != RT_IMAGE_NONE && l->adapter_off[i] > best &&
+		    l->adapter_off[i] <= off)
+			found = false;
+	if (!found)
+		return false;
+	*ret_mod = l;
+	*ret_func = l->mod->nfuncs_imported + fi;
+	return true;
+}
+
 /* ---------------------------------------------------------------------------
  * Activations
  */
@@ -116,6 +157,11 @@ static _Thread_local rt_activation *current;
 
 void rt_raise(uint32_t code, const char *msg)
 {
+	rt_raise_at(code, msg, 0);
+}
+
+void rt_raise_at(uint32_t code, const char *msg, uintptr_t pc)
+{
 	rt_activation *a = current;
 	if (!a) {
 		fprintf(stderr, "wasmc: trap outside any call: %s\n",
@@ -123,6 +169,7 @@ void rt_raise(uint32_t code, const char *msg)
 		abort();
 	}
 	a->code = code ? code : RT_TRAP_HOST;
+	a->pc = pc;
 	if (msg)
 		snprintf(a->msg, sizeof a->msg, "%s", msg);
 	else
@@ -172,6 +219,7 @@ static void handler(int sig, siginfo_t *info, void *ctx)
 			code = RT_TRAP_UNREACHABLE;
 		a->code = code;
 		a->msg[0] = '\0';
+		a->pc = pc;
 		siglongjmp(a->env, 1);
 	}
 	/* Not ours: the previous disposition. */
@@ -245,6 +293,7 @@ static void interrupt_handler(int sig, siginfo_t *info, void *ctx)
 		/* Compiled code holds no locks: leaving it is safe. */
 		a->code = RT_TRAP_DEADLINE;
 		a->msg[0] = '\0';
+		a->pc = pc;
 		siglongjmp(a->env, 1);
 	}
 	/* In the runtime, libc or a host function: try again shortly. */
@@ -330,6 +379,7 @@ bool rt_call(rt_funcref *f, rt_val *args_results, rt_outcome *out)
 	rt_activation act;
 	act.prev = current;
 	act.code = 0;
+	act.pc = 0;
 	act.msg[0] = '\0';
 	if (!(f->reserved & (RT_FUNCREF_HOST | RT_FUNCREF_BOUND)))
 		((rt_vmctx *)f->vmctx)->stack_limit = rt_thread_stack_limit();
@@ -348,6 +398,7 @@ bool rt_call(rt_funcref *f, rt_val *args_results, rt_outcome *out)
 	current = pa->prev;
 	out->kind = RT_TRAPPED;
 	out->trap = pa->code;
+	out->pc = pa->pc;
 	snprintf(out->msg, sizeof out->msg, "%s",
 	         pa->msg[0] ? pa->msg : rt_trap_message(pa->code));
 	return false;

@@ -154,9 +154,10 @@ int main(int argc, char **argv)
 	rt_instance *inst;
 	rt_outcome out;
 	if (!rt_instantiate(s, l, imports, m->nimports, &inst, &out)) {
-		if (out.kind == RT_TRAPPED)
+		if (out.kind == RT_TRAPPED) {
 			fprintf(stderr, "%s\n", out.msg);
-		else
+			wh_print_trap_location(stderr, &out);
+		} else
 			fprintf(stderr, "wasmc-run: %s: %s\n",
 			        out.kind == RT_LINK ? "link error" : "instantiation failed", out.msg);
 		return out.kind == RT_TRAPPED ? 1 : 2;
@@ -195,6 +196,7 @@ int main(int argc, char **argv)
 	}
 	if (!ok) {
 		fprintf(stderr, "%s\n", out.msg);
+		wh_print_trap_location(stderr, &out);
 		return out.kind == RT_TRAPPED ? 1 : 2;
 	}
 	for (uint32_t i = 0; i < ft->nresults; i++) {
