@@ -300,6 +300,10 @@ static rt_valtype get_valtype(rbuf *r)
 	t.kind = get_u8(r);
 	t.nullable = get_u8(r);
 	t.heap = get_u32(r);
+	/* Type indices must name a type of this module (the runtime
+	 * indexes its type tables with them). */
+	if (t.kind == RT_REF && !RT_HT_IS_ABS(t.heap) && t.heap >= r->mod->ntypes)
+		r->bad = true;
 	return t;
 }
 
