@@ -123,6 +123,12 @@ bool rt_call(rt_funcref *f, rt_val *args_results, rt_outcome *out);
  * 20 ms later. For embedders that cannot compile with deadline checks. */
 bool rt_trap_on_signal(int signo);
 
+/* The native stack limit compiled code gets on this thread (computed once
+ * per thread; the first rt_call or rt_instantiate does it). A sandboxed
+ * process should call it before its syscall filter is installed, since
+ * finding the main thread's stack reads /proc/self/maps. */
+uintptr_t rt_thread_stack_limit(void);
+
 /* Raises a trap from inside a host callback (does not return). */
 void rt_host_trap(const char *msg) __attribute__((noreturn));
 

@@ -134,8 +134,6 @@ void rt_host_invoke(rt_hostfunc *self, rt_val *args_results);
 void rt_raise(uint32_t code, const char *msg) __attribute__((noreturn));
 /* The same, recording the code address the trap comes from. */
 void rt_raise_at(uint32_t code, const char *msg, uintptr_t pc) __attribute__((noreturn));
-/* The stack limit of the calling thread (computed once per thread). */
-uintptr_t rt_thread_stack_limit(void);
 /* Signal handlers and this thread's alternate stack. */
 void rt_signals_init(void);
 

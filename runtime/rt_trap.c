@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -332,7 +333,15 @@ uintptr_t rt_thread_stack_limit(void)
 		return stack_limit;
 	char here;
 	uintptr_t sp = (uintptr_t)&here;
-	uintptr_t limit = sp > 1024 * 1024 ? sp - 1024 * 1024 : 0;
+	/* Without the thread's bounds (pthread_getattr_np reads
+	 * /proc/self/maps for the main thread, which a sandbox may forbid):
+	 * half the stack rlimit below here, at most 64 MiB, at least 1 MiB. */
+	uint64_t use = 1024 * 1024;
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur / 2 > use)
+		use = rl.rlim_cur / 2 > STACK_MAX_USE ? STACK_MAX_USE : rl.rlim_cur / 2;
+	uintptr_t limit = sp > use ? sp - use : 0;
 	pthread_attr_t attr;
 	if (pthread_getattr_np(pthread_self(), &attr) == 0) {
 		void *addr;
