@@ -251,6 +251,7 @@ static bool check_features(const rt_module *mod, cmn_error *err)
 
 typedef struct chunk {
 	uint32_t first, count; /* function indices */
+	uint64_t size;         /* bytes of code, roughly */
 	bool stubs;
 	uint8_t *obj;
 	size_t obj_size;
@@ -262,6 +263,7 @@ typedef struct job {
 	const rt_module *mod;
 	const jit_options *opt;
 	chunk *chunks;
+	uint32_t *order;   /* chunk indices, largest first */
 	uint32_t nchunks;
 	atomic_uint next;
 } job;
@@ -333,7 +335,7 @@ static void *worker(void *arg)
 	unsigned k;
 
 	while ((k = atomic_fetch_add(&j->next, 1)) < j->nchunks) {
-		chunk *c = &j->chunks[k];
+		chunk *c = &j->chunks[j->order[k]];
 
 		if (tm == NULL && !(tm = jit_target_machine(j->opt, &c->err)))
 			continue;
@@ -342,6 +344,16 @@ static void *worker(void *arg)
 	if (tm != NULL)
 		LLVMDisposeTargetMachine(tm);
 	return NULL;
+}
+
+static __thread const chunk *sort_chunks;
+
+static int by_size(const void *a, const void *b)
+{
+	uint64_t x = sort_chunks[*(const uint32_t *)a].size;
+	uint64_t y = sort_chunks[*(const uint32_t *)b].size;
+
+	return x < y ? 1 : x > y ? -1 : 0;
 }
 
 static uint32_t make_chunks(const rt_module *mod, unsigned threads,
@@ -366,7 +378,7 @@ static uint32_t make_chunks(const rt_module *mod, unsigned threads,
 	for (i = mod->nfuncs_imported; i < mod->nfuncs; i++) {
 		chunk *c = &cs[n - 1];
 
-		if (c->count > 0 && acc >= target) {
+		if (c->count > 0 && acc + mod->funcs[i].body.len > target) {
 			if (n == cap) {
 				chunk *nc = realloc(cs, cap * 2 * sizeof(*cs));
 
@@ -384,6 +396,7 @@ static uint32_t make_chunks(const rt_module *mod, unsigned threads,
 		}
 		c->count++;
 		acc += mod->funcs[i].body.len + 64;
+		c->size = acc;
 	}
 	*ret = cs;
 	return n;
@@ -449,6 +462,7 @@ bool jit_compile(const rt_module *mod, wb_features features,
 	pthread_t *tids = NULL;
 	jit_object *objs = NULL;
 	jit_linked l = {0};
+	uint32_t *order = NULL;
 	bool ok = false;
 
 	(void)features;
@@ -466,6 +480,17 @@ bool jit_compile(const rt_module *mod, wb_features features,
 	j.opt = opt;
 	j.chunks = cs;
 	j.nchunks = n;
+	/* largest chunks first, so that no big one is left for the end */
+	order = malloc(n * sizeof(*order));
+	if (order == NULL) {
+		cmn_fail(err, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	sort_chunks = cs;
+	qsort(order, n, sizeof(*order), by_size);
+	j.order = order;
 	atomic_init(&j.next, 0);
 	nthreads = threads < n ? threads : n;
 	if (nthreads <= 1) {
@@ -517,6 +542,7 @@ out:
 	jit_linked_free(&l);
 	free(objs);
 	free(tids);
+	free(order);
 	for (i = 0; i < n; i++)
 		free(cs[i].obj);
 	free(cs);

@@ -585,14 +585,11 @@ static void do_br_table(jit_fn *f, const wb_instr *in)
 
 static LLVMValueRef *scratch_args(jit_fn *f, uint32_t n)
 {
-	static __thread LLVMValueRef *buf;
-	static __thread uint32_t cap;
-
-	if (!grow((void **)&buf, &cap, n + 1, sizeof(*buf))) {
+	if (!grow((void **)&f->args, &f->capargs, n + 1, sizeof(*f->args))) {
 		jit_fail(U, "out of memory");
 		return NULL;
 	}
-	return buf;
+	return f->args;
 }
 
 static void emit_call(jit_fn *f, uint32_t typeidx, LLVMValueRef callee,
@@ -1521,6 +1518,7 @@ static void free_fn(jit_fn *f)
 	free(f->stack);
 	free(f->ctl);
 	free(f->phis);
+	free(f->args);
 }
 
 bool jit_translate_func(jit_unit *u, uint32_t funcidx)

@@ -126,6 +126,8 @@ typedef struct jit_fn {
 	LLVMValueRef *phis;    /* phi nodes and saved values of frames */
 	uint32_t nphis, capphis;
 	uint32_t dead_depth;   /* nested blocks inside unreachable code */
+	LLVMValueRef *args;    /* call arguments */
+	uint32_t capargs;
 
 	/* invariant values loaded in the entry block */
 	LLVMValueRef svc, fuel_ptr, interrupt_ptr;
