@@ -903,10 +903,12 @@ static bool do_load(jit_fn *f, const wb_instr *in)
 	if (p == NULL)
 		return true;
 	v = mem_load(f, mt, p);
+	f->last_load = v;
 	if (ext == 1)
 		v = LLVMBuildSExt(B, v, rt, "");
 	else if (ext == 2)
 		v = LLVMBuildZExt(B, v, rt, "");
+	f->last_load_val = v;
 	jit_push(f, v);
 	return true;
 }
@@ -1330,14 +1332,11 @@ static bool unsupported_op(jit_fn *f, const wb_instr *in)
  * One instruction
  */
 
-/* A load whose result is dropped must still trap: keep it. */
+/* A load whose result is dropped must still trap: keep it (volatile). */
 static void keep_dropped_load(jit_fn *f, LLVMValueRef v)
 {
-	if (LLVMIsAZExtInst(v) || LLVMIsASExtInst(v))
-		v = LLVMGetOperand(v, 0);
-	if (LLVMIsALoadInst(v) &&
-	    LLVMGetMetadata(v, U->md_tbaa) == U->tbaa[JT_WASM_MEM])
-		LLVMSetVolatile(v, 1);
+	if (f->last_load != NULL && v == f->last_load_val)
+		LLVMSetVolatile(f->last_load, 1);
 }
 
 static bool translate(jit_fn *f, const wb_instr *in)

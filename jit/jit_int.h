@@ -127,6 +127,8 @@ typedef struct jit_fn {
 	uint32_t nphis, capphis;
 	uint32_t dead_depth;   /* nested blocks inside unreachable code */
 	LLVMValueRef *args;    /* call arguments */
+	LLVMValueRef last_load, last_load_val; /* the latest linear memory
+	                          load and the value it pushed */
 	uint32_t capargs;
 
 	/* invariant values loaded in the entry block */
@@ -154,6 +156,7 @@ LLVMValueRef jit_call_intr(jit_unit *u, const char *name, LLVMTypeRef ty,
 LLVMValueRef jit_call_intr2(jit_unit *u, const char *name, LLVMTypeRef *tys,
                             unsigned ntys, LLVMValueRef *args,
                             unsigned nargs);
+/* Metadata for the optimizer (nothing in the fast tier). */
 void jit_tbaa(jit_unit *u, LLVMValueRef inst, int kind);
 void jit_invariant(jit_unit *u, LLVMValueRef load);
 /* Pointer arithmetic: p + off bytes. */

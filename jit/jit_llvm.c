@@ -298,12 +298,14 @@ LLVMValueRef jit_call_intr(jit_unit *u, const char *name, LLVMTypeRef ty,
 
 void jit_tbaa(jit_unit *u, LLVMValueRef inst, int kind)
 {
-	LLVMSetMetadata(inst, u->md_tbaa, u->tbaa[kind]);
+	if (u->opt->tier != JIT_TIER_FAST)
+		LLVMSetMetadata(inst, u->md_tbaa, u->tbaa[kind]);
 }
 
 void jit_invariant(jit_unit *u, LLVMValueRef load)
 {
-	LLVMSetMetadata(load, u->md_invariant, u->md_empty);
+	if (u->opt->tier != JIT_TIER_FAST)
+		LLVMSetMetadata(load, u->md_invariant, u->md_empty);
 }
 
 LLVMValueRef jit_gep(jit_unit *u, LLVMBuilderRef b, LLVMValueRef p,

@@ -330,8 +330,10 @@ static bool simd_mem(jit_fn *f, const wb_instr *in)
 	x = LLVMBuildLoad2(B, lt, p, "");
 	LLVMSetAlignment(x, 1);
 	jit_tbaa(U, x, JT_WASM_MEM);
+	f->last_load = x;
 	switch (in->op) {
 	case WB_OP_V128_LOAD:
+		f->last_load_val = x;
 		jit_push(f, x);
 		return true;
 	case WB_OP_V128_LOAD8X8_S: case WB_OP_V128_LOAD8X8_U:
@@ -362,7 +364,9 @@ static bool simd_mem(jit_fn *f, const wb_instr *in)
 	default:
 		return false;
 	}
-	push_v(f, x);
+	x = jit_v128_from(f, x);
+	f->last_load_val = x;
+	jit_push(f, x);
 	return true;
 }
 
