@@ -37,8 +37,9 @@ static void llvm_init(void)
 static void cpu_of(const jit_options *opt, char **ret_cpu, char **ret_feat)
 {
 	if (opt->cpu != NULL) {
+		/* never below x86-64-v2 (SSE4.1 rounding, SSSE3 shuffles) */
 		*ret_cpu = strdup(opt->cpu);
-		*ret_feat = strdup("");
+		*ret_feat = strdup("+sse4.2,+sse4.1,+ssse3,+popcnt,+cx16");
 		return;
 	}
 	{

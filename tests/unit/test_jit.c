@@ -884,6 +884,43 @@ Test(jit_link, unsupported_relocation)
 	free(o.p);
 }
 
+/* a read-only global in another object, reached through the GOT */
+static void build_ro_def(LLVMContextRef ctx, LLVMModuleRef m)
+{
+	LLVMTypeRef i32 = LLVMInt32TypeInContext(ctx);
+	LLVMValueRef gv = LLVMAddGlobal(m, i32, "answer");
+
+	LLVMSetInitializer(gv, LLVMConstInt(i32, 42, 0));
+	LLVMSetGlobalConstant(gv, 1);
+}
+
+static void build_ro_use(LLVMContextRef ctx, LLVMModuleRef m)
+{
+	LLVMTypeRef i32 = LLVMInt32TypeInContext(ctx);
+	LLVMValueRef gv = LLVMAddGlobal(m, i32, "answer");
+	LLVMValueRef fn = add_fn(ctx, m, "get", true);
+	LLVMBuilderRef b = LLVMCreateBuilderInContext(ctx);
+
+	LLVMSetGlobalConstant(gv, 1);
+	LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(ctx, fn, ""));
+	LLVMBuildRet(b, LLVMBuildLoad2(b, i32, gv, ""));
+	LLVMDisposeBuilder(b);
+}
+
+Test(jit_link, gotpcrelx_relaxed)
+{
+	obj d = emit(build_ro_def), u = emit(build_ro_use);
+	jit_object objs[2] = {{u.p, u.n}, {d.p, d.n}};
+	jit_linked l = {0};
+	cmn_error err = {0};
+
+	cr_assert(jit_link(objs, 2, &l, &err), "%s", err.msg);
+	cr_expect_eq(run_linked(&l, "get"), 42);
+	jit_linked_free(&l);
+	free(d.p);
+	free(u.p);
+}
+
 Test(jit_link, malformed)
 {
 	static const uint8_t junk[64] = {0x7f, 'E', 'L', 'F'};
