@@ -57,6 +57,10 @@
  * Deadlines (jit_options.deadline): at function entry and every loop header
  *   a volatile load of *vmctx->interrupt; nonzero calls svc->interrupted.
  *
+ * call_indirect compares the element's rt_funcref.type_id with
+ *   vmctx->type_ids[typeidx]; on a difference it calls
+ *   svc->func_type_match only when the expected type is not final (a final
+ *   type has no subtypes, so a different id traps at once).
  * Traps call svc->trap(vmctx, code), which must not return.
  * Host adapters store parameters into an on-stack rt_val array and call
  *   hostfunc->invoke(hostfunc, array) (C convention).
@@ -65,6 +69,22 @@
  *   (more than 4 integer/reference or 4 float/vector results) are returned
  *   through memory by LLVM's own lowering; return_call to such a function
  *   is compiled as a call followed by a return (it may grow the stack).
+ *
+ * Tiers: JIT_TIER_FAST runs mem2reg + simplifycfg and LLVM's -O0 code
+ *   generator (FastISel, fast register allocator); JIT_TIER_OPTIMIZED runs
+ *   default<O2> and the -O2 code generator. Both implement the same
+ *   semantics. Functions carry "no-builtins", so no pass turns loops into
+ *   calls to memset/memcpy; the linker refuses any undefined symbol.
+ *
+ * Environment (debugging only, never changes code): WASMC_JIT_VERIFY=1
+ *   runs LLVM's IR verifier in the fast tier too (always on in the
+ *   optimized tier); WASMC_JIT_DUMP=FILE writes each chunk's final IR.
+ *
+ * Sources: jit.c (driver, options, chunks and threads, emission),
+ * jit_func.c (control flow, variables, calls, memory, tables, atomics),
+ * jit_num.c (scalar numerics), jit_simd.c (SIMD), jit_stubs.c
+ * (trampolines, adapters), jit_llvm.c (LLVM context and helpers),
+ * jit_link.c (the ELF64 static linker).
  *
  * Not translated: GC (struct/array types, any/eq/i31/struct/array heap
  * types, 0xFB instructions, ref.eq) -> "unsupported feature: gc";

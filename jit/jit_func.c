@@ -163,7 +163,7 @@ static void set_unreachable(jit_fn *f)
 static LLVMBasicBlockRef trap_block(jit_fn *f, uint32_t code)
 {
 	LLVMBasicBlockRef cur, bb;
-	LLVMValueRef args[2], call;
+	LLVMValueRef args[2], call, fnp;
 
 	if (f->traps[code] != NULL)
 		return f->traps[code];
@@ -172,9 +172,12 @@ static LLVMBasicBlockRef trap_block(jit_fn *f, uint32_t code)
 	LLVMPositionBuilderAtEnd(B, bb);
 	args[0] = f->vmctx;
 	args[1] = jit_i32c(U, code);
-	call = LLVMBuildCall2(B, U->t_trap,
-	                      svc_fn(f, offsetof(rt_services, trap)), args, 2,
-	                      "");
+	/* loaded here, on the cold path, not in the entry block */
+	fnp = LLVMBuildLoad2(B, U->t_ptr, f->vmctx, "");
+	fnp = LLVMBuildLoad2(B, U->t_ptr,
+	                     jit_gep_c(U, B, fnp, offsetof(rt_services, trap)),
+	                     "");
+	call = LLVMBuildCall2(B, U->t_trap, fnp, args, 2, "");
 	LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex,
 	                         U->a_noreturn);
 	LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex,
