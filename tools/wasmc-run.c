@@ -84,6 +84,11 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			usage(stdout);
 			return 0;
+		} else if (i + 1 == argc && (strcmp(a, "--tier") == 0 || strcmp(a, "--fuel") == 0 ||
+		                             strcmp(a, "--max-memory") == 0 ||
+		                             strcmp(a, "--invoke") == 0)) {
+			usage(stderr);
+			return die("%s needs a value%s", a, "");
 		} else if (a[0] == '-' && a[1]) {
 			usage(stderr);
 			return die("unknown option %s%s", a, "");
@@ -91,12 +96,13 @@ int main(int argc, char **argv)
 			file = a;
 		} else {
 			usage(stderr);
-			return 2;
+			return die("unexpected argument %s (arguments of the export follow "
+			           "--invoke NAME)%s", a, "");
 		}
 	}
 	if (!file || !invoke) {
 		usage(stderr);
-		return 2;
+		return die(!file ? "no module file given%s%s" : "no --invoke NAME given%s%s", "", "");
 	}
 
 	cmn_error err;

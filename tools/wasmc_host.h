@@ -306,7 +306,8 @@ static inline bool wh_parse_int(const char *s, int bits, uint64_t *out)
 		neg = *p == '-';
 		p++;
 	}
-	if (!*p)
+	/* strtoull would take a second sign or leading blanks ("+-5", "- 5"). */
+	if (!(*p >= '0' && *p <= '9'))
 		return false;
 	char *end;
 	errno = 0;
@@ -327,6 +328,33 @@ static inline bool wh_parse_int(const char *s, int bits, uint64_t *out)
 	*out = neg ? (uint64_t)0 - v : v;
 	if (bits == 32)
 		*out &= 0xFFFFFFFFull;
+	return true;
+}
+
+/* An f32 read directly (strtof): reading a double and then rounding it to
+ * float can round twice ("1.0000000596046447753906250000000001" must be
+ * 0x1.000002p+0, not 1). */
+static inline bool wh_parse_float32(const char *s, float *out)
+{
+	const char *p = s;
+	bool neg = false;
+	if (*p == '-' || *p == '+') {
+		neg = *p == '-';
+		p++;
+	}
+	if (strcasecmp(p, "nan") == 0) {
+		*out = neg ? -NAN : NAN;
+		return true;
+	}
+	if (strcasecmp(p, "inf") == 0 || strcasecmp(p, "infinity") == 0) {
+		*out = neg ? -INFINITY : INFINITY;
+		return true;
+	}
+	char *end;
+	float f = strtof(s, &end);
+	if (*end || end == s)
+		return false;
+	*out = f;
 	return true;
 }
 
@@ -396,14 +424,15 @@ static inline bool wh_parse_v128(const char *s, uint8_t out[16])
 			}
 			uint64_t bitsv = 0;
 			if (S[k].fl) {
-				double d = 0;
-				ok = wh_parse_float(tok, &d);
 				if (S[k].bits == 32) {
-					float f = (float)d;
+					float f = 0;
+					ok = wh_parse_float32(tok, &f);
 					uint32_t b;
 					memcpy(&b, &f, 4);
 					bitsv = b;
 				} else {
+					double d = 0;
+					ok = wh_parse_float(tok, &d);
 					memcpy(&bitsv, &d, 8);
 				}
 			} else {
@@ -422,6 +451,7 @@ static inline bool wh_parse_val(const char *s, rt_valtype t, rt_val *v)
 {
 	uint64_t u;
 	double d;
+	float f;
 	memset(v, 0, sizeof *v);
 	switch (t.kind) {
 	case RT_I32:
@@ -435,9 +465,9 @@ static inline bool wh_parse_val(const char *s, rt_valtype t, rt_val *v)
 		v->i64 = (int64_t)u;
 		return true;
 	case RT_F32:
-		if (!wh_parse_float(s, &d))
+		if (!wh_parse_float32(s, &f))
 			return false;
-		v->f32 = (float)d;
+		v->f32 = f;
 		return true;
 	case RT_F64:
 		if (!wh_parse_float(s, &d))
@@ -472,7 +502,7 @@ static inline void wh_format_float(char *buf, size_t len, double d, bool single)
 	int prec;
 	for (prec = 1; prec <= 17; prec++) {
 		snprintf(e, sizeof e, "%.*e", prec - 1, d);
-		if (single ? (float)strtod(e, NULL) == (float)d : strtod(e, NULL) == d)
+		if (single ? strtof(e, NULL) == (float)d : strtod(e, NULL) == d)
 			break;
 	}
 	/* e = [-]D.DDDDe[+-]XX -> positional */
