@@ -4,7 +4,9 @@
 #   make test            unit tests (criterion) and the spec conformance run
 #   make SANITIZE=1 test the same under AddressSanitizer + UBSan (build/san/)
 #   make spec [WAST=...] core conformance run -> build/reports/spec.json
-#   make fuzz [FUZZ_SECONDS=N]  libFuzzer over decode+validate
+#   make fuzz [FUZZ_SECONDS=N] [FUZZ_TARGET=validate|compile]  libFuzzer:
+#                        decode+validate, and validate+compile+instantiate+run
+#                        (both by default, FUZZ_SECONDS each)
 #   make bench           benchmarks -> build/reports/bench.json
 #   make bench-kernels   only the kernels suite (same report, other suites kept)
 #   make deps            install the Debian and npm packages the build needs
@@ -139,20 +141,36 @@ unit: $(UNIT_BIN)
 spec: $(BIN)/spec-runner
 	bash tests/spec/run.sh $(BIN)/spec-runner $(REPORTS)/spec.json $(WAST) -- $(SPEC_KNOWN) $(SPEC_ARGS)
 
-test: unit spec
+test: unit spec tools-test
 
-# libFuzzer target: decode + validate arbitrary bytes.
+# wasmc-run as a command (tests/tools/run.sh): the kernels with both tiers,
+# traps, malformed and invalid files, bad arguments, result printing.
+.PHONY: tools-test
+tools-test: $(BIN)/wasmc-run $(BIN)/wasmc-compile bench-build
+	bash tests/tools/run.sh $(BIN)/wasmc-run $(BENCH_KERNELS) $(BIN)/wasmc-compile
+
+# libFuzzer targets (tests/fuzz/): fuzz-validate (decode + validate
+# arbitrary bytes) and fuzz-compile (validate, compile with the jit, load,
+# instantiate, call the exports). FUZZ_TARGET picks which `make fuzz` runs.
+FUZZ_TARGET ?= validate compile
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all
 FUZZ_BIN := build/fuzz/fuzz-validate
 FUZZ_SRCS := tests/fuzz/fuzz_validate.c $(COMMON_SRC) $(RUNTIME_SRC) $(WASM_SRC)
 $(FUZZ_BIN): $(FUZZ_SRCS) $(wildcard wasm/*.h runtime/*.h common/*.h)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all $(INC_wasm) $(FUZZ_SRCS) $(RUNTIME_LIBS) -o $@
-fuzz: $(FUZZ_BIN)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(INC_wasm) $(FUZZ_SRCS) $(RUNTIME_LIBS) -o $@
+FUZZ_COMPILE_BIN := build/fuzz/fuzz-compile
+FUZZ_COMPILE_SRCS := tests/fuzz/fuzz_compile.c $(JIT_SRC) $(COMMON_SRC) $(RUNTIME_SRC) $(WASM_SRC)
+$(FUZZ_COMPILE_BIN): $(FUZZ_COMPILE_SRCS) $(wildcard jit/*.h wasm/*.h runtime/*.h common/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(INC_jit) $(FUZZ_COMPILE_SRCS) $(LLVM_LIBS) $(RUNTIME_LIBS) -o $@
+fuzz: $(FUZZ_TARGET:%=build/fuzz/fuzz-%)
 	@[ -d build/spec ] || $(MAKE) spec || true
-	bash tests/fuzz/run.sh $(FUZZ_BIN) $(FUZZ_SECONDS)
+	@set -e; for t in $(FUZZ_TARGET); do bash tests/fuzz/run.sh build/fuzz/fuzz-$$t $(FUZZ_SECONDS); done
 
-# Benchmarks (bench/): suite validate, and suite kernels (our C kernels built
+# Benchmarks (bench/): suite validate, suite compile (wasmc-compile on
+# StarlingMonkey, both tiers, under GNU time), and suite kernels (our C kernels built
 # for wasm32 and natively by bench/kernels/build.sh, run natively, by
 # wasmc-run in both tiers when it is built, and by node). BENCH_ARGS passes
 # options to bench/run.mjs, e.g. BENCH_ARGS='--kernels-quick --kernel sieve'.
@@ -164,8 +182,8 @@ BENCH_RUN := node bench/run.mjs --kernels $(BENCH_KERNELS) --wasmc-run $(BIN)/wa
 .PHONY: bench-kernels bench-build
 bench-build:
 	bash bench/kernels/build.sh $(BENCH_KERNELS)
-bench: $(BIN)/wasmc-validate $(BENCH_WASMC_RUN) bench-build
-	$(BENCH_RUN) --validate $(BIN)/wasmc-validate $(BENCH_ARGS)
+bench: $(BIN)/wasmc-validate $(BIN)/wasmc-compile $(BENCH_WASMC_RUN) bench-build
+	$(BENCH_RUN) --validate $(BIN)/wasmc-validate --compile $(BIN)/wasmc-compile $(BENCH_ARGS)
 bench-kernels: $(BENCH_WASMC_RUN) bench-build
 	$(BENCH_RUN) --suite kernels $(BENCH_ARGS)
 

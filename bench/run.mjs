@@ -1,8 +1,9 @@
 // bench/run.mjs - runs wasmc's benchmarks and writes build/reports/bench.json
 // (DESIGN.md §10: a flat list of {suite, name, runner, metric, value, unit}).
 //
-//   node bench/run.mjs [--suite validate|kernels]... [--out REPORT.json]
+//   node bench/run.mjs [--suite validate|kernels|compile]... [--out REPORT.json]
 //        [--validate BUILD/bin/wasmc-validate] [--repeat N]
+//        [--compile BUILD/bin/wasmc-compile]
 //        [--kernels build/bench/kernels] [--wasmc-run BUILD/bin/wasmc-run]
 //        [--kernels-repeat N] [--kernels-quick] [--kernel NAME,...]
 //
@@ -17,9 +18,16 @@
 // with node's V8 (WebAssembly.validate) on the same bytes.
 //
 // Suite "kernels": see kernels.mjs.
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+//
+// Suite "compile": compile the same StarlingMonkey module into an artifact
+// with `wasmc-compile FILE -o OUT --tier fast` and `--tier optimized`, each
+// once, under GNU time (/usr/bin/time, Debian package `time`): CPU time
+// (user + sys of the process and all its threads), peak RSS and wall time.
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, statSync }
+  from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchKernels } from "./kernels.mjs";
 
@@ -30,6 +38,7 @@ const opt = (name, def) => {
   return i >= 0 ? args[i + 1] : def;
 };
 const validateBin = resolve(opt("--validate", "build/bin/wasmc-validate"));
+const compileBin = resolve(opt("--compile", "build/bin/wasmc-compile"));
 const out = resolve(opt("--out", "build/reports/bench.json"));
 const repeat = Number(opt("--repeat", "5"));
 const suites = args.flatMap((a, i) => a === "--suite" ? args[i + 1].split(",") : []);
@@ -39,9 +48,11 @@ const results = [];
 const add = (suite, name, runner, metric, value, unit) =>
   results.push({ suite, name, runner, metric, value, unit });
 
+const starlingmonkey = resolve(root,
+  "node_modules/@bytecodealliance/componentize-js/lib/starlingmonkey_embedding.wasm");
+
 function benchValidate() {
-  const wasm = resolve(root,
-    "node_modules/@bytecodealliance/componentize-js/lib/starlingmonkey_embedding.wasm");
+  const wasm = starlingmonkey;
   const size = statSync(wasm).size;
   const mb = size / 1e6;
 
@@ -85,6 +96,96 @@ function benchValidate() {
     `peak RSS < 3x module size: ${rssOk ? "met" : "MISSED"}`);
 }
 
+// Runs argv[0] with argv[1..] under GNU time; returns {status, cpu (s, user
+// + sys of the child and its threads), peakRss (bytes), wall (s), stderr}.
+const GNU_TIME = "/usr/bin/time";
+function timed(argv, timeoutMs) {
+  const dir = mkdtempSync(join(tmpdir(), "wasmc-bench-"));
+  const tf = join(dir, "time");
+  try {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(GNU_TIME, ["-o", tf, "-f", "%U %S %M", ...argv],
+      { encoding: "utf8", timeout: timeoutMs, stdio: ["ignore", "ignore", "pipe"] });
+    const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (r.error) throw new Error(r.error.code === "ETIMEDOUT"
+      ? `timed out after ${timeoutMs / 1000} s` : `could not run ${GNU_TIME}: ${r.error.code || r.error}`);
+    // GNU time writes "Command exited with non-zero status N" before the
+    // format line when the child fails: the last line is ours.
+    const lines = existsSync(tf) ? readFileSync(tf, "utf8").trim().split("\n") : [];
+    const m = (lines.pop() || "").match(/^([0-9.]+) ([0-9.]+) (\d+)$/);
+    if (!m) throw new Error(`no resource usage from ${GNU_TIME}`);
+    return { status: r.status, signal: r.signal, cpu: Number(m[1]) + Number(m[2]),
+      peakRss: Number(m[3]) * 1024, wall, stderr: r.stderr || "" };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Targets of the issue for the fast tier on StarlingMonkey.
+const COMPILE_TARGET = { cpu: 60, rss: 1.5e9 };
+
+function benchCompile() {
+  if (!existsSync(compileBin)) {
+    console.log(`compile: ${compileBin} is not built; suite skipped`);
+    return true;
+  }
+  if (!existsSync(GNU_TIME)) {
+    console.log(`compile: ${GNU_TIME} missing (Debian package time, make deps); suite skipped`);
+    return true;
+  }
+  const size = statSync(starlingmonkey).size;
+  const dir = mkdtempSync(join(tmpdir(), "wasmc-compile-"));
+  const rows = [];
+  let ok = true;
+  try {
+    for (const tier of ["fast", "optimized"]) {
+      const runner = `wasmc-${tier}`;
+      const outFile = join(dir, `starlingmonkey.${tier}.cwasm`);
+      let r;
+      try {
+        r = timed([compileBin, starlingmonkey, "-o", outFile, "--tier", tier], 3_600_000);
+      } catch (e) {
+        rows.push({ runner, error: e.message });
+        ok = false;
+        continue;
+      }
+      if (r.status !== 0) {
+        const last = r.stderr.trim().split("\n").pop() || "";
+        rows.push({ runner, error: `${r.signal ? `killed by ${r.signal}` : `exit ${r.status}`}` +
+          `${last ? ": " + last : ""}` });
+        ok = false;
+        continue;
+      }
+      const artifact = statSync(outFile).size;
+      rmSync(outFile, { force: true });
+      add("compile", "starlingmonkey", runner, "cpu_time", r.cpu, "s");
+      add("compile", "starlingmonkey", runner, "peak_rss", r.peakRss, "bytes");
+      add("compile", "starlingmonkey", runner, "wall_time", r.wall, "s");
+      rows.push({ runner, ...r, artifact });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  console.log(`compile: StarlingMonkey, ${(size / 1048576).toFixed(1)} MiB, wasmc-compile, one run per tier`);
+  console.log("  runner            CPU (s)  wall (s)  peak RSS (MiB)  artifact (MiB)");
+  for (const x of rows) {
+    if (x.error) {
+      console.log(`  ${x.runner.padEnd(16)} n/a: ${x.error}`);
+      continue;
+    }
+    console.log(`  ${x.runner.padEnd(16)} ${x.cpu.toFixed(2).padStart(8)} ${x.wall.toFixed(2).padStart(9)}` +
+      ` ${(x.peakRss / 1048576).toFixed(1).padStart(15)} ${(x.artifact / 1048576).toFixed(1).padStart(15)}`);
+  }
+  const fast = rows.find((x) => x.runner === "wasmc-fast" && !x.error);
+  const verdict = (good) => fast ? (good ? "met" : "MISSED") : "n/a";
+  console.log(`  target: fast tier CPU < ${COMPILE_TARGET.cpu} s: ${verdict(fast && fast.cpu < COMPILE_TARGET.cpu)}` +
+    ` (${fast ? fast.cpu.toFixed(1) + " s" : "n/a"}); peak RSS < 1.5 GB: ` +
+    `${verdict(fast && fast.peakRss < COMPILE_TARGET.rss)}` +
+    ` (${fast ? (fast.peakRss / 1e9).toFixed(2) + " GB" : "n/a"})`);
+  return ok;
+}
+
 let ok = true;
 if (runs("validate")) benchValidate();
 if (runs("kernels")) {
@@ -99,10 +200,13 @@ if (runs("kernels")) {
   }) && ok;
 }
 
+if (runs("compile")) ok = benchCompile() && ok;
+
 // Keep what earlier runs measured for the suites that did not run now.
 const ran = new Set(results.map((r) => r.suite));
 if (runs("validate")) ran.add("validate");
 if (runs("kernels")) ran.add("kernels");
+if (runs("compile")) ran.add("compile");
 let kept = [];
 if (existsSync(out)) {
   try {

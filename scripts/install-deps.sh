@@ -16,6 +16,7 @@ PKGS=(
 	llvm-19-dev             # code generation (jit/), LLVM C API
 	lld-14 libclang-rt-14-dev-wasm32 wasi-libc  # wasm32 test fixtures, kernels
 	nodejs npm              # jco (WAT encoder for newer scripts), V8 peer
+	time                    # GNU time: CPU and peak RSS of the compile benchmark
 )
 
 SUDO=""
