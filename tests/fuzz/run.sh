@@ -21,5 +21,10 @@ if [ "$nseeds" = 0 ]; then
 	echo "fuzz: no seeds (run 'make spec' first to convert the suite)" >&2
 	exit 1
 fi
+# The runtime (fuzz-compile) installs its own SIGSEGV/SIGBUS handler, which
+# turns guard-page faults of compiled code into traps and passes any other
+# fault on to the previous handler (libFuzzer's, then ASan's): ASan must let
+# user code install it. The targets set the same in __asan_default_options.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-allow_user_segv_handler=1:detect_leaks=1}
 "$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
 	-max_len=65536 -print_final_stats=1 "$corpus" "$seeds"
