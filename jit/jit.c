@@ -80,8 +80,22 @@ char *jit_fingerprint(const jit_options *opt)
 	return out;
 }
 
+static LLVMTargetMachineRef target_machine(const jit_options *opt,
+                                           LLVMCodeGenOptLevel level,
+                                           cmn_error *err);
+
 LLVMTargetMachineRef jit_target_machine(const jit_options *opt,
                                         cmn_error *err)
+{
+	return target_machine(opt,
+	                      opt->tier == JIT_TIER_FAST ? LLVMCodeGenLevelNone
+	                                                 : LLVMCodeGenLevelDefault,
+	                      err);
+}
+
+static LLVMTargetMachineRef target_machine(const jit_options *opt,
+                                           LLVMCodeGenOptLevel level,
+                                           cmn_error *err)
 {
 	char *triple, *cpu, *feat, *msg = NULL;
 	LLVMTargetRef target;
@@ -100,11 +114,8 @@ LLVMTargetMachineRef jit_target_machine(const jit_options *opt,
 	if (cpu == NULL || feat == NULL) {
 		cmn_fail(err, "out of memory");
 	} else {
-		tm = LLVMCreateTargetMachine(
-			target, triple, cpu, feat,
-			opt->tier == JIT_TIER_FAST ? LLVMCodeGenLevelNone
-			                           : LLVMCodeGenLevelDefault,
-			LLVMRelocPIC, LLVMCodeModelSmall);
+		tm = LLVMCreateTargetMachine(target, triple, cpu, feat, level,
+		                             LLVMRelocPIC, LLVMCodeModelSmall);
 		if (tm == NULL)
 			cmn_fail(err, "cannot create an LLVM target machine for "
 			         "cpu %s", cpu);
@@ -302,10 +313,19 @@ static bool emit_stubs(jit_unit *u)
 	return true;
 }
 
-static void compile_chunk(job *j, chunk *c, LLVMTargetMachineRef tm)
+/* A worker's target machines: [0] the tier's; [1] (LLVM < 18, fast tier)
+ * one whose code generator performs tail calls, for chunks that have
+ * return_call: without `musttail` in the C API, LLVM's -O0 code generator
+ * would turn them into ordinary calls. */
+typedef struct tms {
+	LLVMTargetMachineRef tm[2];
+} tms;
+
+static void compile_chunk(job *j, chunk *c, tms *t)
 {
 	jit_unit u = {0};
 	LLVMTargetDataRef dl;
+	LLVMTargetMachineRef tm = t->tm[0];
 	char *triple;
 	uint32_t i;
 
@@ -322,6 +342,15 @@ static void compile_chunk(job *j, chunk *c, LLVMTargetMachineRef tm)
 	for (i = 0; i < c->count; i++)
 		if (!jit_translate_func(&u, c->first + i))
 			goto out;
+#if LLVM_VERSION_MAJOR < 18
+	if (u.tail_calls && j->opt->tier == JIT_TIER_FAST) {
+		if (t->tm[1] == NULL &&
+		    !(t->tm[1] = target_machine(j->opt, LLVMCodeGenLevelLess,
+		                                &c->err)))
+			goto out;
+		tm = t->tm[1];
+	}
+#endif
 	if (!jit_emit_object(u.m, tm, j->opt, &c->obj, &c->obj_size, &c->err))
 		goto out;
 	c->ok = true;
@@ -332,18 +361,20 @@ out:
 static void *worker(void *arg)
 {
 	job *j = arg;
-	LLVMTargetMachineRef tm = NULL;
+	tms t = {{NULL, NULL}};
 	unsigned k;
 
 	while ((k = atomic_fetch_add(&j->next, 1)) < j->nchunks) {
 		chunk *c = &j->chunks[j->order[k]];
 
-		if (tm == NULL && !(tm = jit_target_machine(j->opt, &c->err)))
+		if (t.tm[0] == NULL &&
+		    !(t.tm[0] = jit_target_machine(j->opt, &c->err)))
 			continue;
-		compile_chunk(j, c, tm);
+		compile_chunk(j, c, &t);
 	}
-	if (tm != NULL)
-		LLVMDisposeTargetMachine(tm);
+	for (k = 0; k < 2; k++)
+		if (t.tm[k] != NULL)
+			LLVMDisposeTargetMachine(t.tm[k]);
 	return NULL;
 }
 

@@ -614,6 +614,7 @@ static void emit_call(jit_fn *f, uint32_t typeidx, LLVMValueRef callee,
 	LLVMSetInstructionCallConv(call, JIT_CC_TAIL);
 	if (tail) {
 		f->has_tail_call = true;
+		U->tail_calls = true;
 		if (jit_results_in_regs(ft)) {
 #if LLVM_VERSION_MAJOR >= 18
 			LLVMSetTailCallKind(call, LLVMTailCallKindMustTail);

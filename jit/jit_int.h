@@ -83,6 +83,7 @@ typedef struct jit_unit {
 	uint32_t gen;
 	jit_cache_ent *c_mem, *c_table, *c_global, *c_func, *c_type;
 
+	bool tail_calls;       /* some function has a return_call */
 	cmn_error *err;
 	bool failed;
 } jit_unit;
