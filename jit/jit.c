@@ -287,17 +287,23 @@ static bool emit_stubs(jit_unit *u)
 	uint32_t i, t;
 	uint8_t *done;
 
-	for (t = 0; t < mod->ntypes; t++) {
-		if (mod->types[t].comp != RT_COMP_FUNC ||
-		    mod->types[t].canon != t)
-			continue;
-		snprintf(name, sizeof(name), "t%u", t);
-		if (!jit_emit_trampoline(u, t, name))
-			return false;
-	}
+	/* trampolines for the types functions have (a type section can
+	 * declare many more types than a module uses) */
 	done = calloc(mod->ntypes + 1, 1);
 	if (done == NULL)
 		return jit_fail(u, "out of memory");
+	for (i = 0; i < mod->nfuncs; i++) {
+		t = mod->types[mod->funcs[i].type].canon;
+		if (done[t])
+			continue;
+		done[t] = 1;
+		snprintf(name, sizeof(name), "t%u", t);
+		if (!jit_emit_trampoline(u, t, name)) {
+			free(done);
+			return false;
+		}
+	}
+	memset(done, 0, mod->ntypes + 1);
 	for (i = 0; i < mod->nfuncs_imported; i++) {
 		t = mod->types[mod->funcs[i].type].canon;
 		if (done[t])
@@ -465,9 +471,15 @@ static bool build_image(const rt_module *mod, const jit_options *opt,
 		if (mod->types[i].comp != RT_COMP_FUNC)
 			continue;
 		snprintf(name, sizeof(name), "t%u", mod->types[i].canon);
-		if (!jit_linked_lookup(l, name, &img->tramp_off[i]))
-			goto missing;
+		/* absent when no function has this type */
+		jit_linked_lookup(l, name, &img->tramp_off[i]);
 	}
+	for (i = 0; i < mod->nfuncs; i++)
+		if (img->tramp_off[mod->funcs[i].type] == RT_IMAGE_NONE) {
+			snprintf(name, sizeof(name), "t%u",
+			         mod->types[mod->funcs[i].type].canon);
+			goto missing;
+		}
 	for (i = 0; i < mod->nfuncs_imported; i++) {
 		snprintf(name, sizeof(name), "a%u",
 		         mod->types[mod->funcs[i].type].canon);

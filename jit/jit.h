@@ -62,6 +62,10 @@
  *   svc->func_type_match only when the expected type is not final (a final
  *   type has no subtypes, so a different id traps at once).
  * Traps call svc->trap(vmctx, code), which must not return.
+ * rt_image.tramp_off[t] exists for every type t that is the type of a
+ *   function of the module (imported or defined) and of any type
+ *   equivalent to it; other type indices get RT_IMAGE_NONE (a type section
+ *   may declare far more types than functions use).
  * Host adapters store parameters into an on-stack rt_val array and call
  *   hostfunc->invoke(hostfunc, array) (C convention).
  *

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "jit_int.h"
+#include "wb_code.h"
 #include "wb_types.h"
 
 #define U (f->u)
@@ -1343,6 +1344,8 @@ static void keep_dropped_load(jit_fn *f, LLVMValueRef v)
 		LLVMSetVolatile(f->last_load, 1);
 }
 
+static LLVMValueRef local_ptr(jit_fn *f, uint32_t i);
+
 static bool translate(jit_fn *f, const wb_instr *in)
 {
 	LLVMValueRef a, b, c;
@@ -1410,14 +1413,14 @@ static bool translate(jit_fn *f, const wb_instr *in)
 		jit_push(f, LLVMBuildSelect(B, c, a, b, ""));
 		return true;
 	case WB_OP_LOCAL_GET:
-		jit_push(f, LLVMBuildLoad2(B, f->ltypes[in->u.idx],
-		                           f->locals[in->u.idx], ""));
+		a = local_ptr(f, in->u.idx);
+		jit_push(f, LLVMBuildLoad2(B, LLVMGetAllocatedType(a), a, ""));
 		return true;
 	case WB_OP_LOCAL_SET:
-		LLVMBuildStore(B, jit_pop(f), f->locals[in->u.idx]);
+		LLVMBuildStore(B, jit_pop(f), local_ptr(f, in->u.idx));
 		return true;
 	case WB_OP_LOCAL_TEE:
-		LLVMBuildStore(B, f->stack[f->sp - 1], f->locals[in->u.idx]);
+		LLVMBuildStore(B, f->stack[f->sp - 1], local_ptr(f, in->u.idx));
 		return true;
 	case WB_OP_GLOBAL_GET:
 		do_global_get(f, in->u.idx);
@@ -1490,34 +1493,86 @@ static bool translate(jit_fn *f, const wb_instr *in)
  * A function
  */
 
-static bool add_local(jit_fn *f, rt_valtype t, LLVMValueRef init)
+/* The alloca of local `i`, created (in the entry block, initialised with
+ * the parameter or zero) on first use. */
+static LLVMValueRef local_ptr(jit_fn *f, uint32_t i)
 {
+	jit_cache_ent *e = &U->c_local[i];
+	uint32_t lo = 0, hi = f->ngroups;
+	LLVMValueRef init;
 	LLVMTypeRef ty;
-	LLVMValueRef a;
-	uint32_t cap = f->caplocals;
+	rt_valtype t;
 
-	if (heap_gc_or_eh(U, t))
-		return false;
-	if (!grow((void **)&f->locals, &f->caplocals, f->nlocals + 1,
-	          sizeof(*f->locals)))
-		return jit_fail(U, "out of memory");
-	if (cap != f->caplocals &&
-	    !(f->ltypes = realloc(f->ltypes,
-	                          f->caplocals * sizeof(*f->ltypes))))
-		return jit_fail(U, "out of memory");
+	if (e->gen == U->gen)
+		return e->v;
+	if (i < f->ft->nparams) {
+		t = f->ft->params[i];
+		init = LLVMGetParam(f->fn, i + 1);
+	} else {
+		while (hi - lo > 1) { /* last group with start <= i */
+			uint32_t mid = (lo + hi) / 2;
+
+			if (f->groups[mid].start <= i)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		t = f->groups[lo].type;
+		init = NULL;
+	}
 	ty = jit_valtype(U, t);
-	a = LLVMBuildAlloca(U->eb, ty, "");
-	LLVMBuildStore(U->eb, init ? init : LLVMConstNull(ty), a);
-	f->locals[f->nlocals] = a;
-	f->ltypes[f->nlocals] = ty;
-	f->nlocals++;
+	e->v = LLVMBuildAlloca(U->eb, ty, "");
+	LLVMBuildStore(U->eb, init ? init : LLVMConstNull(ty), e->v);
+	e->gen = U->gen;
+	return e->v;
+}
+
+static bool read_locals(jit_fn *f, wb_reader *r, cmn_error *err)
+{
+	const rt_module *mod = U->mod;
+	uint32_t ngroups, g, count, i;
+	uint64_t total = f->ft->nparams;
+	rt_valtype t;
+
+	for (i = 0; i < f->ft->nparams; i++)
+		if (heap_gc_or_eh(U, f->ft->params[i]))
+			return false;
+	if (!wb_read_u32(r, &ngroups, err))
+		return jit_fail(U, "internal error: %s", err->msg);
+	for (g = 0; g < ngroups; g++) {
+		if (!wb_read_u32(r, &count, err) ||
+		    !wb_read_valtype(r, mod->ntypes, &t, err))
+			return jit_fail(U, "internal error: %s", err->msg);
+		if (heap_gc_or_eh(U, t))
+			return false;
+		if (count == 0)
+			continue;
+		if (!grow((void **)&f->groups, &f->capgroups, f->ngroups + 1,
+		          sizeof(*f->groups)))
+			return jit_fail(U, "out of memory");
+		f->groups[f->ngroups].start = (uint32_t)total;
+		f->groups[f->ngroups].type = t;
+		f->ngroups++;
+		total += count;
+	}
+	if (total > WB_CODE_MAX_LOCALS + (uint64_t)f->ft->nparams)
+		return jit_fail(U, "internal error: too many locals");
+	f->nlocals = (uint32_t)total;
+	if (f->nlocals + 1 > U->cap_local) {
+		uint32_t old = U->cap_local;
+
+		if (!grow((void **)&U->c_local, &U->cap_local, f->nlocals + 1,
+		          sizeof(*U->c_local)))
+			return jit_fail(U, "out of memory");
+		memset(U->c_local + old, 0,
+		       (U->cap_local - old) * sizeof(*U->c_local));
+	}
 	return true;
 }
 
 static void free_fn(jit_fn *f)
 {
-	free(f->locals);
-	free(f->ltypes);
+	free(f->groups);
 	free(f->stack);
 	free(f->ctl);
 	free(f->phis);
@@ -1535,8 +1590,7 @@ bool jit_translate_func(jit_unit *u, uint32_t funcidx)
 	wb_blocktype bt;
 	LLVMBasicBlockRef body;
 	cmn_error err;
-	uint32_t ngroups, g, count, i;
-	rt_valtype t;
+	uint32_t i;
 	jit_ctl *c;
 
 	f->u = u;
@@ -1555,22 +1609,11 @@ bool jit_translate_func(jit_unit *u, uint32_t funcidx)
 		f->interrupt_ptr = entry_load(
 			f, f->vmctx, offsetof(rt_vmctx, interrupt), u->t_ptr);
 
-	for (i = 0; i < f->ft->nparams; i++)
-		if (!add_local(f, f->ft->params[i], LLVMGetParam(f->fn, i + 1)))
-			goto fail;
 	wb_reader_init(&r, mod->bytes, mod->size);
 	r.p = mod->bytes + rf->body.off;
 	r.end = r.p + rf->body.len;
-	if (!wb_read_u32(&r, &ngroups, &err))
-		goto bad;
-	for (g = 0; g < ngroups; g++) {
-		if (!wb_read_u32(&r, &count, &err) ||
-		    !wb_read_valtype(&r, mod->ntypes, &t, &err))
-			goto bad;
-		for (i = 0; i < count; i++)
-			if (!add_local(f, t, NULL))
-				goto fail;
-	}
+	if (!read_locals(f, &r, &err))
+		goto fail;
 
 	body = new_block(f, "body");
 	LLVMPositionBuilderAtEnd(u->b, body);

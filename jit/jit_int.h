@@ -82,6 +82,8 @@ typedef struct jit_unit {
 	/* per-function caches (stamped with gen) */
 	uint32_t gen;
 	jit_cache_ent *c_mem, *c_table, *c_global, *c_func, *c_type;
+	jit_cache_ent *c_local;  /* per local index: its alloca */
+	uint32_t cap_local;
 
 	bool tail_calls;       /* some function has a return_call */
 	cmn_error *err;
@@ -115,10 +117,14 @@ typedef struct jit_fn {
 	LLVMBasicBlockRef entry;
 	LLVMBasicBlockRef traps[RT_TRAP_COUNT];
 
+	/* Locals are allocas created on first use (a body may declare 50,000
+	 * locals and touch a few): declared groups after the parameters. */
 	uint32_t nlocals;
-	LLVMValueRef *locals;  /* allocas */
-	LLVMTypeRef *ltypes;
-	uint32_t caplocals;
+	uint32_t ngroups, capgroups;
+	struct jit_lgroup {
+		uint32_t start;  /* first local index of the group */
+		rt_valtype type;
+	} *groups;
 
 	LLVMValueRef *stack;
 	uint32_t sp, capstack;

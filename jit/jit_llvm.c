@@ -168,6 +168,7 @@ void jit_unit_fini(jit_unit *u)
 	free(u->c_global);
 	free(u->c_func);
 	free(u->c_type);
+	free(u->c_local);
 	memset(u, 0, sizeof(*u));
 }
 

@@ -240,8 +240,8 @@ static void image_sane(const rt_module *mod, const rt_image *img)
 	cr_assert_eq(img->nimports, mod->nfuncs_imported);
 	for (i = 0; i < img->nfuncs; i++)
 		cr_assert_lt(img->func_off[i], img->text_size);
-	for (i = 0; i < img->ntypes; i++)
-		cr_assert_lt(img->tramp_off[i], img->text_size);
+	for (i = 0; i < mod->nfuncs; i++)
+		cr_assert_lt(img->tramp_off[mod->funcs[i].type], img->text_size);
 	for (i = 0; i < img->nimports; i++)
 		cr_assert_lt(img->adapter_off[i], img->text_size);
 	cr_assert_not_null(img->fingerprint);
