@@ -142,19 +142,30 @@ int main(int argc, char **argv)
 	}
 	double t1 = now();
 
+	/* From here on every exit goes through the labels below, which
+	 * release what was acquired in reverse order. */
+	int status = 2;
+	rt_extern *imports = NULL;
+	rt_val *vals = NULL;
 	rt_store *s = rt_store_new(&cfg);
 	wh_spectest sp;
-	if (!s || (spectest && !wh_spectest_init(&sp, s, false)))
-		return die("out of memory%s%s", "", "");
+	if (!s || (spectest && !wh_spectest_init(&sp, s, false))) {
+		die("out of memory%s%s", "", "");
+		goto out_store;
+	}
 	const rt_module *m = l->mod;
-	rt_extern *imports = calloc(m->nimports + 1, sizeof *imports);
+	imports = calloc(m->nimports + 1, sizeof *imports);
+	if (imports == NULL) {
+		die("out of memory%s%s", "", "");
+		goto out_store;
+	}
 	for (uint32_t i = 0; i < m->nimports; i++) {
 		const rt_import *im = &m->imports[i];
 		if (!(spectest && wh_name_is(im->module, "spectest") &&
 		      wh_spectest_lookup(&sp, im->field, &imports[i]))) {
 			fprintf(stderr, "wasmc-run: unknown import: %.*s::%.*s\n", (int)im->module.len,
 			        im->module.ptr, (int)im->field.len, im->field.ptr);
-			return 2;
+			goto out_imports;
 		}
 	}
 	rt_instance *inst;
@@ -166,7 +177,8 @@ int main(int argc, char **argv)
 		} else
 			fprintf(stderr, "wasmc-run: %s: %s\n",
 			        out.kind == RT_LINK ? "link error" : "instantiation failed", out.msg);
-		return out.kind == RT_TRAPPED ? 1 : 2;
+		status = out.kind == RT_TRAPPED ? 1 : 2;
+		goto out_imports;
 	}
 	double t2 = now();
 
@@ -175,20 +187,28 @@ int main(int argc, char **argv)
 	for (uint32_t i = 0; i < m->nexports; i++)
 		if (m->exports[i].kind == RT_EXTERN_FUNC && wh_name_is(m->exports[i].name, invoke))
 			fidx = m->exports[i].index;
-	if (fidx == UINT32_MAX)
-		return die("no exported function named %s%s", invoke, "");
+	if (fidx == UINT32_MAX) {
+		die("no exported function named %s%s", invoke, "");
+		goto out_imports;
+	}
 	const rt_functype *ft = rt_instance_func_type(inst, fidx);
 	uint32_t nargs = (uint32_t)(argc - first_arg);
 	if (nargs != ft->nparams) {
 		fprintf(stderr, "wasmc-run: %s takes %u argument(s), %u given\n", invoke,
 		        ft->nparams, nargs);
-		return 2;
+		goto out_imports;
 	}
 	uint32_t slots = ft->nparams > ft->nresults ? ft->nparams : ft->nresults;
-	rt_val *vals = calloc(slots + 1, sizeof *vals);
+	vals = calloc(slots + 1, sizeof *vals);
+	if (vals == NULL) {
+		die("out of memory%s%s", "", "");
+		goto out_imports;
+	}
 	for (uint32_t i = 0; i < nargs; i++) {
-		if (!wh_parse_val(argv[first_arg + (int)i], ft->params[i], &vals[i]))
-			return die("bad argument %s%s", argv[first_arg + (int)i], "");
+		if (!wh_parse_val(argv[first_arg + (int)i], ft->params[i], &vals[i])) {
+			die("bad argument %s%s", argv[first_arg + (int)i], "");
+			goto out_vals;
+		}
 	}
 	rt_extern ex;
 	rt_instance_export(inst, invoke, strlen(invoke), &ex);
@@ -203,16 +223,21 @@ int main(int argc, char **argv)
 	if (!ok) {
 		fprintf(stderr, "%s\n", out.msg);
 		wh_print_trap_location(stderr, &out);
-		return out.kind == RT_TRAPPED ? 1 : 2;
+		status = out.kind == RT_TRAPPED ? 1 : 2;
+		goto out_vals;
 	}
 	for (uint32_t i = 0; i < ft->nresults; i++) {
 		wh_print_val(stdout, ft->results[i], vals[i]);
 		putchar('\n');
 	}
 	fflush(stdout);
+	status = 0;
+out_vals:
 	free(vals);
+out_imports:
 	free(imports);
+out_store:
 	rt_store_free(s);
 	rt_loaded_free(l);
-	return 0;
+	return status;
 }
