@@ -548,7 +548,7 @@ bool jit_compile(const rt_module *mod, wb_features features,
 			goto out;
 		}
 		pthread_attr_init(&attr);
-		pthread_attr_setstacksize(&attr, 64u << 20);
+		pthread_attr_setstacksize(&attr, 16u << 20);
 		for (i = 0; i < nthreads; i++)
 			if (pthread_create(&tids[i], &attr, worker, &j) != 0)
 				break;
