@@ -25,15 +25,6 @@
 /* LLVM's `tailcc` (CallingConv::Tail): no named constant in the C API. */
 #define JIT_CC_TAIL 18
 
-/* Intrinsics looked up once per unit. */
-enum {
-	JI_CTLZ_I32, JI_CTLZ_I64, JI_CTTZ_I32, JI_CTTZ_I64,
-	JI_CTPOP_I32, JI_CTPOP_I64, JI_FSHL_I32, JI_FSHL_I64,
-	JI_FSHR_I32, JI_FSHR_I64,
-	JI_READ_SP,
-	JI_COUNT
-};
-
 /* TBAA access tags: classes of memory that never alias each other. */
 enum {
 	JT_WASM_MEM,  /* linear memory contents */
@@ -53,9 +44,6 @@ typedef struct jit_cache_ent {
 typedef struct jit_unit {
 	const rt_module *mod;
 	const jit_options *opt;
-	uint32_t first, count; /* defined functions [first, first+count) by
-	                          function index */
-	bool stubs;            /* emit trampolines and adapters here */
 
 	LLVMContextRef ctx;
 	LLVMModuleRef m;
@@ -70,14 +58,12 @@ typedef struct jit_unit {
 	                               types (lazy) */
 	LLVMTypeRef one[6];    /* i32 i64 f32 f64 v128 ptr, for block types */
 	LLVMValueRef *fns;     /* per function index (declared lazily) */
-	LLVMValueRef intr[JI_COUNT];
-	LLVMTypeRef intr_ty[JI_COUNT];
-	LLVMTypeRef t_trap, t_memgrow, t_tablegrow, t_voidsvc;
+	LLVMTypeRef t_trap;
 
-	unsigned md_tbaa, md_invariant, md_nonnull, md_prof;
+	unsigned md_tbaa, md_invariant;
 	LLVMValueRef tbaa[JT_COUNT];
 	LLVMValueRef md_empty;
-	LLVMAttributeRef a_nounwind, a_noreturn, a_cold, a_noinline, a_nobuiltins;
+	LLVMAttributeRef a_nounwind, a_noreturn, a_cold, a_nobuiltins;
 
 	/* per-function caches (stamped with gen) */
 	uint32_t gen;

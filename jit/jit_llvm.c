@@ -65,7 +65,7 @@ static LLVMAttributeRef enum_attr(jit_unit *u, const char *name)
 bool jit_unit_init(jit_unit *u, const rt_module *mod, const jit_options *opt,
                    cmn_error *err)
 {
-	LLVMTypeRef p2[2], p3[3], p4[4];
+	LLVMTypeRef p2[2];
 
 	u->mod = mod;
 	u->opt = opt;
@@ -94,29 +94,16 @@ bool jit_unit_init(jit_unit *u, const rt_module *mod, const jit_options *opt,
 	p2[0] = u->t_ptr;
 	p2[1] = u->t_i32;
 	u->t_trap = LLVMFunctionType(u->t_void, p2, 2, 0);
-	p3[0] = u->t_ptr;
-	p3[1] = u->t_i32;
-	p3[2] = u->t_i64;
-	u->t_memgrow = LLVMFunctionType(u->t_i64, p3, 3, 0);
-	p4[0] = u->t_ptr;
-	p4[1] = u->t_i32;
-	p4[2] = u->t_ptr;
-	p4[3] = u->t_i64;
-	u->t_tablegrow = LLVMFunctionType(u->t_i64, p4, 4, 0);
-	u->t_voidsvc = LLVMFunctionType(u->t_void, p2, 1, 0);
 
 	u->md_tbaa = LLVMGetMDKindIDInContext(u->ctx, "tbaa", 4);
 	u->md_invariant =
 		LLVMGetMDKindIDInContext(u->ctx, "invariant.load", 14);
-	u->md_nonnull = LLVMGetMDKindIDInContext(u->ctx, "nonnull", 7);
-	u->md_prof = LLVMGetMDKindIDInContext(u->ctx, "prof", 4);
 	u->md_empty = LLVMMetadataAsValue(
 		u->ctx, LLVMMDNodeInContext2(u->ctx, NULL, 0));
 	init_tbaa(u);
 	u->a_nounwind = enum_attr(u, "nounwind");
 	u->a_noreturn = enum_attr(u, "noreturn");
 	u->a_cold = enum_attr(u, "cold");
-	u->a_noinline = enum_attr(u, "noinline");
 	u->a_nobuiltins =
 		LLVMCreateStringAttribute(u->ctx, "no-builtins", 11, "", 0);
 
