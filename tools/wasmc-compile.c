@@ -62,7 +62,7 @@ int main(int argc, char **argv)
 	cmn_error err;
 	cmn_error_clear(&err);
 	size_t size;
-	uint8_t *bytes = wh_read_file(in, &size, &err);
+	uint8_t *bytes = cmn_read_file(in, &size, &err);
 	if (!bytes) {
 		fprintf(stderr, "wasmc-compile: %s\n", err.msg);
 		return 2;

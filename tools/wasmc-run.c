@@ -126,7 +126,7 @@ int main(int argc, char **argv)
 			return die("%s: %s", file, err.msg);
 	} else {
 		size_t size;
-		uint8_t *bytes = wh_read_file(file, &size, &err);
+		uint8_t *bytes = cmn_read_file(file, &size, &err);
 		if (!bytes)
 			return die("%s%s", err.msg, "");
 		wh_stage st = wh_compile_load(bytes, size, WB_FEAT_DEFAULT, &opt, &l, &err);

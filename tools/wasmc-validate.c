@@ -20,6 +20,7 @@
 
 #include <jansson.h>
 
+#include "cmn_file.h"
 #include "rt_module.h"
 #include "wb_decode.h"
 #include "wb_validate.h"
@@ -66,36 +67,6 @@ static bool parse_features(const char *list, wb_features *ret)
 	free(copy);
 	*ret = f;
 	return ok;
-}
-
-static bool read_file(const char *path, uint8_t **ret, size_t *ret_size)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf = NULL;
-	long size;
-
-	if (f == NULL)
-		goto fail;
-	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0)
-		goto fail_file;
-	buf = malloc(size ? (size_t)size : 1);
-	if (buf == NULL)
-		goto fail_file;
-	if (fread(buf, 1, (size_t)size, f) != (size_t)size)
-		goto fail_buf;
-	fclose(f);
-	*ret = buf;
-	*ret_size = (size_t)size;
-	return true;
-
-fail_buf:
-	free(buf);
-fail_file:
-	fclose(f);
-fail:
-	fprintf(stderr, "wasmc-validate: %s: %s\n", path, strerror(errno));
-	return false;
 }
 
 static double now_seconds(void)
@@ -151,8 +122,11 @@ int main(int argc, char **argv)
 		size_t size;
 		bool ok = true;
 
-		if (!read_file(argv[i], &bytes, &size))
+		bytes = cmn_read_file(argv[i], &size, &err);
+		if (bytes == NULL) {
+			fprintf(stderr, "wasmc-validate: %s\n", err.msg);
 			return 2;
+		}
 		for (k = 0; k < repeat; k++) {
 			double t0 = now_seconds(), dt;
 			ok = check_once(bytes, size, feat, &err);

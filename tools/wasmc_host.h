@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmn_file.h"
 #include "rt_artifact.h"
 #include "rt_instance.h"
 #include "rt_module.h"
@@ -117,39 +118,6 @@ static inline wh_stage wh_compile_load(const uint8_t *bytes, size_t size, wb_fea
 	return ok ? WH_OK : WH_LOAD;
 }
 
-static inline uint8_t *wh_read_file(const char *path, size_t *size, cmn_error *err)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		cmn_fail(err, "cannot open %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	size_t cap = 65536, len = 0;
-	uint8_t *buf = malloc(cap);
-	while (buf) {
-		size_t got = fread(buf + len, 1, cap - len, f);
-		len += got;
-		if (len < cap)
-			break;
-		uint8_t *nb = realloc(buf, cap * 2);
-		if (!nb) {
-			free(buf);
-			buf = NULL;
-			break;
-		}
-		buf = nb;
-		cap *= 2;
-	}
-	bool bad = ferror(f);
-	fclose(f);
-	if (!buf || bad) {
-		free(buf);
-		cmn_fail(err, "cannot read %s", path);
-		return NULL;
-	}
-	*size = len;
-	return buf;
-}
 
 /* ---------------------------------------------------------------------------
  * The spec test suite's `spectest` host module

@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 #include "cmn_error.h"
+#include "cmn_file.h"
 #include "rt_module.h"
 #include "wb_decode.h"
 #include "wb_features.h"
@@ -157,35 +158,11 @@ static const char *str_field(json_t *cmd, const char *key)
 
 static uint8_t *read_file(const char *path, size_t *size, char *why, size_t whylen)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		snprintf(why, whylen, "cannot open %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	size_t cap = 4096, len = 0;
-	uint8_t *buf = malloc(cap);
-	while (buf) {
-		size_t got = fread(buf + len, 1, cap - len, f);
-		len += got;
-		if (len < cap)
-			break;
-		uint8_t *nb = realloc(buf, cap * 2);
-		if (!nb) {
-			free(buf);
-			buf = NULL;
-			break;
-		}
-		buf = nb;
-		cap *= 2;
-	}
-	bool bad = ferror(f);
-	fclose(f);
-	if (!buf || bad) {
-		free(buf);
-		snprintf(why, whylen, "cannot read %s", path);
-		return NULL;
-	}
-	*size = len;
+	cmn_error err;
+	uint8_t *buf = cmn_read_file(path, size, &err);
+
+	if (!buf)
+		snprintf(why, whylen, "%s", err.msg);
 	return buf;
 }
 
