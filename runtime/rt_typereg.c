@@ -308,38 +308,13 @@ static uint8_t comp_of(uint32_t id)
 	return c;
 }
 
-static bool abs_match(uint8_t a, uint8_t b)
-{
-	if (a == b)
-		return true;
-	switch (a) {
-	case RT_HT_NONE:
-		return b == RT_HT_I31 || b == RT_HT_STRUCT || b == RT_HT_ARRAY ||
-		       b == RT_HT_EQ || b == RT_HT_ANY;
-	case RT_HT_I31:
-	case RT_HT_STRUCT:
-	case RT_HT_ARRAY:
-		return b == RT_HT_EQ || b == RT_HT_ANY;
-	case RT_HT_EQ:
-		return b == RT_HT_ANY;
-	case RT_HT_NOFUNC:
-		return b == RT_HT_FUNC;
-	case RT_HT_NOEXTERN:
-		return b == RT_HT_EXTERN;
-	case RT_HT_NOEXN:
-		return b == RT_HT_EXN;
-	default:
-		return false;
-	}
-}
-
 static bool heap_match(uint32_t a, uint32_t b)
 {
 	if (a == b)
 		return true;
 	bool aa = RT_HT_IS_ABS(a), ba = RT_HT_IS_ABS(b);
 	if (aa && ba)
-		return abs_match(RT_HT_CODE(a), RT_HT_CODE(b));
+		return rt_heap_abs_match(RT_HT_CODE(a), RT_HT_CODE(b));
 	if (!aa && ba) {
 		uint8_t c = comp_of(a);
 		uint8_t code = RT_HT_CODE(b);

@@ -50,6 +50,36 @@ enum {
 #define RT_HT_CODE(h) ((uint8_t)((h) & 0xFF))
 #define RT_HT_MAKE_ABS(code) (RT_HT_ABS | (uint32_t)(code))
 
+/* Subtyping between abstract heap types (codes above, RT_HT_BOT excluded):
+ * none <: i31, struct, array <: eq <: any; nofunc <: func;
+ * noextern <: extern; noexn <: exn. Shared by the validator and the
+ * runtime's type registry. */
+static inline bool rt_heap_abs_match(uint8_t a, uint8_t b)
+{
+	if (a == b)
+		return true;
+	switch (b) {
+	case RT_HT_ANY:
+		return a == RT_HT_EQ || a == RT_HT_I31 || a == RT_HT_STRUCT ||
+		       a == RT_HT_ARRAY || a == RT_HT_NONE;
+	case RT_HT_EQ:
+		return a == RT_HT_I31 || a == RT_HT_STRUCT ||
+		       a == RT_HT_ARRAY || a == RT_HT_NONE;
+	case RT_HT_I31:
+	case RT_HT_STRUCT:
+	case RT_HT_ARRAY:
+		return a == RT_HT_NONE;
+	case RT_HT_FUNC:
+		return a == RT_HT_NOFUNC;
+	case RT_HT_EXTERN:
+		return a == RT_HT_NOEXTERN;
+	case RT_HT_EXN:
+		return a == RT_HT_NOEXN;
+	default:
+		return false;
+	}
+}
+
 typedef struct rt_valtype {
 	uint8_t kind;     /* RT_I32 ... RT_REF, RT_I8/RT_I16 in fields */
 	uint8_t nullable; /* RT_REF only */

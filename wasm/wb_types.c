@@ -201,31 +201,10 @@ uint32_t wb_heap_bottom(const rt_module *mod, uint32_t heap)
 	}
 }
 
-/* Abstract `a` <: abstract `b`. */
+/* Abstract `a` <: abstract `b`; the validator's bottom type matches all. */
 static bool abs_match(uint8_t a, uint8_t b)
 {
-	if (a == b || a == RT_HT_BOT)
-		return true;
-	switch (b) {
-	case RT_HT_ANY:
-		return a == RT_HT_EQ || a == RT_HT_I31 || a == RT_HT_STRUCT ||
-		       a == RT_HT_ARRAY || a == RT_HT_NONE;
-	case RT_HT_EQ:
-		return a == RT_HT_I31 || a == RT_HT_STRUCT ||
-		       a == RT_HT_ARRAY || a == RT_HT_NONE;
-	case RT_HT_I31:
-	case RT_HT_STRUCT:
-	case RT_HT_ARRAY:
-		return a == RT_HT_NONE;
-	case RT_HT_FUNC:
-		return a == RT_HT_NOFUNC;
-	case RT_HT_EXTERN:
-		return a == RT_HT_NOEXTERN;
-	case RT_HT_EXN:
-		return a == RT_HT_NOEXN;
-	default:
-		return false;
-	}
+	return a == RT_HT_BOT || rt_heap_abs_match(a, b);
 }
 
 bool wb_heap_match(const rt_module *mod, uint32_t a, uint32_t b)
