@@ -513,8 +513,13 @@ static bool op_block(wb_vctx *v, const wb_instr *in, uint8_t kind)
 	return wb_vc_push_n(v, ps, np);
 }
 
-static bool check_catch_target(wb_vctx *v, const rt_valtype *ts, uint32_t n,
-                               uint32_t label, size_t at)
+/* Checks that values of types `ts` (n of them) can be passed to `label`;
+ * the message names the two sides as `needs` and `has` ("instruction
+ * requires ... but stack has ...", "catch handler requires ... but label
+ * has ..."). */
+static bool check_label_types(wb_vctx *v, const rt_valtype *ts, uint32_t n,
+                              uint32_t label, size_t at, const char *needs,
+                              const char *has)
 {
 	const rt_valtype *ls;
 	uint32_t nl, i;
@@ -529,11 +534,21 @@ static bool check_catch_target(wb_vctx *v, const rt_valtype *ts, uint32_t n,
 		if (i == n)
 			return true;
 	}
-	wb_sb_add(&sb, "type mismatch: catch handler requires ");
+	wb_sb_add(&sb, "type mismatch: ");
+	wb_sb_add(&sb, needs);
+	wb_sb_add(&sb, " requires ");
 	wb_sb_types(&sb, ls, nl);
-	wb_sb_add(&sb, " but label has ");
+	wb_sb_add(&sb, " but ");
+	wb_sb_add(&sb, has);
+	wb_sb_add(&sb, " has ");
 	wb_sb_types(&sb, ts, n);
 	return cmn_fail_at(v->err, at, "%s", sb.s);
+}
+
+static bool check_catch_target(wb_vctx *v, const rt_valtype *ts, uint32_t n,
+                               uint32_t label, size_t at)
+{
+	return check_label_types(v, ts, n, label, at, "catch handler", "label");
 }
 
 static bool op_try_table(wb_vctx *v, const wb_instr *in)
@@ -713,24 +728,7 @@ static bool op_br_if(wb_vctx *v, const wb_instr *in)
 static bool check_br_table_label(wb_vctx *v, const rt_valtype *ts,
                                  uint32_t n, uint32_t label, size_t at)
 {
-	const rt_valtype *ls;
-	uint32_t nl, i;
-	wb_strbuf sb = {{0}, 0};
-
-	if (!wb_vc_label(v, label, &ls, &nl, at))
-		return false;
-	if (nl == n) {
-		for (i = 0; i < n; i++)
-			if (!wb_vc_match(v, ts[i], ls[i]))
-				break;
-		if (i == n)
-			return true;
-	}
-	wb_sb_add(&sb, "type mismatch: instruction requires ");
-	wb_sb_types(&sb, ls, nl);
-	wb_sb_add(&sb, " but stack has ");
-	wb_sb_types(&sb, ts, n);
-	return cmn_fail_at(v->err, at, "%s", sb.s);
+	return check_label_types(v, ts, n, label, at, "instruction", "stack");
 }
 
 static bool op_br_table(wb_vctx *v, const wb_instr *in)
