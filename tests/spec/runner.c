@@ -301,11 +301,12 @@ static bool is_known_failure(const char *file, long line)
 
 #include "exec.h"
 
+/* Without the compiler, or with --no-exec: decode + validate only, the
+ * execution commands counted as not run (the validator's own report). */
 #if WASMC_HAVE_JIT
-static const bool executing = true;
+static bool executing = true;
 #else
-/* Without the compiler: decode + validate only, execution not run. */
-static const bool executing = false;
+static bool executing = false;
 #endif
 
 static void run_commands(file_run *fr, json_t *commands);
@@ -624,7 +625,7 @@ static json_t *run_file(const char *json_path, totals *all)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: spec-runner [--report PATH] [--known-failures PATH] [--record-failures PATH]\n"
-	           "                   [--quiet] [--verbose] JSON...\n");
+	           "                   [--no-exec] [--quiet] [--verbose] JSON...\n");
 }
 
 int main(int argc, char **argv)
@@ -647,6 +648,8 @@ int main(int argc, char **argv)
 				fprintf(stderr, "spec-runner: cannot write %s\n", argv[i]);
 				return 2;
 			}
+		} else if (strcmp(argv[i], "--no-exec") == 0) {
+			executing = false;
 		} else if (strcmp(argv[i], "--quiet") == 0) {
 			opt_quiet = true;
 		} else if (strcmp(argv[i], "--verbose") == 0) {
