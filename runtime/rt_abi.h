@@ -63,7 +63,8 @@ typedef struct rt_funcref {
 	void *vmctx;       /* callee context: rt_vmctx * or rt_hostfunc * */
 	rt_tramp_fn tramp; /* host -> wasm entry for this function's type */
 	uint32_t type_id;  /* process-wide canonical type id */
-	uint32_t reserved;
+	uint32_t reserved; /* runtime-private flags: compiled code never
+	                      reads or writes it */
 } rt_funcref;
 
 /* A host function as an import (its rt_funcref's vmctx). */
