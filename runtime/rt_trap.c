@@ -201,15 +201,23 @@ static struct sigaction *old_action(int sig)
 	}
 }
 
-static void handler(int sig, siginfo_t *info, void *ctx)
+/* The interrupted program counter of a signal's context. */
+static uintptr_t context_pc(void *ctx)
 {
 	ucontext_t *uc = ctx;
-	uintptr_t pc = 0;
 #if defined(__x86_64__)
-	pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+	return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
 #elif defined(__aarch64__)
-	pc = (uintptr_t)uc->uc_mcontext.pc;
+	return (uintptr_t)uc->uc_mcontext.pc;
+#else
+	(void)uc;
+	return 0;
 #endif
+}
+
+static void handler(int sig, siginfo_t *info, void *ctx)
+{
+	uintptr_t pc = context_pc(ctx);
 	rt_activation *a = current;
 	if (a && rt_code_contains(pc)) {
 		uint32_t code = RT_TRAP_MEMORY_OOB;
@@ -280,13 +288,7 @@ static void interrupt_handler(int sig, siginfo_t *info, void *ctx)
 {
 	(void)sig;
 	(void)info;
-	ucontext_t *uc = ctx;
-	uintptr_t pc = 0;
-#if defined(__x86_64__)
-	pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-#elif defined(__aarch64__)
-	pc = (uintptr_t)uc->uc_mcontext.pc;
-#endif
+	uintptr_t pc = context_pc(ctx);
 	rt_activation *a = current;
 	if (!a)
 		return;
