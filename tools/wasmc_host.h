@@ -299,10 +299,8 @@ static inline bool wh_parse_int(const char *s, int bits, uint64_t *out)
 	return true;
 }
 
-/* An f32 read directly (strtof): reading a double and then rounding it to
- * float can round twice ("1.0000000596046447753906250000000001" must be
- * 0x1.000002p+0, not 1). */
-static inline bool wh_parse_float32(const char *s, float *out)
+/* "nan", "inf" and "infinity" with an optional sign, in any case. */
+static inline bool wh_parse_nan_inf(const char *s, double *out)
 {
 	const char *p = s;
 	bool neg = false;
@@ -316,6 +314,19 @@ static inline bool wh_parse_float32(const char *s, float *out)
 	}
 	if (strcasecmp(p, "inf") == 0 || strcasecmp(p, "infinity") == 0) {
 		*out = neg ? -INFINITY : INFINITY;
+		return true;
+	}
+	return false;
+}
+
+/* An f32 read directly (strtof): reading a double and then rounding it to
+ * float can round twice ("1.0000000596046447753906250000000001" must be
+ * 0x1.000002p+0, not 1). */
+static inline bool wh_parse_float32(const char *s, float *out)
+{
+	double special;
+	if (wh_parse_nan_inf(s, &special)) {
+		*out = (float)special;
 		return true;
 	}
 	char *end;
@@ -328,20 +339,8 @@ static inline bool wh_parse_float32(const char *s, float *out)
 
 static inline bool wh_parse_float(const char *s, double *out)
 {
-	const char *p = s;
-	bool neg = false;
-	if (*p == '-' || *p == '+') {
-		neg = *p == '-';
-		p++;
-	}
-	if (strcasecmp(p, "nan") == 0) {
-		*out = neg ? -NAN : NAN;
+	if (wh_parse_nan_inf(s, out))
 		return true;
-	}
-	if (strcasecmp(p, "inf") == 0 || strcasecmp(p, "infinity") == 0) {
-		*out = neg ? -INFINITY : INFINITY;
-		return true;
-	}
 	char *end;
 	errno = 0;
 	double d = strtod(s, &end);
