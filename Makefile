@@ -36,7 +36,7 @@ REPORTS := build/reports
 
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-BASEFLAGS := -std=c11 -D_GNU_SOURCE -fno-strict-aliasing $(WARN) $(SANFLAGS)
+BASEFLAGS := -std=c11 -D_GNU_SOURCE -fno-strict-aliasing -fPIC $(WARN) $(SANFLAGS)
 LDFLAGS_ALL := $(SANFLAGS)
 
 LLVM_CONFIG ?= $(shell command -v llvm-config-19 || command -v llvm-config-16 || echo llvm-config)
@@ -131,6 +131,127 @@ $(OBJ)/tests/unit/%.o: tests/unit/%.c $(HAVE_JIT_STAMP)
 $(BIN)/unit-%: $(OBJ)/tests/unit/%.o $(FULL_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) $^ $(CRITERION_LIBS) $(FULL_LIBS) -o $@
+
+# ---------------------------------------------------------------------------
+# The product (DESIGN.md §1): protocol, daemon, workers, client.
+#
+#   proto/            wasmc/v1/*.proto -> $(GEN) by protoc-c (never committed),
+#                     pb_util.c (budgeted unpacking, UTF-8 checks)
+#   sandbox/          sbx_*.c: process hardening layers and seccomp filters
+#   sandbox/exec/     wasmc-exec: exec worker (runtime + sandbox + proto;
+#                     no LLVM, no wasm/)
+#   sandbox/compile/  wasmc-compiler: compile worker (jit + wasm + sandbox)
+#   daemon/           wasmcd (common + proto + nng; runtime's artifact
+#                     header only: rt_artifact_hdr)
+#   client/           libwasmc (include/wasmc/ + proto + common)
+#   client/wasmctl/   wasmctl (libwasmc only)
+#   examples/         example programs on libwasmc
+GEN := $(OUT)/gen
+LIBDIR := $(OUT)/lib
+PROTO_FILES := $(wildcard proto/wasmc/v1/*.proto)
+PROTO_GEN_C := $(PROTO_FILES:proto/%.proto=$(GEN)/%.pb-c.c)
+PROTO_GEN_H := $(PROTO_FILES:proto/%.proto=$(GEN)/%.pb-c.h)
+PROTO_OBJ := $(PROTO_GEN_C:$(GEN)/%.c=$(OBJ)/gen/%.o) $(patsubst %.c,$(OBJ)/%.o,$(wildcard proto/*.c))
+NNG_LIBS := -lnng -lpthread
+PROTOBUF_LIBS := -lprotobuf-c
+SECCOMP_LIBS := -lseccomp
+
+INC_proto := -Iproto -I$(GEN)
+INC_sandbox := -Isandbox -Iruntime -Icommon $(INC_proto)
+INC_exec := -Isandbox/exec $(INC_sandbox)
+INC_compile := -Isandbox/compile -Isandbox -Ijit -Iwasm -Iruntime -Icommon $(INC_proto) $(LLVM_CPPFLAGS)
+INC_daemon := -Idaemon -Icommon $(INC_proto)
+INC_client := -Iinclude -Iclient -Icommon $(INC_proto)
+INC_wasmctl := -Iinclude -Iclient/wasmctl
+INC_examples := -Iinclude
+
+$(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: proto/%.proto $(PROTO_FILES)
+	@mkdir -p $(GEN)
+	protoc-c --proto_path=proto --c_out=$(GEN) $<
+$(OBJ)/gen/%.o: $(GEN)/%.c $(PROTO_GEN_H)
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(CFLAGS) -Wno-missing-prototypes $(INC_proto) -MMD -MP -c $< -o $@
+$(OBJ)/proto/%.o: proto/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_proto) -MMD -MP -c $< -o $@
+
+SANDBOX_SRC := $(wildcard sandbox/*.c)
+SANDBOX_OBJ := $(SANDBOX_SRC:%.c=$(OBJ)/%.o)
+EXEC_SRC := $(wildcard sandbox/exec/*.c)
+EXEC_OBJ := $(EXEC_SRC:%.c=$(OBJ)/%.o)
+COMPILE_SRC := $(wildcard sandbox/compile/*.c)
+COMPILE_OBJ := $(COMPILE_SRC:%.c=$(OBJ)/%.o)
+DAEMON_SRC := $(wildcard daemon/*.c)
+DAEMON_OBJ := $(DAEMON_SRC:%.c=$(OBJ)/%.o)
+CLIENT_SRC := $(wildcard client/*.c)
+CLIENT_OBJ := $(CLIENT_SRC:%.c=$(OBJ)/%.o)
+WASMCTL_SRC := $(wildcard client/wasmctl/*.c)
+WASMCTL_OBJ := $(WASMCTL_SRC:%.c=$(OBJ)/%.o)
+EXAMPLE_SRC := $(wildcard examples/*.c)
+EXAMPLE_BIN := $(EXAMPLE_SRC:examples/%.c=$(BIN)/example-%)
+# The daemon links one piece of runtime/: the artifact header check and seal.
+DAEMON_RT_OBJ := $(filter $(OBJ)/runtime/rt_artifact_hdr.o,$(RUNTIME_OBJ))
+
+PRODUCT := $(if $(EXEC_SRC),$(BIN)/wasmc-exec) $(if $(COMPILE_SRC),$(BIN)/wasmc-compiler) \
+	$(if $(DAEMON_SRC),$(BIN)/wasmcd) \
+	$(if $(CLIENT_SRC),$(LIBDIR)/libwasmc.so $(LIBDIR)/libwasmc.a $(LIBDIR)/pkgconfig/wasmc.pc) \
+	$(if $(WASMCTL_SRC),$(BIN)/wasmctl) $(EXAMPLE_BIN)
+all: $(PRODUCT) $(PROTO_OBJ)
+
+$(OBJ)/sandbox/exec/%.o: sandbox/exec/%.c $(PROTO_GEN_H)
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_exec) -MMD -MP -c $< -o $@
+$(OBJ)/sandbox/compile/%.o: sandbox/compile/%.c $(PROTO_GEN_H)
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_compile) -MMD -MP -c $< -o $@
+$(OBJ)/sandbox/%.o: sandbox/%.c $(PROTO_GEN_H)
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_sandbox) -MMD -MP -c $< -o $@
+$(OBJ)/daemon/%.o: daemon/%.c $(PROTO_GEN_H)
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_daemon) -MMD -MP -c $< -o $@
+$(OBJ)/client/wasmctl/%.o: client/wasmctl/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_wasmctl) -MMD -MP -c $< -o $@
+$(OBJ)/client/%.o: client/%.c $(PROTO_GEN_H)
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(CFLAGS) -fvisibility=hidden $(INC_client) -MMD -MP -c $< -o $@
+$(OBJ)/examples/%.o: examples/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_examples) -MMD -MP -c $< -o $@
+
+# wasmc-exec: no LLVM, no wasm/ (checked by tests/sandbox/link-check.sh).
+$(BIN)/wasmc-exec: $(EXEC_OBJ) $(SANDBOX_OBJ) $(PROTO_OBJ) $(RUNTIME_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -Wl,--as-needed $^ $(PROTOBUF_LIBS) $(SECCOMP_LIBS) $(RUNTIME_LIBS) -o $@
+$(BIN)/wasmc-compiler: $(COMPILE_OBJ) $(SANDBOX_OBJ) $(PROTO_OBJ) $(FULL_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) $^ $(PROTOBUF_LIBS) $(SECCOMP_LIBS) $(FULL_LIBS) -o $@
+$(BIN)/wasmcd: $(DAEMON_OBJ) $(PROTO_OBJ) $(DAEMON_RT_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -Wl,--as-needed $^ $(NNG_LIBS) $(PROTOBUF_LIBS) -lcrypto -o $@
+# libwasmc: no LLVM, nothing of runtime/, jit/, wasm/.
+LIBWASMC_OBJ := $(CLIENT_OBJ) $(PROTO_OBJ) $(COMMON_OBJ)
+$(LIBDIR)/libwasmc.so: $(LIBWASMC_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -shared -Wl,-soname,libwasmc.so.0 -Wl,--as-needed $^ $(NNG_LIBS) $(PROTOBUF_LIBS) -lcrypto -o $@
+$(LIBDIR)/libwasmc.a: $(LIBWASMC_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+$(LIBDIR)/pkgconfig/wasmc.pc: client/wasmc.pc.in
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' $< > $@
+# Programs on libwasmc link the static library (no rpath games in tests).
+LIBWASMC_LINK := $(LIBDIR)/libwasmc.a $(NNG_LIBS) $(PROTOBUF_LIBS) -lcrypto
+$(BIN)/wasmctl: $(WASMCTL_OBJ) $(LIBDIR)/libwasmc.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) $(WASMCTL_OBJ) $(LIBWASMC_LINK) -lm -o $@
+$(BIN)/example-%: $(OBJ)/examples/%.o $(LIBDIR)/libwasmc.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) $< $(LIBWASMC_LINK) -o $@
+
+PREFIX ?= /usr/local
+DESTDIR ?=
 
 deps:
 	bash scripts/install-deps.sh

@@ -17,6 +17,10 @@ PKGS=(
 	lld-14 libclang-rt-14-dev-wasm32 wasi-libc  # wasm32 test fixtures, kernels
 	nodejs npm              # jco (WAT encoder for newer scripts), V8 peer
 	time                    # GNU time: CPU and peak RSS of the compile benchmark
+	libnng-dev              # IPC between libwasmc, wasmcd and its workers
+	libprotobuf-c-dev protobuf-c-compiler  # the wasmc.v1 protocol
+	libseccomp-dev          # worker syscall filters
+	procps psmisc           # ps/pgrep for the integration tests' leak counts
 )
 
 SUDO=""
