@@ -250,8 +250,50 @@ $(BIN)/example-%: $(OBJ)/examples/%.o $(LIBDIR)/libwasmc.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) $< $(LIBWASMC_LINK) -o $@
 
+# make install [DESTDIR=...] [PREFIX=/usr/local]: daemon, workers (in
+# libexec), wasmctl, libwasmc with headers and pkg-config, the systemd unit
+# with its sysusers.d/tmpfiles.d snippets, a default configuration.
 PREFIX ?= /usr/local
 DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec/wasmc
+LIBDIR_INSTALL ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+DOCDIR ?= $(PREFIX)/share/doc/wasmc
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+.PHONY: install run product
+product: $(PRODUCT)
+install: $(PRODUCT)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig \
+		$(DESTDIR)$(INCLUDEDIR)/wasmc $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(SYSCONFDIR)/wasmc $(DESTDIR)$(DOCDIR)
+	install -m 0755 $(BIN)/wasmcd $(BIN)/wasmctl $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(BIN)/wasmc-exec $(BIN)/wasmc-compiler $(DESTDIR)$(LIBEXECDIR)/
+	install -m 0755 $(LIBDIR)/libwasmc.so $(DESTDIR)$(LIBDIR_INSTALL)/libwasmc.so.0
+	ln -sf libwasmc.so.0 $(DESTDIR)$(LIBDIR_INSTALL)/libwasmc.so
+	install -m 0644 $(LIBDIR)/libwasmc.a $(DESTDIR)$(LIBDIR_INSTALL)/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' client/wasmc.pc.in > $(DESTDIR)$(LIBDIR_INSTALL)/pkgconfig/wasmc.pc
+	install -m 0644 include/wasmc/*.h $(DESTDIR)$(INCLUDEDIR)/wasmc/
+	sed -e 's|@BINDIR@|$(BINDIR)|g;s|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		-e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g;s|@DOCDIR@|$(DOCDIR)|g' \
+		systemd/wasmcd.service.in > $(DESTDIR)$(SYSTEMDUNITDIR)/wasmcd.service
+	install -m 0644 systemd/wasmc.sysusers $(DESTDIR)$(SYSUSERSDIR)/wasmc.conf
+	install -m 0644 systemd/wasmc.tmpfiles $(DESTDIR)$(TMPFILESDIR)/wasmc.conf
+	[ -e $(DESTDIR)$(SYSCONFDIR)/wasmc/wasmcd.conf ] || \
+		install -m 0644 systemd/wasmcd.conf $(DESTDIR)$(SYSCONFDIR)/wasmc/wasmcd.conf
+	install -m 0644 docs/ARCHITECTURE.md README.md $(DESTDIR)$(DOCDIR)/
+
+# make run: what a fresh machine needs, then wasmcd in the foreground with
+# its built-in defaults (socket and cache under a per-user directory; it
+# prints where). WASMCD_ARGS adds flags.
+WASMCD_ARGS ?=
+run:
+	bash scripts/install-deps.sh
+	$(MAKE) -j2 product
+	$(BIN)/wasmcd --foreground $(WASMCD_ARGS)
 
 deps:
 	bash scripts/install-deps.sh
