@@ -11,24 +11,11 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "rt_internal.h"
 #include "rt_serial.h"
 
-#define DIGEST_LEN 32
-#define HDR2_LEN 64
-
-static size_t page_size(void)
-{
-	static size_t ps;
-	if (!ps) {
-		long v = sysconf(_SC_PAGESIZE);
-		ps = v > 0 ? (size_t)v : 4096;
-	}
-	return ps;
-}
+#define DIGEST_LEN RT_ARTIFACT_DIGEST_LEN
 
 static size_t pad8(size_t n)
 {
@@ -58,16 +45,6 @@ static uint64_t rd64(const uint8_t *p)
 	return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
 }
 
-static bool digest(const uint8_t *p, size_t n, const uint8_t *key,
-                   size_t keylen, uint8_t out[DIGEST_LEN])
-{
-	unsigned int len = DIGEST_LEN;
-	if (key)
-		return HMAC(EVP_sha256(), key, (int)keylen, p, n, out, &len) != NULL &&
-		       len == DIGEST_LEN;
-	return EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) == 1 && len == DIGEST_LEN;
-}
-
 /* ---------------------------------------------------------------------------
  * Writing
  */
@@ -95,30 +72,29 @@ static uint8_t *entry_table(const rt_image *img, size_t *len)
 	return t;
 }
 
-/* Builds the whole file in memory. */
-static uint8_t *build_file(const rt_module *mod, const rt_consts *consts,
-                           const rt_image *img, const uint8_t *key,
-                           size_t keylen, size_t *ret_len, cmn_error *err)
+bool rt_artifact_build(const rt_module *mod, const rt_consts *consts,
+                       const rt_image *img, const uint8_t *key, size_t keylen,
+                       uint8_t **ret_buf, size_t *ret_len, cmn_error *err)
 {
 	const char *fp = img->fingerprint ? img->fingerprint : "";
 	size_t fplen = strlen(fp);
-	if (fplen == 0 || fplen > RT_ARTIFACT_MAX_FP) {
-		cmn_fail(err, "artifact: fingerprint missing or too long");
-		return NULL;
-	}
+	if (fplen == 0 || fplen > RT_ARTIFACT_MAX_FP)
+		return cmn_fail(err, "artifact: fingerprint missing or too long");
 	uint8_t *desc = NULL, *table = NULL, *file = NULL;
 	size_t desc_len = 0, table_len = 0;
+	rt_artifact_hdr *h = NULL;
+	bool ok = false;
 	if (!rt_serial_write(mod, consts, &desc, &desc_len, err))
-		return NULL;
+		return false;
 	table = entry_table(img, &table_len);
-	if (!table) {
+	h = calloc(1, sizeof *h);
+	if (!table || !h) {
 		cmn_fail(err, "out of memory");
 		goto out;
 	}
-	size_t hdr = 16 + pad8(fplen);
-	size_t desc_off = hdr + HDR2_LEN;
+	size_t desc_off = rt_artifact_hdr_len(fplen);
 	size_t table_off = pad8(desc_off + desc_len);
-	size_t ps = page_size();
+	size_t ps = rt_artifact_page_size();
 	size_t text_off = (table_off + table_len + ps - 1) & ~(ps - 1);
 	size_t size = text_off + img->text_size + DIGEST_LEN;
 	file = calloc(1, size);
@@ -126,35 +102,33 @@ static uint8_t *build_file(const rt_module *mod, const rt_consts *consts,
 		cmn_fail(err, "out of memory");
 		goto out;
 	}
-	memcpy(file, RT_ARTIFACT_MAGIC, 8);
-	le32(file + 8, RT_ARTIFACT_VERSION);
-	le32(file + 12, (uint32_t)fplen);
-	memcpy(file + 16, fp, fplen);
-	uint8_t *h = file + hdr;
-	le32(h, key ? RT_DIGEST_HMAC_SHA256 : RT_DIGEST_SHA256);
-	le32(h + 4, 0);
-	le64(h + 8, size);
-	le64(h + 16, desc_off);
-	le64(h + 24, desc_len);
-	le64(h + 32, table_off);
-	le64(h + 40, table_len);
-	le64(h + 48, text_off);
-	le64(h + 56, img->text_size);
+	h->version = RT_ARTIFACT_VERSION;
+	memcpy(h->fingerprint, fp, fplen + 1);
+	h->digest_kind = key ? RT_DIGEST_HMAC_SHA256 : RT_DIGEST_SHA256;
+	h->size = size;
+	h->desc_off = desc_off;
+	h->desc_len = desc_len;
+	h->table_off = table_off;
+	h->table_len = table_len;
+	h->text_off = text_off;
+	h->text_len = img->text_size;
+	rt_artifact_hdr_write(file, h);
 	memcpy(file + desc_off, desc, desc_len);
 	memcpy(file + table_off, table, table_len);
 	if (img->text_size)
 		memcpy(file + text_off, img->text, img->text_size);
-	if (!digest(file, size - DIGEST_LEN, key, keylen, file + size - DIGEST_LEN)) {
-		cmn_fail(err, "artifact: digest failed");
-		free(file);
-		file = NULL;
+	if (!rt_artifact_seal(file, size, key, keylen, err))
 		goto out;
-	}
+	*ret_buf = file;
 	*ret_len = size;
+	file = NULL;
+	ok = true;
 out:
+	free(file);
 	free(desc);
 	free(table);
-	return file;
+	free(h);
+	return ok;
 }
 
 bool rt_artifact_write_keyed(const char *path, const rt_module *mod,
@@ -163,8 +137,8 @@ bool rt_artifact_write_keyed(const char *path, const rt_module *mod,
                              cmn_error *err)
 {
 	size_t size = 0;
-	uint8_t *file = build_file(mod, consts, img, key, keylen, &size, err);
-	if (!file)
+	uint8_t *file = NULL;
+	if (!rt_artifact_build(mod, consts, img, key, keylen, &file, &size, err))
 		return false;
 	size_t plen = strlen(path);
 	char *tmp = malloc(plen + 16);
@@ -293,79 +267,33 @@ static bool check_counts(const rt_loaded *l, cmn_error *err)
 bool rt_artifact_load_fd(int fd, const char *expected_fp, const uint8_t *key,
                          size_t keylen, rt_loaded **ret, cmn_error *err)
 {
-	struct stat st;
-	uint8_t head[16];
-	if (fstat(fd, &st) != 0)
-		return cmn_fail(err, "artifact: cannot stat: %s", strerror(errno));
-	if (pread(fd, head, sizeof head, 0) != (ssize_t)sizeof head ||
-	    memcmp(head, RT_ARTIFACT_MAGIC, 8) != 0)
-		return cmn_fail(err, "not a wasmc artifact (bad magic)");
-	uint32_t version = rd32(head + 8);
-	if (version != RT_ARTIFACT_VERSION)
-		return cmn_fail(err, "artifact format version %u, this engine reads version %u",
-		                version, RT_ARTIFACT_VERSION);
-	uint32_t fplen = rd32(head + 12);
-	if (fplen == 0 || fplen > RT_ARTIFACT_MAX_FP)
-		return cmn_fail(err, "artifact: bad fingerprint length");
-	size_t hdr = 16 + pad8(fplen);
-	uint8_t *h = malloc(hdr + HDR2_LEN);
-	if (!h)
+	rt_artifact_hdr *hdr = malloc(sizeof *hdr);
+	if (!hdr)
 		return cmn_fail(err, "out of memory");
-	if (pread(fd, h, hdr + HDR2_LEN, 0) != (ssize_t)(hdr + HDR2_LEN)) {
-		free(h);
-		return cmn_fail(err, "artifact is truncated (header)");
-	}
-	char *fp = strndup((const char *)h + 16, fplen);
-	if (!fp || strlen(fp) != fplen) {
-		free(h);
-		free(fp);
-		return cmn_fail(err, "artifact: bad fingerprint");
-	}
-	if (expected_fp && strcmp(fp, expected_fp) != 0) {
-		/* Show where they differ: fingerprints share long prefixes. */
-		size_t d = 0;
-		while (fp[d] && fp[d] == expected_fp[d])
-			d++;
-		size_t from = d > 20 ? d - 20 : 0;
-		cmn_fail(err, "artifact compiled for another engine (fingerprint \"%s%.60s\", expected \"%s%.60s\")",
-		         from ? "..." : "", fp + from, from ? "..." : "", expected_fp + from);
-		free(h);
-		free(fp);
+	if (!rt_artifact_hdr_read_fd(fd, expected_fp, hdr, err)) {
+		free(hdr);
 		return false;
 	}
-	const uint8_t *h2 = h + hdr;
-	uint32_t kind = rd32(h2);
-	uint32_t flags = rd32(h2 + 4);
-	uint64_t size = rd64(h2 + 8);
-	uint64_t desc_off = rd64(h2 + 16), desc_len = rd64(h2 + 24);
-	uint64_t tab_off = rd64(h2 + 32), tab_len = rd64(h2 + 40);
-	uint64_t text_off = rd64(h2 + 48), text_len = rd64(h2 + 56);
-	free(h);
+	uint32_t kind = hdr->digest_kind;
+	uint64_t size = hdr->size;
+	uint64_t desc_off = hdr->desc_off, desc_len = hdr->desc_len;
+	uint64_t tab_off = hdr->table_off, tab_len = hdr->table_len;
+	uint64_t text_off = hdr->text_off, text_len = hdr->text_len;
+	char *fp = strdup(hdr->fingerprint);
+	free(hdr);
+	if (!fp)
+		return cmn_fail(err, "out of memory");
 	bool ok = false;
 	rt_loaded *l = NULL;
 	uint8_t *file = MAP_FAILED;
-	const char *why = NULL;
 
-	if (kind != RT_DIGEST_SHA256 && kind != RT_DIGEST_HMAC_SHA256)
-		why = "artifact: unknown digest kind";
-	else if (kind == RT_DIGEST_HMAC_SHA256 && !key)
-		why = "artifact is keyed (MAC) but no key was given";
-	else if (kind == RT_DIGEST_SHA256 && key)
-		why = "artifact has no MAC but a key was given";
-	else if (flags != 0)
-		why = "artifact: unknown flags";
-	else if ((uint64_t)st.st_size != size)
-		why = (uint64_t)st.st_size < size ? "artifact is truncated"
-		                                  : "artifact has trailing bytes";
-	else if (size < hdr + HDR2_LEN + DIGEST_LEN || desc_off < hdr + HDR2_LEN ||
-	         desc_len > size || desc_off > size - desc_len || tab_len > size ||
-	         tab_off > size - tab_len || text_len > size - DIGEST_LEN ||
-	         text_off > size - DIGEST_LEN - text_len || text_off % page_size() != 0 ||
-	         desc_off + desc_len > tab_off || tab_off + tab_len > text_off)
-		why = "artifact: bad section offsets";
-	if (why) {
+	if (kind == RT_DIGEST_HMAC_SHA256 && !key) {
 		free(fp);
-		return cmn_fail(err, "%s", why);
+		return cmn_fail(err, "artifact is keyed (MAC) but no key was given");
+	}
+	if (kind == RT_DIGEST_SHA256 && key) {
+		free(fp);
+		return cmn_fail(err, "artifact has no MAC but a key was given");
 	}
 
 	/* Read-only view of the whole file: checksum first. */
@@ -375,7 +303,7 @@ bool rt_artifact_load_fd(int fd, const char *expected_fp, const uint8_t *key,
 		return cmn_fail(err, "artifact: cannot map: %s", strerror(errno));
 	}
 	uint8_t d[DIGEST_LEN];
-	if (!digest(file, size - DIGEST_LEN, key, keylen, d)) {
+	if (!rt_artifact_digest(file, size - DIGEST_LEN, key, keylen, d)) {
 		cmn_fail(err, "artifact: digest failed");
 		goto out;
 	}
@@ -487,7 +415,7 @@ bool rt_loaded_from_image(const rt_module *mod, const rt_consts *consts,
 		}
 	if (!check_counts(l, err))
 		goto fail;
-	size_t ps = page_size();
+	size_t ps = rt_artifact_page_size();
 	size_t map_len = (img->text_size + ps - 1) & ~(ps - 1);
 	if (!map_len)
 		map_len = ps;

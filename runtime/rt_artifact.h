@@ -2,22 +2,10 @@
  * rt_artifact.h - the compiled-module artifact (DESIGN.md §4): what the
  * compile side writes and an exec worker maps.
  *
- * File layout (all integers little-endian):
- *
- *   offset 0   magic "WASMCART" (8 bytes)
- *          8   u32 format version (RT_ARTIFACT_VERSION)
- *         12   u32 fingerprint length F (1..RT_ARTIFACT_MAX_FP)
- *         16   fingerprint bytes (F), zero-padded to a multiple of 8
- *   16+pad(F)  u32 digest kind (RT_DIGEST_SHA256, or RT_DIGEST_HMAC_SHA256
- *              with a key the reader must hold), u32 flags (0)
- *              u64 file size
- *              u64 description offset, u64 description length (rt_serial)
- *              u64 entry table offset, u64 entry table length
- *              u64 text offset (page-aligned), u64 text length
- *   ...        the description, the entry table (u32 nfuncs, u64 func_off[],
- *              u32 ntypes, u64 tramp_off[], u32 nimports, u64 adapter_off[]),
- *              padding, the text
- *   size-32    the digest (32 bytes) over every byte before it
+ * The header and digest trailer are defined in rt_artifact_hdr.h; after
+ * the header come the description (rt_serial), the entry table (u32
+ * nfuncs, u64 func_off[], u32 ntypes, u64 tramp_off[], u32 nimports, u64
+ * adapter_off[]), padding, the text on its own page, and the digest.
  *
  * Loading checks, in this order and before anything is mapped executable:
  * magic, version, fingerprint, header, file size, offsets, digest; then it
@@ -32,18 +20,10 @@
 #include <stdint.h>
 
 #include "cmn_error.h"
+#include "rt_artifact_hdr.h"
 #include "rt_constexpr.h"
 #include "rt_image.h"
 #include "rt_module.h"
-
-#define RT_ARTIFACT_MAGIC "WASMCART"
-#define RT_ARTIFACT_VERSION 1
-#define RT_ARTIFACT_MAX_FP 4096
-
-enum {
-	RT_DIGEST_SHA256 = 1,      /* integrity only */
-	RT_DIGEST_HMAC_SHA256 = 2, /* keyed: the daemon's secret */
-};
 
 /* A module ready to instantiate: description + mapped code. Immutable and
  * shareable by any number of instances; freed with rt_loaded_free after
@@ -75,6 +55,12 @@ bool rt_artifact_write_keyed(const char *path, const rt_module *mod,
                              const rt_consts *consts, const rt_image *img,
                              const uint8_t *key, size_t keylen,
                              cmn_error *err);
+
+/* Builds the whole artifact in memory (what rt_artifact_write_keyed
+ * writes): *ret_buf is malloc'd (caller frees), *ret_len its size. */
+bool rt_artifact_build(const rt_module *mod, const rt_consts *consts,
+                       const rt_image *img, const uint8_t *key, size_t keylen,
+                       uint8_t **ret_buf, size_t *ret_len, cmn_error *err);
 
 /* Loads an artifact. `expected_fingerprint` (NULL: accept any) must equal
  * the artifact's. A keyed artifact needs the key (and an unkeyed one is
