@@ -10,29 +10,35 @@
  * rejected). The feature set comes from the script's path
  * ("source_filename", relative to ../shared/testsuite).
  *
- * Decode and validate:
- *   module                  decode and validate succeed (and, with the
- *                           compiler, it instantiates: exec.h)
- *   assert_malformed        passes when the text converter rejected the
- *                           module, or decode or validate fails
- *   assert_invalid          passes when decode or validate fails
+ * Every command ends as passed, failed, skipped, converter_rejected (the
+ * text converter rejected the module text: wasmc never saw it), not_run
+ * (--no-exec) or known_failure (listed in --known-failures; an entry no
+ * failure matches is stale and fails the run). Decode and validate:
+ *   module                  decode and validate succeed (and, executing,
+ *                           it instantiates: exec.h)
+ *   assert_malformed        passes when wasmc's decoder (wb_decode and
+ *                           wb_code_decode_func on every body) rejects it
+ *   assert_invalid          passes when the decoder accepts it and the
+ *                           validator rejects it
  *   assert_malformed_custom, assert_invalid_custom
- *                           (custom-section annotations) pass when the text
- *                           converter rejected the module, or it decodes and
- *                           validates (wasmc ignores those custom sections),
- *                           or it is rejected with the expected message
- * Execution (with jit/ in the build; exec.h): every module with both
- * tiers, register, assert_return, assert_trap, assert_exhaustion, action,
+ *                           (custom-section annotations) pass when the
+ *                           module decodes and validates (wasmc ignores
+ *                           those custom sections), or it is rejected with
+ *                           the expected message
+ * Execution (exec.h): every module with both tiers, register,
+ * assert_return, assert_trap, assert_exhaustion, action,
  * assert_unlinkable, assert_uninstantiable, module_instance; each script
- * in its own child process. Without the compiler they are counted as not
- * run. `messages_matched` counts our rejections and traps whose message
- * matches the script's expected text. Commands carrying "skip_reason",
- * all commands of scripts for an unsupported proposal, and those needing
- * a module the compiler refuses as unsupported are skipped; execution
- * failures listed in --known-failures are skipped with that reason.
+ * in its own child process. One message rule everywhere: ours starts with
+ * the script's expected text; traps and instantiation failures with
+ * another message fail, rejections pass without counting as matched.
+ * Commands carrying "skip_reason", all commands of scripts for an
+ * unsupported proposal, and those needing a module the compiler refuses
+ * as unsupported are skipped.
  *
- * Prints one line per file, failures, and the closing line
- * "N passed, M failed, K skipped"; writes the report of DESIGN.md §10.
+ * Prints one line per file, failures, the message agreement per command
+ * kind, and the closing line "N passed, M failed, K skipped, C
+ * converter_rejected, R not_run, F known_failure"; writes the report of
+ * DESIGN.md §10 with the same numbers per file, per kind and in total.
  * Exit status: 0 when nothing failed, 1 when something failed, 2 on usage
  * or I/O errors.
  */
@@ -52,6 +58,7 @@
 #include "cmn_error.h"
 #include "cmn_file.h"
 #include "rt_module.h"
+#include "wb_code.h"
 #include "wb_decode.h"
 #include "wb_features.h"
 #include "wb_validate.h"
@@ -99,17 +106,30 @@ static const folder_features *folder_of(const char *file)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Options and totals. */
+/* Options and outcomes. */
 
 static bool opt_quiet;
 static bool opt_verbose;
 
-typedef enum outcome { PASSED, FAILED, SKIPPED, NOT_RUN } outcome;
-static const char *const OUTCOME_KEYS[] = {"passed", "failed", "skipped", "not_run"};
-
-typedef struct totals {
-	long n[4];
-} totals;
+/* What became of one command. PASSED means wasmc decided as the script
+ * expects; CONVERTER_REJECTED means the text converter (wabt or jco)
+ * rejected the module text, so wasmc never saw it; KNOWN_FAILURE is a
+ * failure listed in --known-failures. */
+typedef enum outcome {
+	PASSED,
+	FAILED,
+	SKIPPED,
+	CONVERTER_REJECTED,
+	NOT_RUN,
+	KNOWN_FAILURE,
+	NOUTCOMES
+} outcome;
+static const char *const OUTCOME_KEYS[NOUTCOMES] = {
+	"passed", "failed", "skipped", "converter_rejected", "not_run", "known_failure",
+};
+/* Per command kind, next to the outcomes: passed rejections and traps whose
+ * message starts with the script's expected text. */
+#define MATCHED_KEY "messages_matched"
 
 /* One file's state while its commands run. */
 typedef struct file_run {
@@ -117,23 +137,41 @@ typedef struct file_run {
 	const char *dir;      /* folder of the JSON file */
 	wb_features features;
 	const char *unsupported;
-	json_t *commands;     /* {"type": {"passed": n, ...}} */
+	json_t *commands;     /* {"type": {"passed": n, ..., "messages_matched": n}} */
 	json_t *skip_reasons; /* array of distinct strings */
+	json_t *known_hits;   /* indices of the known failures that failed */
 	long messages_matched;
-	totals t;
 } file_run;
+
+static json_t *kind_entry(json_t *commands, const char *type)
+{
+	json_t *c = json_object_get(commands, type);
+	if (!c) {
+		c = json_object();
+		for (int k = 0; k < NOUTCOMES; k++)
+			json_object_set_new(c, OUTCOME_KEYS[k], json_integer(0));
+		json_object_set_new(c, MATCHED_KEY, json_integer(0));
+		json_object_set_new(commands, type, c);
+	}
+	return c;
+}
+
+static void add_to(json_t *obj, const char *key, json_int_t n)
+{
+	json_t *v = json_object_get(obj, key);
+	json_integer_set(v, json_integer_value(v) + n);
+}
 
 static void count(file_run *fr, const char *type, outcome o)
 {
-	json_t *c = json_object_get(fr->commands, type);
-	if (!c) {
-		c = json_pack("{s:i, s:i, s:i, s:i}", "passed", 0, "failed", 0,
-		              "skipped", 0, "not_run", 0);
-		json_object_set_new(fr->commands, type, c);
-	}
-	json_t *v = json_object_get(c, OUTCOME_KEYS[o]);
-	json_integer_set(v, json_integer_value(v) + 1);
-	fr->t.n[o]++;
+	add_to(kind_entry(fr->commands, type), OUTCOME_KEYS[o], 1);
+}
+
+/* A passed command whose message agreed with the script's. */
+static void count_matched(file_run *fr, const char *type)
+{
+	add_to(kind_entry(fr->commands, type), MATCHED_KEY, 1);
+	fr->messages_matched++;
 }
 
 static void add_skip_reason(file_run *fr, const char *reason)
@@ -168,10 +206,44 @@ static uint8_t *read_file(const char *path, size_t *size, char *why, size_t whyl
 
 typedef enum check {
 	CHECK_OK,       /* decoded and validated */
-	CHECK_REJECTED, /* decode or validate failed: msg holds why */
-	CHECK_NO_FILE,  /* no binary to check (text converter rejected it, or
-	                   the file is missing): msg holds why */
+	CHECK_REJECTED, /* decode or validate failed: msg holds why, stage
+	                   says which ("decode" or "validate") */
+	CHECK_NO_FILE,  /* no binary to check (text converter rejected it:
+	                   stage "text", or the file is missing: stage
+	                   "file"): msg holds why */
 } check;
+
+/* wasmc's decoder: the module structure (wb_decode), then every function
+ * body's encoding (wb_code_decode_func: opcodes, immediates, locals, a
+ * body's extent, the data count section), which wb_validate would
+ * otherwise decode while it type-checks. A module rejected here is
+ * malformed; one rejected only by wb_validate is invalid. */
+static bool decode_all(const uint8_t *bytes, size_t size, wb_features features,
+                       rt_module **ret_mod, cmn_error *err)
+{
+	rt_module *mod = NULL;
+	if (!wb_decode(bytes, size, features, &mod, err))
+		goto fail_mod;
+	if (mod->nfuncs > mod->nfuncs_imported) {
+		wb_code_ctx *ctx = wb_code_ctx_new(mod, features, NULL);
+		if (!ctx) {
+			cmn_fail(err, "out of memory");
+			goto fail_mod;
+		}
+		bool ok = true;
+		for (uint32_t f = mod->nfuncs_imported; ok && f < mod->nfuncs; f++)
+			ok = wb_code_decode_func(ctx, f, err);
+		wb_code_ctx_free(ctx);
+		if (!ok)
+			goto fail_mod;
+	}
+	*ret_mod = mod;
+	return true;
+
+fail_mod:
+	rt_module_free(mod);
+	return false;
+}
 
 /* Decodes and validates the module of `cmd`. `msg` receives our error
  * message (or why nothing could be checked). `stage` names what failed. */
@@ -199,7 +271,7 @@ static check check_module(file_run *fr, json_t *cmd, char *msg, size_t msglen,
 	cmn_error_clear(&err);
 	rt_module *mod = NULL;
 	check ret = CHECK_OK;
-	if (!wb_decode(bytes, size, fr->features, &mod, &err)) {
+	if (!decode_all(bytes, size, fr->features, &mod, &err)) {
 		*stage = "decode";
 		ret = CHECK_REJECTED;
 	} else if (!wb_validate(mod, fr->features, &err)) {
@@ -212,13 +284,14 @@ static check check_module(file_run *fr, json_t *cmd, char *msg, size_t msglen,
 		else
 			snprintf(msg, msglen, "%s", err.msg);
 	}
-	if (mod)
-		rt_module_free(mod);
+	rt_module_free(mod);
 	free(bytes);
 	return ret;
 }
 
-/* The spec's convention: the actual message starts with the expected one. */
+/* The one message rule, for rejections, traps and instantiation failures
+ * alike (the reference interpreter's): our message starts with the
+ * script's expected text. */
 static bool message_matches(const char *ours, const char *expected)
 {
 	return expected && strncmp(ours, expected, strlen(expected)) == 0;
@@ -256,15 +329,20 @@ static void skip(file_run *fr, json_t *cmd, const char *type, const char *reason
 }
 
 /* ------------------------------------------------------------------------ */
-/* Known failures: execution commands listed as "FILE:LINE", or all of a
- * script's as "FILE" (FILE relative to the test suite, anything after
- * whitespace is a comment), are counted
- * as skipped with that reason instead of failed; --record-failures PATH
- * appends every execution failure in that format. */
+/* Known failures: commands listed as "FILE:LINE", or all of a script's as
+ * "FILE" (FILE relative to the test suite, anything after whitespace is a
+ * comment), are counted as known failures instead of failed. An entry
+ * that no failure of the files run matches is stale, and fails the run.
+ * --record-failures PATH appends every failure in that format. */
 
-static char **known_list;
+typedef struct known_entry {
+	char *key;  /* "FILE:LINE" or "FILE" */
+	char *file; /* the FILE part */
+	bool hit;   /* a failure matched it */
+} known_entry;
+
+static known_entry *known_list;
 static size_t nknown;
-static long known_passed; /* listed, but passed: the list is stale */
 static FILE *record_file;
 
 static bool load_known_failures(const char *path)
@@ -278,25 +356,72 @@ static bool load_known_failures(const char *path)
 		if (n == 0)
 			continue;
 		line[n] = '\0';
-		char **nl = realloc(known_list, (nknown + 1) * sizeof *nl);
+		known_entry *nl = realloc(known_list, (nknown + 1) * sizeof *nl);
 		if (!nl)
 			break;
 		known_list = nl;
-		known_list[nknown++] = strdup(line);
+		char *colon = strrchr(line, ':');
+		bool has_line = colon && colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1);
+		known_list[nknown].key = strdup(line);
+		known_list[nknown].file = has_line ? strndup(line, (size_t)(colon - line)) : strdup(line);
+		known_list[nknown].hit = false;
+		nknown++;
 	}
 	fclose(f);
 	return true;
 }
 
-/* "FILE:LINE" names one command, "FILE" every command of the script. */
-static bool is_known_failure(const char *file, long line)
+/* The index of the entry naming this command, or -1. */
+static long known_failure_index(const char *file, long line)
 {
 	char key[4200];
 	snprintf(key, sizeof key, "%s:%ld", file, line);
 	for (size_t i = 0; i < nknown; i++)
-		if (strcmp(known_list[i], key) == 0 || strcmp(known_list[i], file) == 0)
-			return true;
-	return false;
+		if (strcmp(known_list[i].key, key) == 0 || strcmp(known_list[i].key, file) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* A command that failed: recorded (--record-failures), then counted as a
+ * known failure when listed, else as failed and printed. */
+static void fail_cmd(file_run *fr, json_t *cmd, const char *type, const char *what)
+{
+	long line = (long)json_integer_value(json_object_get(cmd, "line"));
+	if (record_file) {
+		fprintf(record_file, "%s:%ld\t# %s: %.300s\n", fr->file, line, type, what);
+		fflush(record_file);
+	}
+	long k = known_failure_index(fr->file, line);
+	if (k >= 0) {
+		known_list[k].hit = true;
+		json_array_append_new(fr->known_hits, json_integer(k));
+		count(fr, type, KNOWN_FAILURE);
+		verbose_line(fr, cmd, type, "known failure", what);
+		return;
+	}
+	count(fr, type, FAILED);
+	report_failure(fr, cmd, type, what);
+}
+
+/* A command that passed; `matched`: its message agreed with the script's. */
+static void pass_cmd(file_run *fr, json_t *cmd, const char *type, bool matched,
+                     const char *detail)
+{
+	long line = (long)json_integer_value(json_object_get(cmd, "line"));
+	if (opt_verbose && known_failure_index(fr->file, line) >= 0)
+		printf("NOTE %s:%ld: %s: listed as a known failure, passes now\n", fr->file,
+		       line, type);
+	count(fr, type, PASSED);
+	if (matched)
+		count_matched(fr, type);
+	verbose_line(fr, cmd, type, matched ? "passed (message matched)" : "passed", detail);
+}
+
+/* The text converter rejected the module's text: wasmc never saw it. */
+static void converter_rejected(file_run *fr, json_t *cmd, const char *type, const char *why)
+{
+	count(fr, type, CONVERTER_REJECTED);
+	verbose_line(fr, cmd, type, "converter rejected", why);
 }
 
 #include "exec.h"
@@ -310,6 +435,35 @@ static bool executing = false;
 #endif
 
 static void run_commands(file_run *fr, json_t *commands);
+
+/* assert_malformed passes when wasmc's decoder rejects the bytes,
+ * assert_invalid when the decoder accepts them and the validator rejects
+ * them. */
+static void run_assert_module(file_run *fr, json_t *cmd, const char *type, bool malformed)
+{
+	char msg[CMN_ERROR_MSG_MAX + 4096];
+	char what[sizeof msg + 128];
+	const char *stage;
+	const char *expected = str_field(cmd, "text");
+	check c = check_module(fr, cmd, msg, sizeof msg, &stage);
+	const char *want = malformed ? "decode" : "validate";
+	if (c == CHECK_NO_FILE && strcmp(stage, "text") == 0) {
+		converter_rejected(fr, cmd, type, msg);
+	} else if (c == CHECK_NO_FILE) {
+		fail_cmd(fr, cmd, type, msg);
+	} else if (c == CHECK_OK) {
+		fail_cmd(fr, cmd, type, "the module was accepted");
+	} else if (strcmp(stage, want) != 0) {
+		snprintf(what, sizeof what, "rejected by the %s, not the %s: %s",
+		         malformed ? "validator" : "decoder",
+		         malformed ? "decoder" : "validator", msg);
+		fail_cmd(fr, cmd, type, what);
+	} else {
+		bool matched = message_matches(msg, expected);
+		snprintf(what, sizeof what, "%s: %s", stage, msg);
+		pass_cmd(fr, cmd, type, matched, what);
+	}
+}
 
 static void run_command(file_run *fr, json_t *cmd)
 {
@@ -328,17 +482,13 @@ static void run_command(file_run *fr, json_t *cmd)
 
 	char msg[CMN_ERROR_MSG_MAX + 4096];
 	const char *stage;
-	bool is_module = strcmp(type, "module") == 0;
-	bool is_malformed = strcmp(type, "assert_malformed") == 0;
-	bool is_invalid = strcmp(type, "assert_invalid") == 0;
 
-	if (is_module) {
+	if (strcmp(type, "module") == 0) {
 		check c = check_module(fr, cmd, msg, sizeof msg, &stage);
 		if (c == CHECK_OK && executing) {
 			exec_module(fr, cmd);
 		} else if (c == CHECK_OK) {
-			count(fr, type, PASSED);
-			verbose_line(fr, cmd, type, "passed", NULL);
+			pass_cmd(fr, cmd, type, false, NULL);
 		} else if (c == CHECK_NO_FILE && strcmp(stage, "text") == 0) {
 			char reason[512];
 			snprintf(reason, sizeof reason, "text converter rejected a module: %.400s", msg);
@@ -346,50 +496,19 @@ static void run_command(file_run *fr, json_t *cmd)
 				modslot *ms = new_slot(es_get(), str_field(cmd, "name"));
 				ms->skip = strdup(reason);
 			}
-			skip(fr, cmd, type, reason);
+			converter_rejected(fr, cmd, type, msg);
 		} else {
 			if (executing && !json_is_true(json_object_get(cmd, "definition")))
 				new_slot(es_get(), str_field(cmd, "name"));
 			char what[sizeof msg + 64];
 			snprintf(what, sizeof what, "%s failed: %s", stage, msg);
-			count(fr, type, FAILED);
-			report_failure(fr, cmd, type, what);
+			fail_cmd(fr, cmd, type, what);
 		}
 		return;
 	}
 
-	if (is_malformed || is_invalid) {
-		const char *expected = str_field(cmd, "text");
-		check c = check_module(fr, cmd, msg, sizeof msg, &stage);
-		if (c == CHECK_NO_FILE && strcmp(stage, "text") == 0) {
-			if (is_malformed) {
-				/* The text converter rejected it: malformed text. */
-				count(fr, type, PASSED);
-				verbose_line(fr, cmd, type, "passed (text converter)", msg);
-			} else {
-				char reason[512];
-				snprintf(reason, sizeof reason,
-				         "text converter rejected an assert_invalid module: %.380s", msg);
-				skip(fr, cmd, type, reason);
-			}
-		} else if (c == CHECK_NO_FILE) {
-			count(fr, type, FAILED);
-			report_failure(fr, cmd, type, msg);
-		} else if (c == CHECK_REJECTED) {
-			count(fr, type, PASSED);
-			bool matched = message_matches(msg, expected);
-			if (matched)
-				fr->messages_matched++;
-			if (opt_verbose) {
-				char detail[sizeof msg + 64];
-				snprintf(detail, sizeof detail, "%s: %s%s", stage, msg,
-				         matched ? "" : " (message differs)");
-				verbose_line(fr, cmd, type, "passed", detail);
-			}
-		} else {
-			count(fr, type, FAILED);
-			report_failure(fr, cmd, type, "the module was accepted");
-		}
+	if (strcmp(type, "assert_malformed") == 0 || strcmp(type, "assert_invalid") == 0) {
+		run_assert_module(fr, cmd, type, strcmp(type, "assert_malformed") == 0);
 		return;
 	}
 
@@ -402,20 +521,15 @@ static void run_command(file_run *fr, json_t *cmd)
 		const char *expected = str_field(cmd, "text");
 		check c = check_module(fr, cmd, msg, sizeof msg, &stage);
 		if (c == CHECK_NO_FILE && strcmp(stage, "text") == 0) {
-			count(fr, type, PASSED);
-			verbose_line(fr, cmd, type, "passed (text converter)", msg);
+			converter_rejected(fr, cmd, type, msg);
 		} else if (c == CHECK_OK) {
-			count(fr, type, PASSED);
-			verbose_line(fr, cmd, type, "passed (custom section ignored)", NULL);
+			pass_cmd(fr, cmd, type, false, "custom section ignored");
 		} else if (c == CHECK_REJECTED && message_matches(msg, expected)) {
-			count(fr, type, PASSED);
-			fr->messages_matched++;
-			verbose_line(fr, cmd, type, "passed", msg);
+			pass_cmd(fr, cmd, type, true, msg);
 		} else {
 			char what[sizeof msg + 64];
 			snprintf(what, sizeof what, "%s failed: %s", stage, msg);
-			count(fr, type, FAILED);
-			report_failure(fr, cmd, type, what);
+			fail_cmd(fr, cmd, type, what);
 		}
 		return;
 	}
@@ -482,12 +596,13 @@ static char *dir_of(const char *path)
 }
 
 /* Runs one JSON file in this process; returns its report entry (NULL
- * only on allocation failure) and adds to `all`. */
-static json_t *run_file_here(const char *json_path, totals *all)
+ * only on allocation failure). */
+static json_t *run_file_here(const char *json_path)
 {
 	file_run fr = {0};
 	fr.commands = json_object();
 	fr.skip_reasons = json_array();
+	fr.known_hits = json_array();
 	char *dir = dir_of(json_path);
 	fr.dir = dir;
 
@@ -506,16 +621,11 @@ static json_t *run_file_here(const char *json_path, totals *all)
 		run_commands(&fr, json_object_get(root, "commands"));
 	}
 
-	if (!opt_quiet)
-		printf("%s: %ld passed, %ld failed, %ld skipped, %ld not run\n", fr.file,
-		       fr.t.n[PASSED], fr.t.n[FAILED], fr.t.n[SKIPPED], fr.t.n[NOT_RUN]);
-	for (int k = 0; k < 4; k++)
-		all->n[k] += fr.t.n[k];
-
-	json_t *entry = json_pack("{s:s, s:o, s:I, s:o}", "file", fr.file,
+	json_t *entry = json_pack("{s:s, s:o, s:I, s:o, s:o}", "file", fr.file,
 	                          "commands", fr.commands,
 	                          "messages_matched", (json_int_t)fr.messages_matched,
-	                          "skip_reasons", fr.skip_reasons);
+	                          "skip_reasons", fr.skip_reasons,
+	                          "known_failures_hit", fr.known_hits);
 	json_decref(root);
 	free(dir);
 	return entry;
@@ -525,37 +635,55 @@ static json_t *run_file_here(const char *json_path, totals *all)
  * also has its own timeout, see exec.h). */
 #define FILE_TIMEOUT 600
 
+/* The report entry of a script whose child process died. */
+static json_t *died_entry(const char *json_path, int status)
+{
+	file_run fr = {0};
+	fr.commands = json_object();
+	fr.file = json_path;
+	json_error_t jerr;
+	json_t *root = json_load_file(json_path, JSON_ALLOW_NUL, &jerr);
+	const char *file = root ? json_string_value(json_object_get(root, "source_filename")) : NULL;
+	if (file)
+		fr.file = file;
+	if (WIFSIGNALED(status))
+		printf("FAIL %s: the runner died (signal %d%s)\n", fr.file, WTERMSIG(status),
+		       WTERMSIG(status) == SIGXCPU ? ": timeout" : "");
+	else
+		printf("FAIL %s: the runner exited with status %d\n", fr.file,
+		       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	count(&fr, "script", FAILED);
+	json_t *entry = json_pack("{s:s, s:o, s:I, s:[], s:[]}", "file", fr.file, "commands",
+	                          fr.commands, "messages_matched", (json_int_t)0,
+	                          "skip_reasons", "known_failures_hit");
+	json_decref(root);
+	return entry;
+}
+
 /* Runs one JSON file in a child process, so that a crash or a hang of
- * compiled code costs that file only; returns its report entry and adds
- * to `all`. */
-static json_t *run_file(const char *json_path, totals *all)
+ * compiled code costs that file only; returns its report entry. */
+static json_t *run_file(const char *json_path)
 {
 	if (!executing)
-		return run_file_here(json_path, all);
+		return run_file_here(json_path);
 	int fds[2];
 	fflush(stdout);
 	fflush(stderr);
 	if (pipe(fds) != 0)
-		return run_file_here(json_path, all);
+		return run_file_here(json_path);
 	pid_t pid = fork();
 	if (pid < 0) {
 		close(fds[0]);
 		close(fds[1]);
-		return run_file_here(json_path, all);
+		return run_file_here(json_path);
 	}
 	if (pid == 0) {
 		close(fds[0]);
 		struct rlimit rl = {FILE_TIMEOUT, FILE_TIMEOUT + 5};
 		setrlimit(RLIMIT_CPU, &rl);
-		totals mine = {0};
-		known_passed = 0; /* count this script's only */
-		json_t *entry = run_file_here(json_path, &mine);
+		json_t *entry = run_file_here(json_path);
 		remove_artifact_dir();
-		json_t *msg = json_pack("{s:o, s:[I,I,I,I], s:I}", "entry", entry, "n",
-		                        (json_int_t)mine.n[0], (json_int_t)mine.n[1],
-		                        (json_int_t)mine.n[2], (json_int_t)mine.n[3],
-		                        "known_passed", (json_int_t)known_passed);
-		char *text = json_dumps(msg, JSON_COMPACT);
+		char *text = json_dumps(entry, JSON_COMPACT);
 		fflush(stdout);
 		size_t len = text ? strlen(text) : 0, done = 0;
 		while (done < len) {
@@ -587,39 +715,133 @@ static json_t *run_file(const char *json_path, totals *all)
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	json_error_t jerr;
-	json_t *msg = len ? json_loads(buf, 0, &jerr) : NULL;
+	json_t *entry = len ? json_loads(buf, 0, &jerr) : NULL;
 	free(buf);
-	json_t *entry = msg ? json_incref(json_object_get(msg, "entry")) : NULL;
-	if (!entry) {
-		/* The child died: report the file as one failure. */
-		file_run fr = {0};
-		fr.commands = json_object();
-		fr.skip_reasons = json_array();
-		fr.file = json_path;
-		json_t *root = json_load_file(json_path, JSON_ALLOW_NUL, &jerr);
-		const char *file = root ? json_string_value(json_object_get(root, "source_filename")) : NULL;
-		if (file)
-			fr.file = file;
-		if (WIFSIGNALED(status))
-			printf("FAIL %s: the runner died (signal %d%s)\n", fr.file, WTERMSIG(status),
-			       WTERMSIG(status) == SIGXCPU ? ": timeout" : "");
-		else
-			printf("FAIL %s: the runner exited with status %d\n", fr.file,
-			       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		count(&fr, "script", FAILED);
-		for (int k = 0; k < 4; k++)
-			all->n[k] += fr.t.n[k];
-		entry = json_pack("{s:s, s:o, s:I, s:o}", "file", fr.file, "commands", fr.commands,
-		                  "messages_matched", (json_int_t)0, "skip_reasons", fr.skip_reasons);
-		json_decref(root);
-	} else {
-		json_t *n = json_object_get(msg, "n");
-		known_passed += (long)json_integer_value(json_object_get(msg, "known_passed"));
-		for (int k = 0; k < 4; k++)
-			all->n[k] += (long)json_integer_value(json_array_get(n, (size_t)k));
+	if (!entry)
+		return died_entry(json_path, status);
+	size_t i;
+	json_t *k;
+	json_array_foreach(json_object_get(entry, "known_failures_hit"), i, k)
+	{
+		json_int_t n = json_integer_value(k);
+		if (n >= 0 && (size_t)n < nknown)
+			known_list[n].hit = true;
 	}
-	json_decref(msg);
 	return entry;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Totals. */
+
+/* Adds every number of `from` ({"kind": {"outcome": n}}) into `into`. */
+static void add_commands(json_t *into, json_t *from)
+{
+	const char *type;
+	json_t *c;
+	json_object_foreach(from, type, c)
+	{
+		json_t *dst = kind_entry(into, type);
+		const char *key;
+		json_t *v;
+		json_object_foreach(c, key, v)
+		{
+			if (!json_object_get(dst, key))
+				json_object_set_new(dst, key, json_integer(0));
+			add_to(dst, key, json_integer_value(v));
+		}
+	}
+}
+
+/* Sums one outcome over all command kinds. */
+static long sum_outcome(json_t *commands, const char *key)
+{
+	const char *type;
+	json_t *c;
+	long n = 0;
+	json_object_foreach(commands, type, c)
+	{
+		n += (long)json_integer_value(json_object_get(c, key));
+	}
+	return n;
+}
+
+/* {"passed": n, "failed": n, ...} summed over the kinds of `commands`. */
+static json_t *outcome_totals(json_t *commands)
+{
+	json_t *t = json_object();
+	for (int k = 0; k < NOUTCOMES; k++)
+		json_object_set_new(t, OUTCOME_KEYS[k],
+		                    json_integer(sum_outcome(commands, OUTCOME_KEYS[k])));
+	return t;
+}
+
+/* "N passed, M failed, K skipped, C converter_rejected, R not_run,
+ * F known_failure" from outcome totals. */
+static void format_totals(json_t *t, char *out, size_t outlen)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (int k = 0; k < NOUTCOMES && o < outlen; k++)
+		o += (size_t)snprintf(out + o, outlen - o, "%s%lld %s", k ? ", " : "",
+		                      (long long)json_integer_value(json_object_get(t, OUTCOME_KEYS[k])),
+		                      OUTCOME_KEYS[k]);
+}
+
+/* The command kinds whose passes carry a message to compare. */
+static const char *const MESSAGE_KINDS[] = {
+	"assert_malformed", "assert_invalid", "assert_trap", "assert_exhaustion",
+	"assert_unlinkable", "assert_uninstantiable", "assert_malformed_custom",
+	"assert_invalid_custom",
+};
+
+/* Prints "messages matched: KIND m/p, ..." (m of the p passed) and
+ * returns them as {"KIND": {"matched": m, "passed": p}}. */
+static json_t *message_agreement(json_t *commands)
+{
+	json_t *ret = json_object();
+	printf("messages matched:");
+	bool first = true;
+	for (size_t i = 0; i < sizeof MESSAGE_KINDS / sizeof MESSAGE_KINDS[0]; i++) {
+		json_t *c = json_object_get(commands, MESSAGE_KINDS[i]);
+		if (!c)
+			continue;
+		json_int_t m = json_integer_value(json_object_get(c, MATCHED_KEY));
+		json_int_t p = json_integer_value(json_object_get(c, "passed"));
+		printf("%s %s %lld/%lld", first ? "" : ",", MESSAGE_KINDS[i], (long long)m,
+		       (long long)p);
+		first = false;
+		json_object_set_new(ret, MESSAGE_KINDS[i],
+		                    json_pack("{s:I, s:I}", "matched", m, "passed", p));
+	}
+	printf("%s\n", first ? " (no assertions with messages)" : "");
+	return ret;
+}
+
+/* Entries of the known-failures list that matched no failure of a file
+ * that ran: printed as failures, and counted. */
+static long stale_known_failures(json_t *files, json_t *ret_list)
+{
+	long n = 0;
+	for (size_t i = 0; i < nknown; i++) {
+		if (known_list[i].hit)
+			continue;
+		size_t j;
+		json_t *f;
+		bool ran = false;
+		json_array_foreach(files, j, f)
+		{
+			const char *file = json_string_value(json_object_get(f, "file"));
+			if (file && strcmp(file, known_list[i].file) == 0)
+				ran = true;
+		}
+		if (!ran)
+			continue;
+		printf("FAIL known failure %s: nothing failed there; remove the entry "
+		       "(stale)\n", known_list[i].key);
+		json_array_append_new(ret_list, json_string(known_list[i].key));
+		n++;
+	}
+	return n;
 }
 
 static void usage(FILE *f)
@@ -677,7 +899,8 @@ int main(int argc, char **argv)
 	}
 	/* Options may also follow the files. */
 	json_t *files = json_array();
-	totals all = {0};
+	json_t *all = json_object();
+	char line[512];
 	for (int i = first; i < argc; i++) {
 		if (strcmp(argv[i], "--quiet") == 0) {
 			opt_quiet = !opt_verbose;
@@ -692,18 +915,35 @@ int main(int argc, char **argv)
 			report = argv[++i];
 			continue;
 		}
-		json_t *entry = run_file(argv[i], &all);
+		json_t *entry = run_file(argv[i]);
 		if (!entry) {
 			fprintf(stderr, "spec-runner: out of memory\n");
 			return 2;
 		}
+		json_t *commands = json_object_get(entry, "commands");
+		json_t *ft = outcome_totals(commands);
+		format_totals(ft, line, sizeof line);
+		json_decref(ft);
+		if (!opt_quiet)
+			printf("%s: %s\n", json_string_value(json_object_get(entry, "file")), line);
+		add_commands(all, commands);
+		json_object_del(entry, "known_failures_hit");
 		json_array_append_new(files, entry);
 		fflush(stdout);
 	}
 
-	int status = all.n[FAILED] > 0 ? 1 : 0;
+	json_t *stale = json_array();
+	long nstale = stale_known_failures(files, stale);
+	json_t *totals = outcome_totals(all);
+	add_to(totals, "failed", nstale);
+	json_t *agreement = message_agreement(all);
+	json_object_set_new(totals, "stale_known_failures", stale);
+	json_object_set_new(totals, "messages_matched", agreement);
+	json_object_set_new(totals, "commands", all);
+	long failed = (long)json_integer_value(json_object_get(totals, "failed"));
+	int status = failed > 0 ? 1 : 0;
 	if (report) {
-		json_t *root = json_pack("{s:o}", "files", files);
+		json_t *root = json_pack("{s:o, s:O}", "files", files, "totals", totals);
 		if (json_dump_file(root, report, JSON_INDENT(1) | JSON_PRESERVE_ORDER) != 0) {
 			fprintf(stderr, "spec-runner: cannot write %s\n", report);
 			status = 2;
@@ -712,11 +952,11 @@ int main(int argc, char **argv)
 	} else {
 		json_decref(files);
 	}
-	if (known_passed > 0)
-		printf("note: %ld command(s) listed as known failures passed; "
-		       "update tests/spec/known-failures.txt\n", known_passed);
-	printf("%ld passed, %ld failed, %ld skipped\n", all.n[PASSED], all.n[FAILED],
-	       all.n[SKIPPED]);
-	printf("%ld not run (execution commands)\n", all.n[NOT_RUN]);
+	/* The closing line: "N passed, M failed, ..." over the whole run. */
+	format_totals(totals, line, sizeof line);
+	if (nstale > 0)
+		printf("%ld stale known-failure entries (counted as failed)\n", nstale);
+	printf("%s\n", line);
+	json_decref(totals);
 	return status;
 }
