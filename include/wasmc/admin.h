@@ -128,6 +128,9 @@ typedef struct wasmc_status {
 	uint32_t compiles_running;
 	const char *fingerprint;
 	uint32_t connections;
+	uint64_t compiles_total;  /* compile workers run since start */
+	uint64_t cache_hits;      /* loads answered from the cache */
+	uint32_t workers_died;    /* exec workers that ended unexpectedly */
 } wasmc_status;
 
 WASMC_API wasmc_error *wasmc_status_get(wasmc_conn *conn,
