@@ -313,8 +313,9 @@ run:
 deps:
 	bash scripts/install-deps.sh
 
+# Every binary runs, even after a failure; one closing line over all.
 unit: $(UNIT_BIN)
-	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t --jobs 1; done
+	@bash tests/unit/run.sh $(UNIT_BIN)
 
 spec: $(BIN)/spec-runner
 	bash tests/spec/run.sh $(BIN)/spec-runner $(REPORTS)/spec.json $(WAST) -- $(SPEC_KNOWN) $(SPEC_ARGS)

@@ -15,7 +15,8 @@
 // Suite "validate": decode + validate the StarlingMonkey engine module from
 // the npm package @bytecodealliance/componentize-js (installed by
 // scripts/install-deps.sh, never committed), with wasmc and, side by side,
-// with node's V8 (WebAssembly.validate) on the same bytes.
+// with node's V8 (WebAssembly.validate) on the same bytes; and a generated
+// module with one 8.5 MB function body (wasmc only).
 //
 // Suite "kernels": see kernels.mjs.
 //
@@ -94,6 +95,55 @@ function benchValidate() {
   const timeOk = r.time < 0.5, rssOk = r.peak_rss < 3 * size;
   console.log(`  target: wasmc < 0.5 s: ${timeOk ? "met" : "MISSED"}; ` +
     `peak RSS < 3x module size: ${rssOk ? "met" : "MISSED"}`);
+  benchLargeBody();
+}
+
+function uleb(n) {
+  const out = [];
+  do {
+    let b = n & 0x7f;
+    n = Math.floor(n / 128);
+    if (n) b |= 0x80;
+    out.push(b);
+  } while (n);
+  return out;
+}
+
+// One function of 8.5 MB (moved here from tests/unit/test_code.c, where it
+// was a timed unit test): (local i32) and 500,000 times local.get 0;
+// i32.const 1; i32.add; local.set 0; block; br_if 0 on a comparison; end.
+// Validation time should grow linearly: no per-instruction surprises.
+function benchLargeBody() {
+  const reps = 500000;
+  const chunk = [0x20, 0, 0x41, 1, 0x6a, 0x21, 0, 0x02, 0x40, 0x20, 0, 0x41, 9,
+    0x4a, 0x0d, 0, 0x0b];
+  const body = Buffer.alloc(3 + reps * chunk.length + 3);
+  let o = 0;
+  for (const b of [1, 1, 0x7f]) body[o++] = b;
+  const c = Buffer.from(chunk);
+  for (let i = 0; i < reps; i++, o += c.length) c.copy(body, o);
+  for (const b of [0x20, 0, 0x0b]) body[o++] = b;
+  const entry = Buffer.concat([Buffer.from(uleb(body.length)), body]);
+  const code = Buffer.concat([Buffer.from([1]), entry]);
+  const wasm = Buffer.concat([
+    Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]),
+    Buffer.from([1, 5, 1, 0x60, 0, 1, 0x7f]), // type: [] -> [i32]
+    Buffer.from([3, 2, 1, 0]), // function 0: type 0
+    Buffer.from([10, ...uleb(code.length)]), code,
+  ]);
+  const dir = resolve(root, "build/bench");
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, "large-body.wasm");
+  writeFileSync(file, wasm);
+  const r = JSON.parse(execFileSync(validateBin, ["--json", "--repeat", String(repeat), file],
+    { encoding: "utf8" }).trim());
+  if (!r.valid) throw new Error(`wasmc rejected the large body: ${r.error}`);
+  const mb = wasm.length / 1e6;
+  add("validate", "large-body", "wasmc", "time", r.time, "s");
+  add("validate", "large-body", "wasmc", "throughput", mb / r.time, "MB/s");
+  console.log(`validate: one ${mb.toFixed(1)} MB function body, best of ${repeat}: ` +
+    `${r.time.toFixed(4)} s (${(mb / r.time).toFixed(1)} MB/s); target < 2 s: ` +
+    `${r.time < 2 ? "met" : "MISSED"}`);
 }
 
 // Runs argv[0] with argv[1..] under GNU time; returns {status, cpu (s, user

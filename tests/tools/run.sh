@@ -9,7 +9,9 @@
 #   - every benchmark kernel KERNELS_DIR/NAME.wasm, with --tier fast and
 #     --tier optimized and a small n, prints the checksum of the native
 #     driver KERNELS_DIR/NAME.native for the same n (both compared as
-#     unsigned 64-bit: the driver and wasmc-run print signed decimal);
+#     unsigned 64-bit: the driver and wasmc-run print signed decimal); a
+#     kernel without its native driver, or a missing wasmc-compile, is a
+#     failure, never a skip;
 #   - a trap: exit 1 and the spec's message on stderr (also in a start
 #     function, and fuel running out with --fuel);
 #   - a malformed file, a validation error, an unknown import: exit 2 and a
@@ -97,7 +99,11 @@ for wasm in "$KDIR"/*.wasm; do
 	[ -e "$wasm" ] || continue
 	name="$(basename "$wasm" .wasm)"
 	native="$KDIR/$name.native"
-	[ -x "$native" ] || continue
+	if [ ! -x "$native" ]; then
+		# Without the native build there is nothing to compare with.
+		bad "kernel $name: native build $native" "missing (bench/kernels/build.sh)"
+		continue
+	fi
 	nk=$((nk + 1))
 	n="$(small_n "$name")"
 	want="$("$native" "$n" --no-warmup 2>/dev/null | head -n 1)"
@@ -258,7 +264,7 @@ if [ -x "$COMPILE" ]; then
 		fi
 	done
 else
-	echo "skip  artifacts: $COMPILE not built"
+	bad "artifacts: wasmc-compile is built" "$COMPILE missing"
 fi
 
 echo "$pass passed, $fail failed"

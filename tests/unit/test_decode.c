@@ -122,6 +122,11 @@ Test(decode, huge_type_count)
 	put_u32(&s, 0xFFFFFFFFu);
 	put_section(&m, 1, s.p, s.n);
 	cr_assert_not(decode_validate(&m, &err));
+	/* Refused by the count check, before any allocation: the section
+	 * ends right after the count (offset 8 + id + size + 5 LEB bytes). */
+	cr_assert_str_eq(err.msg, "unexpected end of section or function");
+	cr_assert(err.has_offset);
+	cr_assert_eq(err.offset, 15);
 	free(m.p);
 	free(s.p);
 }
@@ -138,6 +143,10 @@ Test(decode, huge_rec_group_count)
 	put_byte(&s, 0x60);
 	put_section(&m, 1, s.p, s.n);
 	cr_assert_not(decode_validate(&m, &err));
+	/* The rec group's count is checked against the one byte left. */
+	cr_assert_str_eq(err.msg, "unexpected end of section or function");
+	cr_assert(err.has_offset);
+	cr_assert_eq(err.offset, 17);
 	free(m.p);
 	free(s.p);
 }

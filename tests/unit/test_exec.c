@@ -165,6 +165,8 @@ static void teardown(void)
 	memset(&fx, 0, sizeof fx);
 }
 
+/* Calls export `name` with one i32; returns the outcome, and the i32
+ * result in *result only when the call returned. */
 static rt_outcome call1(const char *name, int32_t arg, int32_t *result)
 {
 	rt_val v[2];
@@ -172,9 +174,20 @@ static rt_outcome call1(const char *name, int32_t arg, int32_t *result)
 	v[0].i32 = arg;
 	rt_outcome out;
 	rt_call(export_func(name), v, &out);
-	if (result)
+	if (result && out.kind == RT_OK)
 		*result = v[0].i32;
 	return out;
+}
+
+/* Calls export `name` with one i32, which must return: a trap or failure
+ * fails the test (a trapping call leaves the argument in the slot, which
+ * would otherwise read as the result). */
+static int32_t call_ok(const char *name, int32_t arg)
+{
+	int32_t r = 0;
+	rt_outcome out = call1(name, arg, &r);
+	cr_assert_eq(out.kind, RT_OK, "%s(%d): %s", name, arg, out.msg);
+	return r;
 }
 
 TestSuite(exec, .fini = teardown);
@@ -227,13 +240,9 @@ Test(exec, memory_limit)
 	rt_store_config_default(&cfg);
 	cfg.max_memory_bytes = 2 * 65536;
 	setup_with(JIT_TIER_FAST, false, false, &cfg);
-	int32_t r;
-	call1("grow", 1, &r);
-	cr_assert_eq(r, 1);
-	call1("grow", 1, &r);
-	cr_assert_eq(r, -1);
-	call1("grow", 0, &r);
-	cr_assert_eq(r, 2);
+	cr_assert_eq(call_ok("grow", 1), 1);
+	cr_assert_eq(call_ok("grow", 1), -1);
+	cr_assert_eq(call_ok("grow", 0), 2);
 }
 
 Test(exec, fuel)

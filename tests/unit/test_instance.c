@@ -226,14 +226,19 @@ Test(instance, object_limits)
 	cr_assert_str_eq(err.msg, "memory limit reached");
 	cr_assert_not_null(rt_table_new(s, fr, &tl, NULL, &err));
 	cr_assert_null(rt_table_new(s, fr, &tl, NULL, &err));
+	cr_assert_str_eq(err.msg, "table limit reached");
 	rt_store_free(s);
+}
 
+Test(instance, instance_limit)
+{
 	if (!TESTMOD_HAVE_CODE)
-		return;
+		cr_skip_test("x86-64 only");
 	rt_loaded *l = load_testmod();
+	rt_store_config cfg;
 	rt_store_config_default(&cfg);
 	cfg.max_instances = 1;
-	s = rt_store_new(&cfg);
+	rt_store *s = rt_store_new(&cfg);
 	rt_instance *inst;
 	rt_outcome out;
 	cr_assert(rt_instantiate(s, l, NULL, 0, &inst, &out), "%s", out.msg);

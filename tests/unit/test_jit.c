@@ -485,12 +485,20 @@ Test(jit, runs_with_fuel_and_deadline_checks)
 	code = trap_of(&t, F_SUM, 100000, 0);
 	cr_expect_eq(code, RT_TRAP_OUT_OF_FUEL);
 	cr_expect_lt(t.fuel, 0);
-	/* the instruction count is exact: sum(0) executes 10 instructions
-	 * of its own (block, loop, local.get, i32.eqz, br_if, end... ) */
-	t.fuel = 1000;
-	cr_expect_eq(call_i32(&t, F_SUM, 0, 0, 0), 0);
-	cr_expect_lt(t.fuel, 1000);
-	cr_expect_gt(t.fuel, 980);
+	/* The instruction count is exact. sum(0) is charged 9: block, loop,
+	 * local.get, i32.eqz, br_if, then the exit's end (loop), end (block),
+	 * local.get, end (function); every further iteration 12: local.get,
+	 * i32.eqz, br_if, local.get, local.get, i32.add, local.set,
+	 * local.get, i32.const, i32.sub, local.set, br. */
+	static const struct { int32_t n, sum; int64_t fuel; } RUNS[] = {
+		{0, 0, 9}, {1, 1, 9 + 12}, {5, 15, 9 + 5 * 12},
+	};
+	for (size_t i = 0; i < sizeof RUNS / sizeof RUNS[0]; i++) {
+		t.fuel = 1000;
+		cr_expect_eq(call_i32(&t, F_SUM, RUNS[i].n, 0, 0), RUNS[i].sum);
+		cr_expect_eq(1000 - t.fuel, RUNS[i].fuel, "sum(%d) used %lld fuel, expected %lld",
+		             RUNS[i].n, (long long)(1000 - t.fuel), (long long)RUNS[i].fuel);
+	}
 	teardown(&t);
 }
 

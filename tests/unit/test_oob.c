@@ -10,7 +10,8 @@
  * memory64, near 2^64). An access traps "out of bounds memory access" iff
  * I + O + width > S * 65536 (computed in 128 bits); otherwise a load returns
  * the bytes of the memory's fill pattern and a store writes its value. A
- * trapping store must leave the memory unchanged.
+ * trapping store must leave the whole memory unchanged, and a returning
+ * one every byte but its own.
  *
  * One module per (memory, tier, guard): one exported function per
  * width x offset x {load, store}, the index (and stored value) being
@@ -203,6 +204,16 @@ static void fill(rt_memory *mem)
 		mem->base[a] = pattern(a);
 }
 
+/* The first address in [0, size) outside [skip, skip + nskip) whose byte
+ * is not the fill pattern's, or UINT64_MAX. */
+static uint64_t first_changed(const rt_memory *mem, uint64_t skip, uint64_t nskip)
+{
+	for (uint64_t a = 0; a < mem->size; a++)
+		if ((a < skip || a - skip >= nskip) && mem->base[a] != pattern(a))
+			return a;
+	return UINT64_MAX;
+}
+
 /* The stored values and their little-endian bytes. */
 static void store_value(unsigned w, rt_val *v, uint8_t bytes[16])
 {
@@ -370,15 +381,20 @@ static unsigned run_matrix(const config *c)
 					}
 				}
 
-				/* Store. */
-				uint8_t sbytes[16], tail[16] = {0};
-				uint64_t tail_at = size >= 16 ? size - 16 : 0;
-				memcpy(tail, mem->base + tail_at, size - tail_at);
+				/* Store. A trapping store must leave all of the
+				 * memory unchanged, a returning one all but its
+				 * own bytes. */
+				uint8_t sbytes[16];
 				memset(v, 0, sizeof v);
 				v[0].i64 = c->is64 ? (int64_t)I : (int64_t)(uint32_t)I;
 				store_value(w, &v[1], sbytes);
 				cases++;
 				rt_call(sf, v, &out);
+				uint64_t changed = oob ? first_changed(mem, 0, 0) : first_changed(mem, ea, n);
+				if (changed != UINT64_MAX)
+					MISMATCH(cfgname, w, true, O, I,
+					         "%s store changed the memory at 0x%" PRIx64,
+					         oob ? "a trapping" : "a returning", changed);
 				if (oob) {
 					if (out.kind != RT_TRAPPED || out.trap != RT_TRAP_MEMORY_OOB ||
 					    strcmp(out.msg, "out of bounds memory access") != 0)
@@ -386,22 +402,20 @@ static unsigned run_matrix(const config *c)
 						         "expected trap \"out of bounds memory access\", got "
 						         "kind %d trap %u \"%s\"",
 						         out.kind, out.trap, out.kind == RT_OK ? "" : out.msg);
-					if (memcmp(tail, mem->base + tail_at, size - tail_at) != 0)
-						MISMATCH(cfgname, w, true, O, I, "%s",
-						         "trapping store changed the memory's last bytes");
-					/* Whatever happened, restore the pattern. */
-					fill(mem);
 				} else if (out.kind != RT_OK) {
 					MISMATCH(cfgname, w, true, O, I,
 					         "expected success, got kind %d trap %u \"%s\"", out.kind,
 					         out.trap, out.msg);
-				} else {
-					if (memcmp(mem->base + ea, sbytes, n) != 0)
-						MISMATCH(cfgname, w, true, O, I, "%s",
-						         "stored bytes differ from the value");
+				} else if (memcmp(mem->base + ea, sbytes, n) != 0) {
+					MISMATCH(cfgname, w, true, O, I, "%s",
+					         "stored bytes differ from the value");
+				}
+				/* Whatever happened, restore the pattern. */
+				if (changed != UINT64_MAX)
+					fill(mem);
+				else if (!oob)
 					for (unsigned b = 0; b < n; b++)
 						mem->base[ea + b] = pattern(ea + b);
-				}
 			}
 		}
 	}
