@@ -1,0 +1,62 @@
+/*
+ * exw_chan.h - the exec worker's side of its channel (fd 3): one request
+ * in, one reply out, in worker.proto's framing (cmn_frame.h).
+ *
+ * Every failure of the channel ends the process with a status the daemon
+ * can tell apart (EXW_EXIT_*); nothing returns an error to the caller.
+ * Requests are unpacked with an allocation budget and checked for UTF-8;
+ * each request owns its own budget, so requests may nest (a call served
+ * while a host call waits). Single-threaded.
+ */
+#ifndef EXW_CHAN_H
+#define EXW_CHAN_H
+
+#include <stdarg.h>
+
+#include "pb_util.h"
+#include "wasmc/v1/worker.pb-c.h"
+
+/* Exit statuses of wasmc-exec (also in exw_main.c's header comment). */
+enum {
+	EXW_EXIT_EOF = 0,       /* the daemon closed the channel */
+	EXW_EXIT_USAGE = 2,     /* bad command line */
+	EXW_EXIT_SANDBOX = 3,   /* a sandbox layer failed (stderr is /dev/null
+	                           by then, so nothing is printed) */
+	EXW_EXIT_CHANNEL = 4,   /* channel I/O error, truncated or oversized
+	                           frame */
+	EXW_EXIT_MALFORMED = 5, /* a frame that is not a valid ExecRequest
+	                           (protobuf, budget, UTF-8, empty body) */
+	EXW_EXIT_NOMEM = 6,     /* out of memory outside guest code */
+};
+
+/* Largest request frame accepted (values of one call, an ExecLoad). */
+#define EXW_FRAME_MAX ((size_t)16 << 20)
+
+/* The channel descriptor (set once by main). */
+void exw_chan_init(int fd);
+
+/* Ends the process now with `status` (_exit: no atexit handlers, which
+ * could make syscalls the filter forbids). */
+void exw_exit(int status) __attribute__((noreturn));
+
+/* A received request: the message, the budget its allocations are
+ * charged to, and the descriptor that came with the frame (-1 when none;
+ * a consumer that keeps it sets fd to -1). */
+typedef struct exw_request {
+	pb_budget budget;
+	Wasmc__V1__Worker__ExecRequest *msg; /* body_case is set */
+	int fd;
+} exw_request;
+
+/* Waits for the next request. Exits on EOF or any failure. */
+exw_request *exw_recv(void);
+/* Frees the message and closes fd when still >= 0. Accepts NULL. */
+void exw_request_free(exw_request *r);
+
+/* Sends a reply (exits when the channel fails). */
+void exw_send(const Wasmc__V1__Worker__ExecReply *r);
+/* Sends ExecReply{error{code, message}}. */
+void exw_send_error(Wasmc__V1__ErrorCode code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,185 @@
+/*
+ * sbx_filter.c - the workers' seccomp filters. The lists were found with
+ * strace on real runs of both workers (tests/sandbox/ exercises them).
+ */
+#include "sbx_filter.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/seccomp.h>
+#include <seccomp.h>
+
+/* A filter under construction; the first failure is kept. */
+typedef struct fbuild {
+	scmp_filter_ctx ctx;
+	const char *failed; /* syscall name of the first failing rule */
+	int rc;
+} fbuild;
+
+static bool fb_init(fbuild *b, uint32_t def, cmn_error *err)
+{
+	memset(b, 0, sizeof *b);
+	b->ctx = seccomp_init(def);
+	if (!b->ctx)
+		return cmn_fail(err, "seccomp_init failed");
+	/* Native architecture only; a foreign ABI kills the whole process. */
+	if (seccomp_attr_set(b->ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) != 0 ||
+	    seccomp_attr_set(b->ctx, SCMP_FLTATR_CTL_NNP, 0) != 0 ||
+	    seccomp_attr_set(b->ctx, SCMP_FLTATR_CTL_TSYNC, 1) != 0) {
+		seccomp_release(b->ctx);
+		return cmn_fail(err, "seccomp: cannot set filter attributes");
+	}
+	return true;
+}
+
+/* Adds one rule with up to two argument comparisons (n of them). */
+static void fb_rule(fbuild *b, uint32_t action, const char *name, unsigned n,
+                    struct scmp_arg_cmp a0, struct scmp_arg_cmp a1)
+{
+	if (b->failed)
+		return;
+	int nr = seccomp_syscall_resolve_name(name);
+	if (nr == __NR_SCMP_ERROR) {
+		b->failed = name;
+		b->rc = -EINVAL;
+		return;
+	}
+	struct scmp_arg_cmp args[2] = {a0, a1};
+	int rc = seccomp_rule_add_array(b->ctx, action, nr, n, args);
+	if (rc != 0) {
+		b->failed = name;
+		b->rc = rc;
+	}
+}
+
+static const struct scmp_arg_cmp NOARG = {0, SCMP_CMP_EQ, 0, 0};
+
+static void fb_allow(fbuild *b, const char *name)
+{
+	fb_rule(b, SCMP_ACT_ALLOW, name, 0, NOARG, NOARG);
+}
+
+static void fb_allow_list(fbuild *b, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fb_allow(b, names[i]);
+}
+
+static bool fb_load(fbuild *b, const char *what, cmn_error *err)
+{
+	bool ok = false;
+	if (b->failed) {
+		cmn_fail(err, "seccomp (%s): rule for %s: %s", what, b->failed,
+		         strerror(-b->rc));
+		goto release;
+	}
+	int rc = seccomp_load(b->ctx);
+	if (rc != 0) {
+		cmn_fail(err, "seccomp (%s): load: %s", what, strerror(-rc));
+		goto release;
+	}
+	ok = true;
+release:
+	seccomp_release(b->ctx);
+	return ok;
+}
+
+/* What every worker needs to run, talk on its channel and end. */
+static const char *const BASE[] = {
+	"read", "write", "readv", "writev", "pread64", "close",
+	"recvmsg", "sendmsg", "recvfrom", "sendto", "poll", "ppoll",
+	"munmap", "mremap", "madvise", "brk",
+	"futex", "restart_syscall", "exit", "exit_group",
+	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack",
+	"setitimer", "getitimer", "getrusage", "clock_gettime", "gettimeofday",
+	"getpid", "gettid", "getppid", "getrandom", "lseek", "fstat",
+};
+
+/* Syscalls on the process itself only (the pid is known when the filter
+ * is built and never changes: no pid namespace is entered). */
+static void fb_self_only(fbuild *b, pid_t pid)
+{
+	struct scmp_arg_cmp self = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)pid);
+	struct scmp_arg_cmp zero = SCMP_A0(SCMP_CMP_EQ, 0);
+	fb_rule(b, SCMP_ACT_ALLOW, "kill", 1, self, NOARG);
+	fb_rule(b, SCMP_ACT_ALLOW, "tgkill", 1, self, NOARG);
+	fb_rule(b, SCMP_ACT_ALLOW, "tkill", 1, self, NOARG);
+	/* getrlimit/setrlimit are prlimit64(0, ...) in glibc */
+	fb_rule(b, SCMP_ACT_ALLOW, "prlimit64", 1, zero, NOARG);
+	fb_rule(b, SCMP_ACT_ALLOW, "prlimit64", 1, self, NOARG);
+	/* fstat(fd) is newfstatat(fd, "", st, AT_EMPTY_PATH) in glibc */
+	fb_rule(b, SCMP_ACT_ALLOW, "newfstatat", 1,
+	        SCMP_A3(SCMP_CMP_EQ, AT_EMPTY_PATH), NOARG);
+}
+
+bool sbx_filter_exec_wait(cmn_error *err)
+{
+	fbuild b;
+	if (!fb_init(&b, SCMP_ACT_KILL_PROCESS, err))
+		return false;
+	fb_allow_list(&b, BASE, sizeof BASE / sizeof BASE[0]);
+	fb_allow(&b, "mmap");
+	fb_allow(&b, "mprotect");
+	fb_self_only(&b, getpid());
+	/* Only to stack the strict filter. */
+	fb_rule(&b, SCMP_ACT_ALLOW, "seccomp", 1,
+	        SCMP_A0(SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER), NOARG);
+	return fb_load(&b, "exec worker", err);
+}
+
+bool sbx_filter_exec_strict(cmn_error *err)
+{
+	static const char *const DENY[] = {
+		"open", "openat", "openat2", "creat", "socket", "socketpair",
+		"connect", "bind", "listen", "accept", "accept4", "execve",
+		"execveat", "fork", "vfork", "clone", "clone3", "ptrace",
+		"process_vm_readv", "process_vm_writev", "io_uring_setup",
+		"io_uring_enter", "io_uring_register", "bpf", "unshare",
+		"setns", "mount", "umount2", "pivot_root", "memfd_create",
+		"seccomp", "prctl", "prlimit64", "pkey_mprotect", "userfaultfd",
+		"perf_event_open", "ioctl", "personality", "keyctl", "add_key",
+		"request_key",
+	};
+	fbuild b;
+	if (!fb_init(&b, SCMP_ACT_ALLOW, err))
+		return false;
+	for (size_t i = 0; i < sizeof DENY / sizeof DENY[0]; i++)
+		fb_rule(&b, SCMP_ACT_KILL_PROCESS, DENY[i], 0, NOARG, NOARG);
+	struct scmp_arg_cmp exec = SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC);
+	fb_rule(&b, SCMP_ACT_KILL_PROCESS, "mmap", 1, exec, NOARG);
+	fb_rule(&b, SCMP_ACT_KILL_PROCESS, "mprotect", 1, exec, NOARG);
+	struct scmp_arg_cmp other = SCMP_A0(SCMP_CMP_NE, (scmp_datum_t)getpid());
+	fb_rule(&b, SCMP_ACT_KILL_PROCESS, "kill", 1, other, NOARG);
+	fb_rule(&b, SCMP_ACT_KILL_PROCESS, "tkill", 1, other, NOARG);
+	fb_rule(&b, SCMP_ACT_KILL_PROCESS, "tgkill", 1, other, NOARG);
+	return fb_load(&b, "exec worker, strict", err);
+}
+
+bool sbx_filter_compile(cmn_error *err)
+{
+	static const char *const THREADS[] = {
+		"set_robust_list", "rseq", "sched_getaffinity", "sched_yield",
+		"clock_nanosleep", "nanosleep", "membarrier",
+	};
+	fbuild b;
+	if (!fb_init(&b, SCMP_ACT_KILL_PROCESS, err))
+		return false;
+	fb_allow_list(&b, BASE, sizeof BASE / sizeof BASE[0]);
+	fb_allow_list(&b, THREADS, sizeof THREADS / sizeof THREADS[0]);
+	fb_self_only(&b, getpid());
+	struct scmp_arg_cmp noexec = SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0);
+	fb_rule(&b, SCMP_ACT_ALLOW, "mmap", 1, noexec, NOARG);
+	fb_rule(&b, SCMP_ACT_ALLOW, "mprotect", 1, noexec, NOARG);
+	/* Threads only: a clone without CLONE_THREAD would be a process. */
+	fb_rule(&b, SCMP_ACT_ALLOW, "clone", 1,
+	        SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD), NOARG);
+	fb_rule(&b, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NOARG, NOARG);
+	fb_rule(&b, SCMP_ACT_ERRNO(EACCES), "open", 0, NOARG, NOARG);
+	fb_rule(&b, SCMP_ACT_ERRNO(EACCES), "openat", 0, NOARG, NOARG);
+	return fb_load(&b, "compile worker", err);
+}

@@ -1,0 +1,35 @@
+;; Sandbox test fixture (tests/sandbox/driver.c): values of every kind, a
+;; host import, traps, a loop that never ends, memory growth.
+(module
+  (type $ii (func (param i32) (result i32)))
+  (import "env" "cb" (func $cb (type $ii)))
+  (memory (export "mem") 1)
+  (table $t 2 funcref)
+  (elem (i32.const 0) $double)
+  (func $double (export "double") (type $ii)
+    (i32.mul (local.get 0) (i32.const 2)))
+  ;; cb(x) + 1: the host call round trip
+  (func (export "outer") (param i32) (result i32)
+    (i32.add (call $cb (local.get 0)) (i32.const 1)))
+  (func (export "add") (param i32 i32) (result i32)
+    (i32.add (local.get 0) (local.get 1)))
+  (func (export "add64") (param i64 i64) (result i64)
+    (i64.add (local.get 0) (local.get 1)))
+  (func (export "id_f32") (param f32) (result f32) (local.get 0))
+  (func (export "id_f64") (param f64) (result f64) (local.get 0))
+  (func (export "id_v128") (param v128) (result v128) (local.get 0))
+  (func (export "id_ext") (param externref) (result externref) (local.get 0))
+  (func (export "get_fn") (result funcref) (ref.func $double))
+  ;; calls the funcref it is given with x
+  (func (export "call_fn") (param funcref i32) (result i32)
+    (table.set $t (i32.const 1) (local.get 0))
+    (call_indirect (type $ii) (local.get 1) (i32.const 1)))
+  (func (export "unreachable") unreachable)
+  (func (export "div0") (result i32)
+    (i32.div_s (i32.const 1) (i32.const 0)))
+  (func (export "spin") (loop $l (br $l)))
+  (func (export "grow") (param i32) (result i32)
+    (memory.grow (local.get 0)))
+  ;; i32.store at the address: grows past the memory trap
+  (func (export "store") (param i32)
+    (i32.store (local.get 0) (i32.const 7))))
