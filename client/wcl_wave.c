@@ -329,7 +329,7 @@ static bool ci_eq(const char *a, const char *b)
 }
 
 /* nan, inf, infinity, nan:0xPAYLOAD with an optional sign. `bits` is 32
- * or 64. 1 ok, 0 not such a form, -1 bad payload. */
+ * or 64. 1 ok, 0 not such a form, -2 bad payload. */
 static int parse_special(const char *s, int bits, uint64_t *ret_bits)
 {
 	const char *p = s;
@@ -353,18 +353,18 @@ static int parse_special(const char *s, int bits, uint64_t *ret_bits)
 	if (strncasecmp(p, "nan:0x", 6) == 0) {
 		char *end;
 		if (hexdigit(p[6]) < 0)
-			return -1;
+			return -2;
 		errno = 0;
 		uint64_t payload = strtoull(p + 6, &end, 16);
 		if (*end || errno || payload == 0 || payload >> mant)
-			return -1;
+			return -2;
 		*ret_bits = sign | expo | payload;
 		return 1;
 	}
 	return 0;
 }
 
-/* 1 ok, 0 syntax, -1 out of range. */
+/* 1 ok, 0 syntax, -1 out of range, -2 bad NaN payload. */
 static int parse_float_bits(const char *s, int bits, uint64_t *ret_bits)
 {
 	int sp = parse_special(s, bits, ret_bits);
@@ -431,8 +431,8 @@ static wasmc_error *parse_lanes(const char *text, const lane_shape *sh,
 		                      : parse_int(lane, sh->bits, &v);
 		if (rc <= 0) {
 			wasmc_error *e = wcl_error(WASMC_ERR_SYNTAX,
-			                           rc < 0 ? "%s lane %d out of range: \"%s\""
-			                                  : "%s lane %d: expected a number, got \"%s\"",
+			                           rc == -1 ? "%s lane %d out of range: \"%s\""
+			                                    : "%s lane %d: expected a number, got \"%s\"",
 			                           sh->name, i + 1, lane);
 			free(lane);
 			return e;
@@ -548,7 +548,11 @@ wasmc_error *wasmc_wave_parse_val(const char *text, wasmc_valkind kind,
 	case WASMC_F32:
 	case WASMC_F64:
 		rc = parse_float_bits(s, kind == WASMC_F32 ? 32 : 64, &bits);
-		if (rc < 0)
+		if (rc == -2)
+			e = wcl_error(WASMC_ERR_SYNTAX, "bad NaN payload in \"%s\" (1 to %s for %s)", s,
+			              kind == WASMC_F32 ? "0x7fffff" : "0xfffffffffffff",
+			              wasmc_valkind_name(kind));
+		else if (rc < 0)
 			e = wcl_error(WASMC_ERR_SYNTAX, "%s out of range: %s",
 			              wasmc_valkind_name(kind), s);
 		else if (rc == 0)
