@@ -1,18 +1,11 @@
 # wasmc - top-level build. Non-recursive; one object folder per source folder.
-#
-#   make                 build tools and libraries into build/
-#   make test            unit tests (criterion) and the spec conformance run
-#   make SANITIZE=1 test the same under AddressSanitizer + UBSan (build/san/)
-#   make spec [WAST=...] core conformance run -> build/reports/spec.json
-#   make fuzz [FUZZ_SECONDS=N] [FUZZ_TARGET=validate|compile]  libFuzzer:
-#                        decode+validate, and validate+compile+instantiate+run
-#                        (both by default, FUZZ_SECONDS each)
-#   make bench           benchmarks -> build/reports/bench.json
-#   make bench-kernels   only the kernels suite (same report, other suites kept)
-#   make deps            install the Debian and npm packages the build needs
+# `make help` lists the targets. Plain `make` builds the engine tools and the
+# product; the tests (criterion, jansson's spec runner) build under `make
+# test`.
 #
 # The may-use rules of docs/ARCHITECTURE.md are enforced by include paths:
-# each folder compiles with only the headers it may use.
+# each folder compiles with only the headers it may use (the fuzz build
+# too).
 
 CC ?= cc
 FUZZ_CC ?= clang-14
@@ -23,6 +16,8 @@ SPEC_ARGS ?=
 # Failures listed there count as known failures (tests/spec/README.md).
 SPEC_KNOWN := $(if $(wildcard tests/spec/known-failures.txt),--known-failures tests/spec/known-failures.txt)
 
+# SANITIZE=1 builds, and reports, into build/san/, apart from the normal
+# build's.
 ifeq ($(SANITIZE),1)
 OUT := build/san
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -32,7 +27,7 @@ SANFLAGS :=
 endif
 OBJ := $(OUT)/obj
 BIN := $(OUT)/bin
-REPORTS := build/reports
+REPORTS := $(OUT)/reports
 
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
@@ -52,44 +47,42 @@ INC_common := -Icommon
 INC_runtime := -Iruntime -Icommon
 INC_wasm := -Iwasm -Iruntime -Icommon
 INC_jit := -Ijit -Iwasm -Iruntime -Icommon $(LLVM_CPPFLAGS)
-# Engine tools and tests see the whole engine.
-# (recursive: JIT_SRC is set below)
-INC_tools = -Itools -Ijit -Iwasm -Iruntime -Icommon $(LLVM_CPPFLAGS) \
-	$(if $(JIT_SRC),-DWASMC_HAVE_JIT=1)
+# tools/lib (wh_*: compile-and-load, spectest, values) and the engine tools
+# see the whole engine; tests see it too, and tools/lib, not the tools.
+INC_toollib := -Itools/lib -Ijit -Iwasm -Iruntime -Icommon $(LLVM_CPPFLAGS)
+INC_tools := $(INC_toollib) $(JANSSON_CFLAGS)
+INC_tests := $(INC_toollib)
 
 COMMON_SRC := $(wildcard common/*.c)
 RUNTIME_SRC := $(wildcard runtime/*.c)
 WASM_SRC := $(wildcard wasm/*.c)
 JIT_SRC := $(wildcard jit/*.c)
+TOOLLIB_SRC := $(wildcard tools/lib/*.c)
 
 COMMON_OBJ := $(COMMON_SRC:%.c=$(OBJ)/%.o)
 RUNTIME_OBJ := $(RUNTIME_SRC:%.c=$(OBJ)/%.o)
 WASM_OBJ := $(WASM_SRC:%.c=$(OBJ)/%.o)
 JIT_OBJ := $(JIT_SRC:%.c=$(OBJ)/%.o)
+TOOLLIB_OBJ := $(TOOLLIB_SRC:%.c=$(OBJ)/%.o)
 ENGINE_OBJ := $(WASM_OBJ) $(RUNTIME_OBJ) $(COMMON_OBJ)
 # Everything, with the compiler: for engine tools and tests.
 FULL_OBJ := $(JIT_OBJ) $(ENGINE_OBJ)
 # The runtime (artifact digests) needs libcrypto; every binary links it.
 RUNTIME_LIBS := -lcrypto -lpthread -lm
-FULL_LIBS := $(if $(JIT_SRC),$(LLVM_LIBS)) $(RUNTIME_LIBS)
-
-# Tools and tests compile with WASMC_HAVE_JIT when jit/ exists: a stamp
-# named after that choice rebuilds them when it changes.
-HAVE_JIT := $(if $(JIT_SRC),1,0)
-HAVE_JIT_STAMP := $(OBJ)/.have-jit
-$(shell mkdir -p $(OBJ) && { [ "$$(cat $(HAVE_JIT_STAMP) 2>/dev/null)" = "$(HAVE_JIT)" ] || echo $(HAVE_JIT) > $(HAVE_JIT_STAMP); })
+FULL_LIBS := $(LLVM_LIBS) $(RUNTIME_LIBS)
 
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BIN)/unit-%)
 
 TOOL_SRC := $(wildcard tools/*.c)
 TOOL_BIN := $(TOOL_SRC:tools/%.c=$(BIN)/%)
-TOOLS := $(TOOL_BIN) $(BIN)/spec-runner $(UNIT_BIN)
+# What `make test` builds on top of `make`.
+TEST_BIN := $(BIN)/spec-runner $(UNIT_BIN)
 
-.PHONY: all test unit spec fuzz bench deps clean format
+.PHONY: all help test unit spec fuzz bench deps clean format format-diff
 # Keep the objects of pattern-rule chains (test binaries) between runs.
 .SECONDARY:
-all: $(TOOLS)
+all: $(TOOL_BIN)
 
 $(OBJ)/common/%.o: common/%.c
 	@mkdir -p $(@D)
@@ -105,10 +98,13 @@ $(OBJ)/jit/%.o: jit/%.c
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_jit) -MMD -MP -c $< -o $@
 
-$(OBJ)/tools/%.o: tools/%.c $(HAVE_JIT_STAMP)
+$(OBJ)/tools/lib/%.o: tools/lib/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_tools) $(JANSSON_CFLAGS) -MMD -MP -c $< -o $@
-$(BIN)/%: $(OBJ)/tools/%.o $(FULL_OBJ)
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_toollib) -MMD -MP -c $< -o $@
+$(OBJ)/tools/%.o: tools/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_tools) -MMD -MP -c $< -o $@
+$(BIN)/%: $(OBJ)/tools/%.o $(TOOLLIB_OBJ) $(FULL_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) $^ $(JANSSON_LIBS) $(FULL_LIBS) -o $@
 # The validator links no compiler: loading libLLVM would be most of the
@@ -117,18 +113,18 @@ $(BIN)/wasmc-validate: $(OBJ)/tools/wasmc-validate.o $(ENGINE_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -Wl,--as-needed $^ $(JANSSON_LIBS) $(RUNTIME_LIBS) -o $@
 
-$(OBJ)/tests/spec/%.o: tests/spec/%.c $(HAVE_JIT_STAMP)
+$(OBJ)/tests/spec/%.o: tests/spec/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_tools) $(JANSSON_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_tests) $(JANSSON_CFLAGS) -MMD -MP -c $< -o $@
 SPEC_OBJ := $(patsubst %.c,$(OBJ)/%.o,$(wildcard tests/spec/*.c))
-$(BIN)/spec-runner: $(SPEC_OBJ) $(FULL_OBJ)
+$(BIN)/spec-runner: $(SPEC_OBJ) $(TOOLLIB_OBJ) $(FULL_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) $^ $(JANSSON_LIBS) $(FULL_LIBS) -o $@
 
-$(OBJ)/tests/unit/%.o: tests/unit/%.c $(HAVE_JIT_STAMP)
+$(OBJ)/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_tools) -MMD -MP -c $< -o $@
-$(BIN)/unit-%: $(OBJ)/tests/unit/%.o $(FULL_OBJ)
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_tests) -MMD -MP -c $< -o $@
+$(BIN)/unit-%: $(OBJ)/tests/unit/%.o $(TOOLLIB_OBJ) $(FULL_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) $^ $(CRITERION_LIBS) $(FULL_LIBS) -o $@
 

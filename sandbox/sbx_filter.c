@@ -91,13 +91,13 @@ release:
 
 /* What every worker needs to run, talk on its channel and end. */
 static const char *const BASE[] = {
-	"read", "write", "readv", "writev", "pread64", "close",
-	"recvmsg", "sendmsg", "recvfrom", "sendto", "poll", "ppoll",
+	"read", "write", "pread64", "close",
+	"recvmsg", "sendmsg", "poll", "ppoll",
 	"munmap", "mremap", "madvise", "brk",
 	"futex", "restart_syscall", "exit", "exit_group",
 	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack",
-	"setitimer", "getitimer", "getrusage", "clock_gettime", "gettimeofday",
-	"getpid", "gettid", "getppid", "getrandom", "lseek", "fstat",
+	"setitimer", "getrusage", "clock_gettime", "gettimeofday",
+	"getpid", "gettid", "getppid", "getrandom", "fstat",
 };
 
 /* Syscalls on the process itself only (the pid is known when the filter
@@ -164,7 +164,7 @@ bool sbx_filter_compile(cmn_error *err)
 {
 	static const char *const THREADS[] = {
 		"set_robust_list", "rseq", "sched_getaffinity", "sched_yield",
-		"clock_nanosleep", "nanosleep", "membarrier",
+		"clock_nanosleep", "nanosleep", "membarrier", "sysinfo",
 	};
 	fbuild b;
 	if (!fb_init(&b, SCMP_ACT_KILL_PROCESS, err))

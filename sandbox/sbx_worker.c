@@ -89,7 +89,7 @@ bool sbx_compile_enter(const sbx_compile_config *c, sbx_warnings *w,
 		return false;
 	if (c->warm_up)
 		c->warm_up();
-	if (!sbx_no_new_privs(err))
+	if (!crypto_warm_up(err) || !sbx_no_new_privs(err))
 		return false;
 	sbx_landlock(w);
 	return sbx_filter_compile(err);

@@ -16,7 +16,8 @@
  * Compile worker:
  *   sbx_compile_enter        the same layers with the compiler's limits,
  *                            a hook to warm the compiler up before any
- *                            filter, and sbx_filter_compile.
+ *                            filter, libcrypto initialised, and
+ *                            sbx_filter_compile.
  *
  * Refusals by the kernel that leave the worker safe (namespaces,
  * Landlock) become warnings; anything else fails with `err` and the

@@ -177,6 +177,9 @@ typedef struct compiled {
 	char *fp;
 } compiled;
 
+/* Compile options besides fuel: optimized tier on 4 threads. */
+static bool opt_tier;
+
 static Wasmc__V1__Worker__CompileReply *compile_req(const uint8_t *wasm, size_t len, bool fuel,
                                                      bool fp_only, int *ret_status)
 {
@@ -184,7 +187,8 @@ static Wasmc__V1__Worker__CompileReply *compile_req(const uint8_t *wasm, size_t 
 	Wasmc__V1__Worker__CompileRequest req = WASMC__V1__WORKER__COMPILE_REQUEST__INIT;
 	req.wasm.data = (uint8_t *)wasm;
 	req.wasm.len = len;
-	req.tier = WASMC__V1__TIER__TIER_FAST;
+	req.tier = opt_tier ? WASMC__V1__TIER__TIER_OPTIMIZED : WASMC__V1__TIER__TIER_FAST;
+	req.threads = opt_tier ? 4 : 0;
 	req.fuel = fuel;
 	req.fingerprint_only = fp_only;
 	Wasmc__V1__Worker__CompileReply *rep = NULL;
@@ -485,6 +489,70 @@ static void test_compile_worker(void)
 	}
 	if (r)
 		wasmc__v1__worker__compile_reply__free_unpacked(r, NULL);
+}
+
+static size_t put_leb(uint8_t *p, uint32_t v)
+{
+	size_t n = 0;
+	do {
+		uint8_t b = v & 0x7f;
+		v >>= 7;
+		p[n++] = (uint8_t)(b | (v ? 0x80 : 0));
+	} while (v);
+	return n;
+}
+
+/* A module big enough for the compiler to split it into chunks compiled
+ * on several threads: `nfuncs` functions of () -> () whose bodies are
+ * `reps` times (i32.const 1, drop). */
+static uint8_t *big_module(uint32_t nfuncs, uint32_t reps, size_t *ret_len)
+{
+	uint32_t body = 1 + 3 * reps + 1;
+	size_t cap = 64 + (size_t)nfuncs * (body + 8);
+	uint8_t *m = malloc(cap), *p = m;
+	static const uint8_t head[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0};
+	memcpy(p, head, sizeof head);
+	p += sizeof head;
+	*p++ = 3;
+	p += put_leb(p, 1 + nfuncs);
+	*p++ = (uint8_t)nfuncs;
+	for (uint32_t i = 0; i < nfuncs; i++)
+		*p++ = 0;
+	uint8_t tmp[8];
+	size_t bl = put_leb(tmp, body);
+	*p++ = 10;
+	p += put_leb(p, (uint32_t)(1 + nfuncs * (bl + body)));
+	*p++ = (uint8_t)nfuncs;
+	for (uint32_t i = 0; i < nfuncs; i++) {
+		p += put_leb(p, body);
+		*p++ = 0; /* no locals */
+		for (uint32_t k = 0; k < reps; k++) {
+			*p++ = 0x41;
+			*p++ = 1;
+			*p++ = 0x1a;
+		}
+		*p++ = 0x0b;
+	}
+	*ret_len = (size_t)(p - m);
+	return m;
+}
+
+static void test_compile_threads(void)
+{
+	size_t len;
+	uint8_t *wasm = big_module(6, 30000, &len);
+	opt_tier = true;
+	int st;
+	double t0 = now();
+	Wasmc__V1__Worker__CompileReply *r = compile_req(wasm, len, false, false, &st);
+	opt_tier = false;
+	CHECK(r && !r->error && r->artifact.len > 0,
+	      "%zu-byte module compiled on 4 threads (%.2f s): %s", len, now() - t0,
+	      r && r->error ? r->error->message : r ? "ok" : "no reply");
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "compiler with threads exits 0 (0x%x)", st);
+	if (r)
+		wasmc__v1__worker__compile_reply__free_unpacked(r, NULL);
+	free(wasm);
 }
 
 static void test_values(const compiled *c)
@@ -878,15 +946,36 @@ static void check_fds(pid_t pid, const char *when)
 	CHECK(seen == 15 && bad == 0, "%s: fds are 0-2 on /dev/null and 3 only", when);
 }
 
+/* A numeric field of /proc/PID/status ("Seccomp_filters"), or -1. */
+static long status_field(pid_t pid, const char *name)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	long v = -1;
+	size_t n = strlen(name);
+	while (f && fgets(line, sizeof line, f))
+		if (strncmp(line, name, n) == 0 && line[n] == ':')
+			v = strtol(line + n + 1, NULL, 10);
+	if (f)
+		fclose(f);
+	return v;
+}
+
 static void test_process(const compiled *basic)
 {
 	worker w = exec_start(true, false);
 	check_fds(w.pid, "waiting");
+	CHECK(status_field(w.pid, "NoNewPrivs") == 1, "waiting worker has no_new_privs");
+	CHECK(status_field(w.pid, "Seccomp") == 2 && status_field(w.pid, "Seccomp_filters") == 1,
+	      "waiting worker: one seccomp filter (%ld)", status_field(w.pid, "Seccomp_filters"));
 	Rep *r = load(&w, basic, NULL, &CB, 1, false);
 	CHECK(r && r->body_case == WASMC__V1__WORKER__EXEC_REPLY__BODY_LOADED,
 	      "load with namespaces: %s", describe(r));
 	rep_free(r);
 	check_fds(w.pid, "loaded");
+	CHECK(status_field(w.pid, "Seccomp_filters") == 2, "loaded worker: two seccomp filters (%ld)",
+	      status_field(w.pid, "Seccomp_filters"));
 	reap(&w);
 
 	if (geteuid() != 0) {
@@ -946,6 +1035,13 @@ int main(int argc, char **argv)
 	test_load_errors(&basic, &start_trap, &start_host);
 	printf("== limits\n");
 	test_limits(&basic, &fuel);
+	printf("== optimized tier on 4 threads\n");
+	opt_tier = true;
+	compiled optc = compile_fixture("basic", false);
+	opt_tier = false;
+	CHECK(strcmp(optc.fp, basic.fp) != 0, "tiers have different fingerprints");
+	test_values(&optc);
+	test_compile_threads();
 	printf("== channel abuse\n");
 	test_channel_abuse();
 	printf("== process\n");
