@@ -1,0 +1,210 @@
+/*
+ * wcd_pool.c - pre-started exec workers (wcd_pool.h).
+ */
+#include "wcd_pool.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmn_frame.h"
+#include "pb_util.h"
+#include "wasmc/v1/worker.pb-c.h"
+#include "wcd_child.h"
+#include "wcd_log.h"
+
+#define READY_TIMEOUT_MS 10000
+#define POOL_MAX 1024
+
+struct wcd_pool {
+	char *exe;
+	bool no_namespaces;
+	int log_level;
+	unsigned target;
+	pthread_mutex_t mu;
+	pthread_cond_t cond; /* a worker was taken, or stop */
+	wcd_worker idle[POOL_MAX];
+	unsigned nidle;
+	bool stopping;
+	pthread_t thread;
+	bool started;
+	unsigned failures; /* consecutive start failures (back off) */
+};
+
+void wcd_worker_end(wcd_worker *w)
+{
+	if (w->pid > 0)
+		wcd_child_release(w->pid);
+	if (w->sock >= 0)
+		close(w->sock);
+	w->pid = 0;
+	w->sock = -1;
+}
+
+/* Starts one worker and waits for its Ready. */
+static bool start_worker(wcd_pool *p, wcd_worker *ret, cmn_error *err)
+{
+	char level[8];
+	snprintf(level, sizeof level, "%d", p->log_level);
+	char *argv[6];
+	int n = 0;
+	argv[n++] = p->exe;
+	if (p->no_namespaces)
+		argv[n++] = "--no-namespaces";
+	argv[n++] = "--log-level";
+	argv[n++] = level;
+	argv[n] = NULL;
+	wcd_worker w = {.pid = 0, .sock = -1};
+	if (!wcd_child_spawn(p->exe, argv, &w.pid, &w.sock, err))
+		return false;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	cmn_error e;
+	int r = cmn_frame_recv(w.sock, 1 << 20, READY_TIMEOUT_MS, &buf, &len, NULL, &e);
+	if (r != CMN_FRAME_OK) {
+		int st;
+		char how[CMN_ERROR_MSG_MAX];
+		if (r == CMN_FRAME_TIMEOUT)
+			snprintf(how, sizeof how, "no Ready within %d ms", READY_TIMEOUT_MS);
+		else if (wcd_child_wait(w.pid, 1000, &st)) {
+			char s[48];
+			wcd_child_describe(st, s, sizeof s);
+			snprintf(how, sizeof how, "it ended before Ready (%s)", s);
+		} else
+			snprintf(how, sizeof how, "%s", r == CMN_FRAME_EOF ? "it closed its channel" : e.msg);
+		wcd_worker_end(&w);
+		return cmn_fail(err, "exec worker %s: %s", p->exe, how);
+	}
+	pb_budget b;
+	pb_budget_init(&b, len * 4 + 65536);
+	Wasmc__V1__Worker__ExecReply *rep = wasmc__v1__worker__exec_reply__unpack(&b.alloc, len, buf);
+	free(buf);
+	bool ok = rep && rep->body_case == WASMC__V1__WORKER__EXEC_REPLY__BODY_READY &&
+	          pb_message_utf8_valid(&rep->base, 4);
+	if (ok)
+		for (size_t i = 0; i < rep->ready->n_warnings; i++)
+			wcd_log_once(WCD_LOG_WARNING, "exec worker: ", rep->ready->warnings[i]);
+	if (rep)
+		wasmc__v1__worker__exec_reply__free_unpacked(rep, &b.alloc);
+	if (!ok) {
+		wcd_worker_end(&w);
+		return cmn_fail(err, "exec worker %s: its first message is not Ready", p->exe);
+	}
+	*ret = w;
+	return true;
+}
+
+static void *refill(void *arg)
+{
+	wcd_pool *p = arg;
+	pthread_mutex_lock(&p->mu);
+	while (!p->stopping) {
+		/* Idle workers that died are dropped. */
+		for (unsigned i = 0; i < p->nidle;) {
+			if (wcd_child_exited(p->idle[i].pid)) {
+				wcd_worker_end(&p->idle[i]);
+				p->idle[i] = p->idle[--p->nidle];
+			} else
+				i++;
+		}
+		if (p->nidle < p->target && p->failures < 5) {
+			pthread_mutex_unlock(&p->mu);
+			wcd_worker w;
+			cmn_error err;
+			bool ok = start_worker(p, &w, &err);
+			pthread_mutex_lock(&p->mu);
+			if (!ok) {
+				p->failures++;
+				wcd_log(WCD_LOG_ERR, "%s%s", err.msg,
+				        p->failures == 5 ? " (pool refill paused; instantiations start workers themselves)" : "");
+			} else if (p->stopping || p->nidle >= POOL_MAX) {
+				wcd_worker_end(&w);
+			} else {
+				p->failures = 0;
+				p->idle[p->nidle++] = w;
+			}
+			continue;
+		}
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += 1;
+		pthread_cond_timedwait(&p->cond, &p->mu, &ts);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+bool wcd_pool_new(const char *exe, const wcd_config *cfg, wcd_pool **ret, cmn_error *err)
+{
+	wcd_pool *p = calloc(1, sizeof *p);
+	if (!p || !(p->exe = strdup(exe))) {
+		free(p);
+		return cmn_fail(err, "out of memory");
+	}
+	p->no_namespaces = cfg->no_namespaces;
+	p->log_level = cfg->log_level;
+	p->target = cfg->pool < POOL_MAX ? cfg->pool : POOL_MAX;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	int e = pthread_create(&p->thread, NULL, refill, p);
+	if (e) {
+		wcd_pool_free(p);
+		return cmn_fail(err, "cannot start the pool thread: %s", strerror(e));
+	}
+	p->started = true;
+	*ret = p;
+	return true;
+}
+
+bool wcd_pool_take(wcd_pool *p, wcd_worker *ret, cmn_error *err)
+{
+	pthread_mutex_lock(&p->mu);
+	while (p->nidle) {
+		wcd_worker w = p->idle[--p->nidle];
+		if (wcd_child_exited(w.pid)) {
+			wcd_worker_end(&w);
+			continue;
+		}
+		p->failures = 0;
+		pthread_cond_broadcast(&p->cond);
+		pthread_mutex_unlock(&p->mu);
+		*ret = w;
+		return true;
+	}
+	p->failures = 0; /* demand: let the refill thread try again */
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->mu);
+	return start_worker(p, ret, err);
+}
+
+unsigned wcd_pool_idle(wcd_pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	unsigned n = p->nidle;
+	pthread_mutex_unlock(&p->mu);
+	return n;
+}
+
+void wcd_pool_free(wcd_pool *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->stopping = true;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->mu);
+	if (p->started)
+		pthread_join(p->thread, NULL);
+	for (unsigned i = 0; i < p->nidle; i++)
+		wcd_worker_end(&p->idle[i]);
+	free(p->exe);
+	free(p);
+}

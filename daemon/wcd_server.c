@@ -1,0 +1,308 @@
+/*
+ * wcd_server.c - nng REP server with one context per thread (wcd_server.h).
+ */
+#include "wcd_server.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/rep.h>
+
+#include "pb_util.h"
+#include "wcd_inst.h"
+#include "wcd_log.h"
+
+/* Allocation budget of one request: protobuf-c's structures for n bytes of
+ * input, with room for many small elements, capped. */
+#define BUDGET_PER_BYTE 16
+#define BUDGET_MAX ((size_t)1 << 30)
+#define UTF8_DEPTH 8
+
+struct wcd_server {
+	wcd_daemon *d;
+	nng_socket sock;
+	nng_listener listener;
+	bool listening;
+	char *path;
+	pthread_t *threads;
+	unsigned nthreads;
+	uid_t self;
+};
+
+/* ---------------------------------------------------------------------------
+ * One request
+ */
+
+static uint8_t *pack_response(const Wasmc__V1__Response *resp, size_t *ret_len)
+{
+	size_t len = wasmc__v1__response__get_packed_size(resp);
+	uint8_t *buf = malloc(len ? len : 1);
+	if (!buf)
+		return NULL;
+	wasmc__v1__response__pack(resp, buf);
+	*ret_len = len;
+	return buf;
+}
+
+/* Serves the request in `msg` (borrowed); returns the reply message. */
+static nng_msg *serve_one(wcd_server *s, nng_msg *msg)
+{
+	wcd_daemon *d = s->d;
+	nng_pipe p = nng_msg_get_pipe(msg);
+	uint64_t uid64 = 0;
+	wcd_req rq;
+	int rv = nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_UID, &uid64);
+	wcd_req_init(&rq, (uint32_t)uid64, (uint32_t)nng_pipe_id(p));
+	rq.root = uid64 == 0 || uid64 == (uint64_t)s->self;
+	size_t len = nng_msg_len(msg);
+	const uint8_t *body = nng_msg_body(msg);
+	atomic_fetch_add(&d->requests, 1);
+	Wasmc__V1__Request *req = NULL;
+	pb_budget b;
+	size_t limit = len > (BUDGET_MAX - (1 << 20)) / BUDGET_PER_BYTE ? BUDGET_MAX
+	                                                               : len * BUDGET_PER_BYTE + (1 << 20);
+	pb_budget_init(&b, limit);
+	if (rv != 0 || uid64 > UINT32_MAX) {
+		wcd_req_error(&rq, WASMC__V1__ERROR_CODE__PERMISSION_DENIED,
+		              "cannot tell who is connected (%s)", rv ? nng_strerror(rv) : "bad uid");
+	} else if (len > d->cfg.max_request_bytes) {
+		wcd_req_error(&rq, WASMC__V1__ERROR_CODE__TOO_LARGE,
+		              "request of %zu bytes is over the limit (max-request-bytes = %llu)", len,
+		              (unsigned long long)d->cfg.max_request_bytes);
+	} else if (!(req = wasmc__v1__request__unpack(&b.alloc, len, body))) {
+		if (b.exceeded)
+			wcd_req_error(&rq, WASMC__V1__ERROR_CODE__TOO_LARGE,
+			              "request needs more than %zu bytes of memory to decode (too many elements)",
+			              limit);
+		else
+			wcd_req_error(&rq, WASMC__V1__ERROR_CODE__BAD_REQUEST,
+			              "malformed request: %zu bytes that are not a wasmc.v1.Request", len);
+	} else if (!pb_message_utf8_valid(&req->base, UTF8_DEPTH)) {
+		wcd_req_error(&rq, WASMC__V1__ERROR_CODE__BAD_REQUEST,
+		              "malformed request: a string is not valid UTF-8");
+	} else {
+		wcd_dispatch(d, &rq, req);
+	}
+	if (rq.resp.body_case == WASMC__V1__RESPONSE__BODY__NOT_SET)
+		wcd_req_error(&rq, WASMC__V1__ERROR_CODE__INTERNAL, "internal: no response");
+	if (rq.resp.body_case == WASMC__V1__RESPONSE__BODY_ERROR)
+		wcd_log(rq.error.code == WASMC__V1__ERROR_CODE__INTERNAL ? WCD_LOG_ERR : WCD_LOG_DEBUG,
+		        "uid %u: request %d: error %d: %s", rq.uid, req ? (int)req->body_case : -1,
+		        (int)rq.error.code, rq.errmsg);
+	size_t olen = 0;
+	uint8_t *out = pack_response(&rq.resp, &olen);
+	wcd_req_finish(&rq);
+	if (req)
+		wasmc__v1__request__free_unpacked(req, &b.alloc);
+	nng_msg *reply = NULL;
+	if (!out || nng_msg_alloc(&reply, 0) != 0 || nng_msg_append(reply, out, olen) != 0) {
+		if (reply)
+			nng_msg_free(reply);
+		reply = NULL;
+		wcd_log(WCD_LOG_ERR, "out of memory packing a reply of %zu bytes", olen);
+	}
+	free(out);
+	return reply;
+}
+
+static void *serve(void *arg)
+{
+	wcd_server *s = arg;
+	nng_ctx ctx;
+	nng_aio *aio;
+	int rv = nng_ctx_open(&ctx, s->sock);
+	if (rv != 0) {
+		wcd_log(WCD_LOG_ERR, "nng_ctx_open: %s", nng_strerror(rv));
+		return NULL;
+	}
+	if ((rv = nng_aio_alloc(&aio, NULL, NULL)) != 0) {
+		wcd_log(WCD_LOG_ERR, "nng_aio_alloc: %s", nng_strerror(rv));
+		nng_ctx_close(ctx);
+		return NULL;
+	}
+	for (;;) {
+		nng_ctx_recv(ctx, aio);
+		nng_aio_wait(aio);
+		rv = nng_aio_result(aio);
+		if (rv == NNG_ECLOSED)
+			break;
+		if (rv != 0)
+			continue;
+		nng_msg *msg = nng_aio_get_msg(aio);
+		atomic_fetch_add(&s->d->in_flight, 1);
+		nng_msg *reply = serve_one(s, msg);
+		nng_msg_free(msg);
+		if (reply) {
+			nng_aio_set_msg(aio, reply);
+			nng_ctx_send(ctx, aio);
+			nng_aio_wait(aio);
+			if (nng_aio_result(aio) != 0)
+				nng_msg_free(reply);
+		}
+		atomic_fetch_sub(&s->d->in_flight, 1);
+	}
+	nng_aio_free(aio);
+	nng_ctx_close(ctx);
+	return NULL;
+}
+
+/* ---------------------------------------------------------------------------
+ * Connections
+ */
+
+static void pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	wcd_daemon *d = arg;
+	if (ev == NNG_PIPE_EV_ADD_POST) {
+		atomic_fetch_add(&d->connections, 1);
+	} else if (ev == NNG_PIPE_EV_REM_POST) {
+		atomic_fetch_sub(&d->connections, 1);
+		wcd_insts_pipe_gone(d->insts, (uint32_t)nng_pipe_id(p));
+	}
+}
+
+/* True when something accepts connections on `path`. */
+static bool socket_alive(const char *path)
+{
+	struct sockaddr_un sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sa.sun_path)
+		return false;
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	bool alive = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+	close(fd);
+	return alive;
+}
+
+static bool prepare_path(const char *path, cmn_error *err)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	if (path[0] != '/' || !slash)
+		return cmn_fail(err, "socket path must be absolute: %s", path);
+	if (strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		return cmn_fail(err, "socket path is too long for a unix socket: %s", path);
+	snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+	if (dir[0]) {
+		struct stat st;
+		bool existed = stat(dir, &st) == 0;
+		if (!wcd_mkdirs(dir, 0750, err))
+			return false;
+		if (!existed && chmod(dir, 0750) != 0)
+			return cmn_fail(err, "cannot chmod %s: %s", dir, strerror(errno));
+	}
+	struct stat st;
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			return cmn_fail(err, "%s exists and is not a socket", path);
+		if (socket_alive(path))
+			return cmn_fail(err, "another daemon is listening on %s", path);
+		if (unlink(path) != 0)
+			return cmn_fail(err, "cannot remove the stale socket %s: %s", path, strerror(errno));
+	}
+	return true;
+}
+
+bool wcd_server_start(wcd_daemon *d, wcd_server **ret, cmn_error *err)
+{
+	wcd_server *s = calloc(1, sizeof *s);
+	if (!s || !(s->path = strdup(d->cfg.socket))) {
+		free(s);
+		return cmn_fail(err, "out of memory");
+	}
+	s->d = d;
+	s->self = getuid();
+	char url[PATH_MAX + 8];
+	int rv;
+	if (!prepare_path(s->path, err))
+		goto fail_free;
+	if ((rv = nng_rep0_open(&s->sock)) != 0) {
+		cmn_fail(err, "nng_rep0_open: %s", nng_strerror(rv));
+		goto fail_free;
+	}
+	size_t maxsz = (size_t)d->cfg.max_request_bytes + ((size_t)1 << 20);
+	if ((rv = nng_socket_set_size(s->sock, NNG_OPT_RECVMAXSZ, maxsz)) != 0 ||
+	    (rv = nng_pipe_notify(s->sock, NNG_PIPE_EV_ADD_POST, pipe_event, d)) != 0 ||
+	    (rv = nng_pipe_notify(s->sock, NNG_PIPE_EV_REM_POST, pipe_event, d)) != 0) {
+		cmn_fail(err, "nng socket options: %s", nng_strerror(rv));
+		goto fail_close;
+	}
+	snprintf(url, sizeof url, "ipc://%s", s->path);
+	if ((rv = nng_listener_create(&s->listener, s->sock, url)) != 0) {
+		cmn_fail(err, "cannot listen on %s: %s", url, nng_strerror(rv));
+		goto fail_close;
+	}
+	if ((rv = nng_listener_set_int(s->listener, NNG_OPT_IPC_PERMISSIONS, 0660)) != 0)
+		wcd_log(WCD_LOG_WARNING, "ipc permissions: %s", nng_strerror(rv));
+	if ((rv = nng_listener_start(s->listener, 0)) != 0) {
+		cmn_fail(err, "cannot listen on %s: %s", url, nng_strerror(rv));
+		goto fail_close;
+	}
+	s->listening = true;
+	(void)chmod(s->path, 0660);
+	s->nthreads = d->cfg.threads;
+	s->threads = calloc(s->nthreads, sizeof *s->threads);
+	if (!s->threads) {
+		cmn_fail(err, "out of memory");
+		goto fail_close;
+	}
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, (size_t)1 << 20);
+	for (unsigned i = 0; i < s->nthreads; i++) {
+		int e = pthread_create(&s->threads[i], &attr, serve, s);
+		if (e) {
+			pthread_attr_destroy(&attr);
+			s->nthreads = i;
+			cmn_fail(err, "cannot start server thread %u: %s", i, strerror(e));
+			goto fail_close;
+		}
+	}
+	pthread_attr_destroy(&attr);
+	*ret = s;
+	return true;
+fail_close:
+	nng_close(s->sock);
+	for (unsigned i = 0; i < s->nthreads; i++)
+		pthread_join(s->threads[i], NULL);
+	unlink(s->path);
+fail_free:
+	free(s->threads);
+	free(s->path);
+	free(s);
+	return false;
+}
+
+void wcd_server_stop_listening(wcd_server *s)
+{
+	if (s && s->listening) {
+		nng_listener_close(s->listener);
+		s->listening = false;
+	}
+}
+
+void wcd_server_free(wcd_server *s)
+{
+	if (!s)
+		return;
+	nng_close(s->sock);
+	for (unsigned i = 0; i < s->nthreads; i++)
+		pthread_join(s->threads[i], NULL);
+	unlink(s->path);
+	free(s->threads);
+	free(s->path);
+	free(s);
+}
