@@ -334,6 +334,8 @@ unit: $(UNIT_BIN)
 spec: $(BIN)/spec-runner
 	bash tests/spec/run.sh $(BIN)/spec-runner $(REPORTS)/spec.json $(WAST) -- $(SPEC_KNOWN) $(SPEC_ARGS)
 
+# Tests build here, not under plain `make` (criterion is a test-only
+# dependency).
 test: unit spec tools-test
 
 # wasmc-run as a command (tests/tools/run.sh): the kernels with both tiers,
@@ -345,19 +347,34 @@ tools-test: $(BIN)/wasmc-run $(BIN)/wasmc-compile bench-build
 # libFuzzer targets (tests/fuzz/): fuzz-validate (decode + validate
 # arbitrary bytes) and fuzz-compile (validate, compile with the jit, load,
 # instantiate, call the exports). FUZZ_TARGET picks which `make fuzz` runs.
+# Every folder compiles with its own include path, as in the normal build,
+# into build/fuzz/obj/.
 FUZZ_TARGET ?= validate compile
-FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=all
-FUZZ_BIN := build/fuzz/fuzz-validate
-FUZZ_SRCS := tests/fuzz/fuzz_validate.c $(COMMON_SRC) $(RUNTIME_SRC) $(WASM_SRC)
-$(FUZZ_BIN): $(FUZZ_SRCS) $(wildcard wasm/*.h runtime/*.h common/*.h)
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -fno-strict-aliasing -g -O1 $(WARN) $(FUZZ_SAN) \
+	-fsanitize=fuzzer-no-link
+FUZZ_OBJ := build/fuzz/obj
+define fuzz_folder
+$(FUZZ_OBJ)/$(1)/%.o: $(1)/%.c
+	@mkdir -p $$(@D)
+	$$(FUZZ_CC) $$(FUZZ_CFLAGS) $(2) -MMD -MP -c $$< -o $$@
+endef
+$(eval $(call fuzz_folder,common,$$(INC_common)))
+$(eval $(call fuzz_folder,runtime,$$(INC_runtime)))
+$(eval $(call fuzz_folder,wasm,$$(INC_wasm)))
+$(eval $(call fuzz_folder,jit,$$(INC_jit)))
+$(FUZZ_OBJ)/tests/fuzz/fuzz_validate.o: tests/fuzz/fuzz_validate.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(INC_wasm) $(FUZZ_SRCS) $(RUNTIME_LIBS) -o $@
-FUZZ_COMPILE_BIN := build/fuzz/fuzz-compile
-FUZZ_COMPILE_SRCS := tests/fuzz/fuzz_compile.c $(JIT_SRC) $(COMMON_SRC) $(RUNTIME_SRC) $(WASM_SRC)
-$(FUZZ_COMPILE_BIN): $(FUZZ_COMPILE_SRCS) $(wildcard jit/*.h wasm/*.h runtime/*.h common/*.h)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(INC_wasm) -MMD -MP -c $< -o $@
+$(FUZZ_OBJ)/tests/fuzz/fuzz_compile.o: tests/fuzz/fuzz_compile.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(INC_jit) $(FUZZ_COMPILE_SRCS) $(LLVM_LIBS) $(RUNTIME_LIBS) -o $@
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(INC_jit) -MMD -MP -c $< -o $@
+FUZZ_ENGINE_OBJ := $(patsubst %.c,$(FUZZ_OBJ)/%.o,$(WASM_SRC) $(RUNTIME_SRC) $(COMMON_SRC))
+build/fuzz/fuzz-validate: $(FUZZ_OBJ)/tests/fuzz/fuzz_validate.o $(FUZZ_ENGINE_OBJ)
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) $^ $(RUNTIME_LIBS) -o $@
+build/fuzz/fuzz-compile: $(FUZZ_OBJ)/tests/fuzz/fuzz_compile.o \
+		$(patsubst %.c,$(FUZZ_OBJ)/%.o,$(JIT_SRC)) $(FUZZ_ENGINE_OBJ)
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) $^ $(LLVM_LIBS) $(RUNTIME_LIBS) -o $@
 fuzz: $(FUZZ_TARGET:%=build/fuzz/fuzz-%)
 	@[ -d build/spec ] || $(MAKE) spec || true
 	@set -e; for t in $(FUZZ_TARGET); do bash tests/fuzz/run.sh build/fuzz/fuzz-$$t $(FUZZ_SECONDS); done
@@ -380,10 +397,37 @@ bench: $(BIN)/wasmc-validate $(BIN)/wasmc-compile $(BENCH_WASMC_RUN) bench-build
 bench-kernels: $(BENCH_WASMC_RUN) bench-build
 	$(BENCH_RUN) --suite kernels $(BENCH_ARGS)
 
+# Whole files (rewraps lines older code wraps at 80 columns).
 format:
-	clang-format -i $(wildcard */*.c */*.h tests/*/*.c)
+	clang-format -i $(filter-out node_modules/% build/%,$(wildcard */*.c */*.h */*/*.c */*/*.h))
+
+# Only the lines changed since FORMAT_BASE (default HEAD), in C files.
+FORMAT_BASE ?= HEAD
+format-diff:
+	git clang-format --extensions c,h $(FORMAT_BASE)
 
 clean:
 	rm -rf build
 
--include $(shell find $(OUT)/obj -name '*.d' 2>/dev/null)
+# One line per target.
+help:
+	@echo 'make                  engine tools (build/bin/wasmc-validate, wasmc-compile, wasmc-run)'
+	@echo '                      and the product (wasmcd, workers, libwasmc, wasmctl); no test deps'
+	@echo 'make test             unit + spec + tools-test: the whole check (about 2 min here, -j2)'
+	@echo 'make unit             unit tests (criterion, tests/unit/): the quick loop, seconds'
+	@echo 'make spec [WAST=...]  core conformance run -> $(REPORTS)/spec.json (SPEC_ARGS=--no-exec:'
+	@echo '                      decode + validate only, under a second)'
+	@echo 'make tools-test       wasmc-run and wasmc-compile as commands (tests/tools/run.sh)'
+	@echo 'make SANITIZE=1 test  the same under ASan + UBSan, built and reported in build/san/'
+	@echo 'make fuzz             libFuzzer, FUZZ_TARGET=validate|compile, FUZZ_SECONDS=N each'
+	@echo 'make bench            benchmarks (validate, compile, kernels) -> $(REPORTS)/bench.json'
+	@echo 'make bench-kernels    only the kernels suite (other suites kept in the report)'
+	@echo 'make deps             install the Debian and npm packages the build needs'
+	@echo 'make format           clang-format every C file in place'
+	@echo 'make format-diff      clang-format only the lines changed since FORMAT_BASE (HEAD)'
+	@echo 'make clean            remove build/'
+	@echo 'make help             this list'
+	@echo 'product targets: sandbox-test, client-test, install, run, product (see the Makefile section'
+	@echo '"The product")'
+
+-include $(shell find $(OUT)/obj build/fuzz/obj -name '*.d' 2>/dev/null)

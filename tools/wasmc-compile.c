@@ -7,7 +7,14 @@
  * Exit status: 0 ok; 2 bad arguments, unreadable / invalid module,
  * unsupported feature or write error.
  */
-#include "wasmc_host.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmn_file.h"
+#include "jit.h"
+#include "rt_artifact.h"
+#include "wh_compile.h"
 
 static void usage(FILE *f)
 {
@@ -72,10 +79,7 @@ int main(int argc, char **argv)
 	rt_image *img;
 	wh_stage st = wh_compile(bytes, size, WB_FEAT_DEFAULT, &opt, &mod, &consts, &img, &err);
 	if (st != WH_OK) {
-		fprintf(stderr, "wasmc-compile: %s: %s: %s\n", in,
-		        st == WH_DECODE ? "malformed module" : st == WH_VALIDATE ? "invalid module"
-		        : st == WH_UNSUPPORTED ? "unsupported module" : "compilation failed",
-		        err.msg);
+		fprintf(stderr, "wasmc-compile: %s: %s: %s\n", in, wh_stage_name(st), err.msg);
 		free(bytes);
 		return 2;
 	}

@@ -16,9 +16,21 @@
  * arguments, unreadable or invalid file, link error.
  * --time prints "compile: X s", "instantiate: X s", "call: X s" to stderr.
  */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
-#include "wasmc_host.h"
+#include "cmn_file.h"
+#include "jit.h"
+#include "rt_artifact.h"
+#include "rt_instance.h"
+#include "rt_store.h"
+#include "wh_compile.h"
+#include "wh_spectest.h"
+#include "wh_trap.h"
+#include "wh_value.h"
 
 static void usage(FILE *f)
 {
@@ -33,10 +45,15 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static int die(const char *fmt, const char *a, const char *b)
+/* Prints "wasmc-run: MESSAGE" to stderr; returns the exit status 2. */
+__attribute__((format(printf, 1, 2))) static int die(const char *fmt, ...)
 {
+	va_list ap;
+
 	fprintf(stderr, "wasmc-run: ");
-	fprintf(stderr, fmt, a, b);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fprintf(stderr, "\n");
 	return 2;
 }
@@ -61,17 +78,17 @@ int main(int argc, char **argv)
 			else if (strcmp(t, "optimized") == 0)
 				opt.tier = JIT_TIER_OPTIMIZED;
 			else
-				return die("unknown tier %s%s", t, "");
+				return die("unknown tier %s", t);
 		} else if (strcmp(a, "--fuel") == 0 && i + 1 < argc) {
 			uint64_t n;
 			if (!wh_parse_int(argv[++i], 64, &n) || (int64_t)n < 0)
-				return die("bad fuel %s%s", argv[i], "");
+				return die("bad fuel %s", argv[i]);
 			opt.fuel = true;
 			cfg.fuel = (int64_t)n;
 		} else if (strcmp(a, "--max-memory") == 0 && i + 1 < argc) {
 			uint64_t n;
 			if (!wh_parse_int(argv[++i], 64, &n))
-				return die("bad memory limit %s%s", argv[i], "");
+				return die("bad memory limit %s", argv[i]);
 			cfg.max_memory_bytes = n;
 		} else if (strcmp(a, "--time") == 0) {
 			timing = true;
@@ -88,21 +105,21 @@ int main(int argc, char **argv)
 		                             strcmp(a, "--max-memory") == 0 ||
 		                             strcmp(a, "--invoke") == 0)) {
 			usage(stderr);
-			return die("%s needs a value%s", a, "");
+			return die("%s needs a value", a);
 		} else if (a[0] == '-' && a[1]) {
 			usage(stderr);
-			return die("unknown option %s%s", a, "");
+			return die("unknown option %s", a);
 		} else if (!file) {
 			file = a;
 		} else {
 			usage(stderr);
 			return die("unexpected argument %s (arguments of the export follow "
-			           "--invoke NAME)%s", a, "");
+			           "--invoke NAME)", a);
 		}
 	}
 	if (!file || !invoke) {
 		usage(stderr);
-		return die(!file ? "no module file given%s%s" : "no --invoke NAME given%s%s", "", "");
+		return die("%s", !file ? "no module file given" : "no --invoke NAME given");
 	}
 
 	cmn_error err;
@@ -128,16 +145,11 @@ int main(int argc, char **argv)
 		size_t size;
 		uint8_t *bytes = cmn_read_file(file, &size, &err);
 		if (!bytes)
-			return die("%s%s", err.msg, "");
+			return die("%s", err.msg);
 		wh_stage st = wh_compile_load(bytes, size, WB_FEAT_DEFAULT, &opt, &l, &err);
 		free(bytes);
 		if (st != WH_OK) {
-			const char *what = st == WH_DECODE ? "malformed module"
-			                   : st == WH_VALIDATE ? "invalid module"
-			                   : st == WH_UNSUPPORTED ? "unsupported module"
-			                   : st == WH_COMPILE ? "compilation failed" : "load failed";
-			fprintf(stderr, "wasmc-run: %s: %s: %s\n", file, what, err.msg);
-			return 2;
+			return die("%s: %s: %s", file, wh_stage_name(st), err.msg);
 		}
 	}
 	double t1 = now();
@@ -150,13 +162,13 @@ int main(int argc, char **argv)
 	rt_store *s = rt_store_new(&cfg);
 	wh_spectest sp;
 	if (!s || (spectest && !wh_spectest_init(&sp, s, false))) {
-		die("out of memory%s%s", "", "");
+		die("out of memory");
 		goto out_store;
 	}
 	const rt_module *m = l->mod;
 	imports = calloc(m->nimports + 1, sizeof *imports);
 	if (imports == NULL) {
-		die("out of memory%s%s", "", "");
+		die("out of memory");
 		goto out_store;
 	}
 	for (uint32_t i = 0; i < m->nimports; i++) {
@@ -188,7 +200,7 @@ int main(int argc, char **argv)
 		if (m->exports[i].kind == RT_EXTERN_FUNC && wh_name_is(m->exports[i].name, invoke))
 			fidx = m->exports[i].index;
 	if (fidx == UINT32_MAX) {
-		die("no exported function named %s%s", invoke, "");
+		die("no exported function named %s", invoke);
 		goto out_imports;
 	}
 	const rt_functype *ft = rt_instance_func_type(inst, fidx);
@@ -201,12 +213,12 @@ int main(int argc, char **argv)
 	uint32_t slots = ft->nparams > ft->nresults ? ft->nparams : ft->nresults;
 	vals = calloc(slots + 1, sizeof *vals);
 	if (vals == NULL) {
-		die("out of memory%s%s", "", "");
+		die("out of memory");
 		goto out_imports;
 	}
 	for (uint32_t i = 0; i < nargs; i++) {
 		if (!wh_parse_val(argv[first_arg + (int)i], ft->params[i], &vals[i])) {
-			die("bad argument %s%s", argv[first_arg + (int)i], "");
+			die("bad argument %s", argv[first_arg + (int)i]);
 			goto out_vals;
 		}
 	}

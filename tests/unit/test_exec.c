@@ -1,6 +1,6 @@
 /*
  * test_exec.c - the instance runtime with code from the real compiler
- * (skipped in builds without jit/): host function imports through the
+: host function imports through the
  * compiled adapters, host traps, re-entrant calls, fuel, deadlines and
  * interrupts, asynchronous interruption by a signal, stack exhaustion,
  * guard-page traps, memory limits, artifacts with compiled code, and
@@ -35,13 +35,18 @@
  */
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <string.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "wasmc_host.h"
+#include "rt_artifact.h"
+#include "rt_instance.h"
+#include "rt_store.h"
+#include "wh_compile.h"
 
 static const uint8_t EXEC_WASM[] = {
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x0f, 0x03, 0x60,
@@ -110,13 +115,6 @@ static const char *host_reenter(void *env, rt_val *ar)
 		return "nested call failed";
 	ar[0].i32 += 1;
 	return NULL;
-}
-
-static void need_jit(void)
-{
-#if !WASMC_HAVE_JIT
-	cr_skip_test("no compiler in this build");
-#endif
 }
 
 static rt_loaded *compile(const jit_options *opt)
@@ -194,7 +192,6 @@ TestSuite(exec, .fini = teardown);
 
 Test(exec, host_functions_and_traps)
 {
-	need_jit();
 	for (int t = 0; t < 2; t++) {
 		setup_with(t ? JIT_TIER_OPTIMIZED : JIT_TIER_FAST, false, false, NULL);
 		rt_val v[2];
@@ -218,7 +215,6 @@ Test(exec, host_functions_and_traps)
 
 Test(exec, stack_exhaustion_and_guard_pages)
 {
-	need_jit();
 	setup_with(JIT_TIER_FAST, false, false, NULL);
 	int32_t r;
 	rt_outcome out = call1("rec", 100000000, &r);
@@ -235,7 +231,6 @@ Test(exec, stack_exhaustion_and_guard_pages)
 
 Test(exec, memory_limit)
 {
-	need_jit();
 	rt_store_config cfg;
 	rt_store_config_default(&cfg);
 	cfg.max_memory_bytes = 2 * 65536;
@@ -247,7 +242,6 @@ Test(exec, memory_limit)
 
 Test(exec, fuel)
 {
-	need_jit();
 	rt_store_config cfg;
 	rt_store_config_default(&cfg);
 	cfg.fuel = 100;
@@ -266,7 +260,6 @@ Test(exec, fuel)
 
 Test(exec, deadline)
 {
-	need_jit();
 	setup_with(JIT_TIER_OPTIMIZED, false, true, NULL);
 	cr_assert(rt_store_set_deadline(fx.s, 50 * 1000000ull));
 	rt_outcome out = call1("forever", 0, NULL);
@@ -287,7 +280,6 @@ static void *interrupter(void *arg)
 
 Test(exec, interrupt_from_another_thread)
 {
-	need_jit();
 	setup_with(JIT_TIER_FAST, false, true, NULL);
 	pthread_t th;
 	pthread_create(&th, NULL, interrupter, fx.s);
@@ -298,7 +290,6 @@ Test(exec, interrupt_from_another_thread)
 
 Test(exec, signal_stops_code_without_checks)
 {
-	need_jit();
 	setup_with(JIT_TIER_OPTIMIZED, false, false, NULL);
 	cr_assert(rt_trap_on_signal(SIGALRM));
 	struct itimerval it;
@@ -311,7 +302,6 @@ Test(exec, signal_stops_code_without_checks)
 
 Test(exec, artifact_with_compiled_code)
 {
-	need_jit();
 	char path[] = "/tmp/wasmc-test-exec.XXXXXX";
 	int fd = mkstemp(path);
 	cr_assert(fd >= 0);

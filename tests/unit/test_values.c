@@ -1,10 +1,11 @@
 /*
  * test_values.c - value parsing and printing of the engine tools
- * (tools/wasmc_host.h): wasmtime-style results, argument syntax.
+ * (tools/lib/wh_value.h): wasmtime-style results, argument syntax.
  */
 #include <criterion/criterion.h>
+#include <math.h>
 
-#include "wasmc_host.h"
+#include "wh_value.h"
 
 static const char *fmt(double d, bool single)
 {

@@ -1,0 +1,79 @@
+/* wh_compile.c - decode, validate, lower and compile; the in-memory load. */
+#include "wh_compile.h"
+
+#include <string.h>
+
+#include "wb_const.h"
+#include "wb_decode.h"
+#include "wb_validate.h"
+
+wh_stage wh_compile(const uint8_t *bytes, size_t size, wb_features feat,
+                    const jit_options *opt, rt_module **ret_mod,
+                    rt_consts *ret_consts, rt_image **ret_img, cmn_error *err)
+{
+	rt_module *mod = NULL;
+	rt_consts consts;
+	rt_image *img = NULL;
+	wh_stage st;
+
+	if (!wb_decode(bytes, size, feat, &mod, err)) {
+		st = WH_DECODE;
+		goto fail_mod;
+	}
+	if (!wb_validate(mod, feat, err)) {
+		st = WH_VALIDATE;
+		goto fail_mod;
+	}
+	if (!wb_const_lower_module(mod, &consts, err)) {
+		st = strstr(err->msg, "unsupported") ? WH_UNSUPPORTED : WH_COMPILE;
+		goto fail_mod;
+	}
+	if (!jit_compile(mod, feat, opt, &img, err)) {
+		st = strstr(err->msg, "unsupported feature") ? WH_UNSUPPORTED : WH_COMPILE;
+		goto fail_mod;
+	}
+	*ret_mod = mod;
+	*ret_consts = consts;
+	*ret_img = img;
+	return WH_OK;
+
+fail_mod:
+	rt_module_free(mod);
+	return st;
+}
+
+wh_stage wh_compile_load(const uint8_t *bytes, size_t size, wb_features feat,
+                         const jit_options *opt, rt_loaded **ret, cmn_error *err)
+{
+	rt_module *mod;
+	rt_consts consts;
+	rt_image *img;
+	wh_stage st = wh_compile(bytes, size, feat, opt, &mod, &consts, &img, err);
+
+	if (st != WH_OK)
+		return st;
+	if (!rt_loaded_from_image(mod, &consts, img, ret, err))
+		st = WH_LOAD;
+	rt_image_free(img);
+	rt_module_free(mod);
+	return st;
+}
+
+const char *wh_stage_name(wh_stage st)
+{
+	switch (st) {
+	case WH_OK:
+		return "ok";
+	case WH_DECODE:
+		return "malformed module";
+	case WH_VALIDATE:
+		return "invalid module";
+	case WH_UNSUPPORTED:
+		return "unsupported module";
+	case WH_COMPILE:
+		return "compilation failed";
+	case WH_LOAD:
+		return "load failed";
+	}
+	return "failed";
+}
