@@ -279,6 +279,20 @@ $(BIN)/client-%: $(OBJ)/tests/client/%.o $(LIBDIR)/libwasmc.a
 client-test: $(CLIENT_TEST_BIN)
 	@set -e; for t in $(CLIENT_TEST_BIN); do echo "== $$t"; $$t --jobs 1; done
 
+# Integration: a real wasmcd per test, driven through libwasmc, raw nng and
+# wasmctl (tests/integration/run.sh).
+IT_SRC := $(wildcard tests/integration/*.c)
+IT_OBJ := $(IT_SRC:%.c=$(OBJ)/%.o)
+$(OBJ)/tests/integration/%.o: tests/integration/%.c $(PROTO_GEN_H)
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(CFLAGS) -Iinclude -Itests/integration $(INC_proto) -MMD -MP -c $< -o $@
+$(BIN)/integration-tests: $(IT_OBJ) $(LIBDIR)/libwasmc.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) $(IT_OBJ) $(LIBWASMC_LINK) $(CRITERION_LIBS) -lpthread -o $@
+.PHONY: integration-test
+integration-test: $(PRODUCT) $(BIN)/integration-tests $(BIN)/wasmc-run
+	bash tests/integration/run.sh $(BIN)
+
 # make install [DESTDIR=...] [PREFIX=/usr/local]: daemon, workers (in
 # libexec), wasmctl, libwasmc with headers and pkg-config, the systemd unit
 # with its sysusers.d/tmpfiles.d snippets, a default configuration.

@@ -207,7 +207,7 @@ void it_daemon_free(it_daemon *d)
 		return;
 	it_daemon_stop(d);
 	if (d->dir[0] && !getenv("WASMC_IT_KEEP")) {
-		char cmd[400];
+		char cmd[512];
 		snprintf(cmd, sizeof cmd, "rm -rf '%s'", d->dir);
 		it_run(cmd, false, NULL);
 	}
@@ -256,7 +256,7 @@ int it_daemon_child_pids(const it_daemon *d, pid_t *pids, int max)
 	while ((e = readdir(dir))) {
 		if (e->d_name[0] == '.')
 			continue;
-		char cp[128];
+		char cp[320];
 		snprintf(cp, sizeof cp, "/proc/%d/task/%s/children", (int)d->pid,
 		         e->d_name);
 		FILE *f = fopen(cp, "r");

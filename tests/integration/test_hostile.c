@@ -1,0 +1,402 @@
+/*
+ * test_hostile.c - wasmcd against clients it must not trust: another uid
+ * (a real second user made by tests/integration/run.sh) and 10,000 hostile
+ * requests on the raw socket (random bytes, truncated frames and messages,
+ * huge declared lengths and counts, invalid UTF-8, huge values, oversized
+ * requests). Each gets an error reply or a dropped connection; the daemon
+ * keeps serving and its RSS grows by less than 5 %.
+ */
+#include <criterion/criterion.h>
+
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#include <wasmc/wasmc.h>
+
+#include "it_daemon.h"
+#include "wasmc/v1/wasmc.pb-c.h"
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+static void ok_or_die(wasmc_error *e, const char *what)
+{
+	if (e) {
+		char msg[512];
+		snprintf(msg, sizeof msg, "%s: %s", what, wasmc_error_message(e));
+		wasmc_error_free(e);
+		cr_assert_fail("%s", msg);
+	}
+}
+
+/* ---------------------------------------------------------------------------
+ * Another uid
+ */
+
+#define SECOND_USER "wasmc-it2"
+#define SHARED_GROUP "wasmc-it"
+
+/* Exit codes of the second user's process: 0 all as expected, 10 + n the
+ * n-th check failed. */
+static int second_user_checks(const it_daemon *d, const char *inst_id,
+                              const uint8_t digest[32])
+{
+	wasmc_conn *c = NULL;
+	wasmc_error *e = wasmc_conn_open(d->socket, NULL, &c);
+	if (e) {
+		fprintf(stderr, "second user: connect: %s\n", wasmc_error_message(e));
+		return 10;
+	}
+	if (wasmc_conn_uid(c) != getuid())
+		return 11;
+	/* The first user's module digest is not found for this uid. */
+	wasmc_module *m = NULL;
+	e = wasmc_module_open_digest(c, digest, &m);
+	if (wasmc_error_code(e) != WASMC_ERR_NOT_FOUND)
+		return 12;
+	wasmc_error_free(e);
+	/* Its instance is invisible and cannot be killed. */
+	wasmc_process_list *pl = NULL;
+	ok_or_die(wasmc_process_list_get(c, &pl), "ps");
+	for (size_t i = 0; i < pl->count; i++)
+		if (strcmp(pl->processes[i].instance_hex, inst_id) == 0)
+			return 13;
+	wasmc_process_list_free(pl);
+	uint8_t id[16];
+	if (!wasmc_instance_id_parse(inst_id, id))
+		return 14;
+	e = wasmc_process_kill(c, id);
+	if (wasmc_error_code(e) != WASMC_ERR_NOT_FOUND)
+		return 15;
+	wasmc_error_free(e);
+	/* The cache shows none of the first user's entries. */
+	wasmc_cache_list *cl = NULL;
+	ok_or_die(wasmc_cache_list_get(c, &cl), "cache ls");
+	for (size_t i = 0; i < cl->count; i++)
+		if (memcmp(cl->entries[i].digest, digest, 32) == 0)
+			return 16;
+	wasmc_cache_list_free(cl);
+	e = wasmc_cache_remove(c, digest);
+	if (wasmc_error_code(e) != WASMC_ERR_NOT_FOUND)
+		return 17;
+	wasmc_error_free(e);
+	wasmc_conn_close(c);
+	return 0;
+}
+
+Test(hostile, second_uid_sees_nothing_of_the_first, .timeout = 120)
+{
+	struct passwd *pw = getpwnam(SECOND_USER);
+	struct group *gr = getgrnam(SHARED_GROUP);
+	cr_assert(pw && gr, "user %s / group %s missing: run.sh creates them as root",
+	          SECOND_USER, SHARED_GROUP);
+	it_daemon d;
+	cr_assert(it_daemon_start(&d, "--pool 1 --socket-group " SHARED_GROUP));
+	wasmc_conn *c = NULL;
+	ok_or_die(wasmc_conn_open(d.socket, NULL, &c), "connect");
+	size_t len = 0;
+	unsigned char *wasm = it_fixture("basic", &len);
+	wasmc_module *m = NULL;
+	ok_or_die(wasmc_module_load(c, wasm, len, WASMC_TIER_FAST, &m), "load");
+	free(wasm);
+	wasmc_instance *inst = NULL;
+	ok_or_die(wasmc_instance_new(m, NULL, NULL, &inst), "instantiate");
+
+	pid_t child = fork();
+	if (child == 0) {
+		gid_t g = gr->gr_gid;
+		if (setgroups(1, &g) != 0 || setgid(pw->pw_gid) != 0 ||
+		    setuid(pw->pw_uid) != 0)
+			_exit(9);
+		_exit(second_user_checks(&d, wasmc_instance_id(inst),
+		                         wasmc_module_digest(m)));
+	}
+	int st = 0;
+	waitpid(child, &st, 0);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	          "second user: status %d (exit 10+n: check n failed)", st);
+	/* The first user's instance still works. */
+	wasmc_val a[2] = {wasmc_val_i32(1), wasmc_val_i32(2)}, r[1];
+	ok_or_die(wasmc_instance_call(inst, "add", a, 2, r, 1), "add");
+	cr_expect_eq(r[0].of.i32, 3);
+	wasmc_instance_free(inst);
+	wasmc_module_free(m);
+	wasmc_conn_close(c);
+	it_daemon_free(&d);
+}
+
+/* ---------------------------------------------------------------------------
+ * Hostile requests
+ */
+
+typedef struct raw {
+	nng_socket s;
+	char url[400];
+	unsigned reconnects;
+} raw;
+
+static void raw_open(raw *r, const char *sock)
+{
+	snprintf(r->url, sizeof r->url, "ipc://%s", sock);
+	cr_assert_eq(nng_req0_open(&r->s), 0);
+	nng_socket_set_ms(r->s, NNG_OPT_RECVTIMEO, 3000);
+	nng_socket_set_ms(r->s, NNG_OPT_SENDTIMEO, 3000);
+	nng_socket_set_ms(r->s, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
+	nng_socket_set_size(r->s, NNG_OPT_RECVMAXSZ, 256u << 20);
+	cr_assert_eq(nng_dial(r->s, r->url, NULL, 0), 0);
+}
+
+static void raw_reopen(raw *r)
+{
+	nng_close(r->s);
+	r->reconnects++;
+	cr_assert_eq(nng_req0_open(&r->s), 0);
+	nng_socket_set_ms(r->s, NNG_OPT_RECVTIMEO, 3000);
+	nng_socket_set_ms(r->s, NNG_OPT_SENDTIMEO, 3000);
+	nng_socket_set_ms(r->s, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
+	cr_assert_eq(nng_dial(r->s, r->url, NULL, 0), 0);
+}
+
+/* Sends bytes; 1: an Error reply came back, 0: the connection was dropped
+ * or nothing came (timeout), -1: a non-error reply (a hostile request was
+ * accepted as good). */
+static int raw_send(raw *r, const void *buf, size_t len, char *what,
+                    size_t whatlen)
+{
+	int rv = nng_send(r->s, (void *)buf, len, 0);
+	if (rv != 0) {
+		raw_reopen(r);
+		return 0;
+	}
+	void *reply = NULL;
+	size_t rlen = 0;
+	rv = nng_recv(r->s, &reply, &rlen, NNG_FLAG_ALLOC);
+	if (rv != 0) {
+		raw_reopen(r);
+		return 0;
+	}
+	Wasmc__V1__Response *resp = wasmc__v1__response__unpack(NULL, rlen, reply);
+	nng_free(reply, rlen);
+	if (!resp) {
+		snprintf(what, whatlen, "undecodable reply");
+		return -1;
+	}
+	int out = resp->body_case == WASMC__V1__RESPONSE__BODY_ERROR ? 1 : -1;
+	if (out < 0)
+		snprintf(what, whatlen, "reply case %d", (int)resp->body_case);
+	else
+		snprintf(what, whatlen, "%s", resp->error->message);
+	wasmc__v1__response__free_unpacked(resp, NULL);
+	return out;
+}
+
+static uint8_t *pack_request(const Wasmc__V1__Request *req, size_t *ret_len)
+{
+	size_t n = wasmc__v1__request__get_packed_size(req);
+	uint8_t *buf = malloc(n ? n : 1);
+	wasmc__v1__request__pack(req, buf);
+	*ret_len = n;
+	return buf;
+}
+
+static uint32_t rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return (uint32_t)*s;
+}
+
+/* One hostile request of kind k (0..7). */
+static uint8_t *hostile(int k, uint64_t *seed, size_t *ret_len)
+{
+	uint8_t *buf = NULL;
+	size_t n = 0;
+	switch (k) {
+	case 0: { /* random bytes */
+		n = rnd(seed) % 512;
+		buf = malloc(n + 1);
+		for (size_t i = 0; i < n; i++)
+			buf[i] = (uint8_t)rnd(seed);
+		break;
+	}
+	case 1: { /* a valid upload, truncated */
+		Wasmc__V1__Request req = WASMC__V1__REQUEST__INIT;
+		Wasmc__V1__Upload up = WASMC__V1__UPLOAD__INIT;
+		uint8_t wasm[64] = {0, 'a', 's', 'm', 1, 0, 0, 0};
+		up.wasm.data = wasm;
+		up.wasm.len = sizeof wasm;
+		req.body_case = WASMC__V1__REQUEST__BODY_UPLOAD;
+		req.upload = &up;
+		buf = pack_request(&req, &n);
+		n = 1 + rnd(seed) % (n - 1);
+		break;
+	}
+	case 2: { /* a call claiming a 2 GiB argument list (length-delimited) */
+		static const uint8_t b[] = {0x32, 0x80, 0x80, 0x80, 0x80, 0x08,
+		                            0x0a, 0x10, 1, 2, 3};
+		n = sizeof b;
+		buf = malloc(n);
+		memcpy(buf, b, n);
+		break;
+	}
+	case 3: { /* invalid UTF-8 in an export name */
+		Wasmc__V1__Request req = WASMC__V1__REQUEST__INIT;
+		Wasmc__V1__Call call = WASMC__V1__CALL__INIT;
+		uint8_t id[16] = {1};
+		call.instance.data = id;
+		call.instance.len = 16;
+		char name[] = {'a', (char)0xC3, (char)0x28, 'z', 0};
+		call.export = name;
+		req.body_case = WASMC__V1__REQUEST__BODY_CALL;
+		req.call = &call;
+		buf = pack_request(&req, &n);
+		break;
+	}
+	case 4: { /* 200,000 arguments to an unknown instance */
+		Wasmc__V1__Request req = WASMC__V1__REQUEST__INIT;
+		Wasmc__V1__Call call = WASMC__V1__CALL__INIT;
+		uint8_t id[16] = {2};
+		call.instance.data = id;
+		call.instance.len = 16;
+		call.export = "add";
+		size_t count = 200000;
+		Wasmc__V1__Value *vals = calloc(count, sizeof *vals);
+		Wasmc__V1__Value **ptrs = calloc(count, sizeof *ptrs);
+		for (size_t i = 0; i < count; i++) {
+			wasmc__v1__value__init(&vals[i]);
+			vals[i].type = WASMC__V1__VAL_TYPE__I32;
+			vals[i].bits = i;
+			ptrs[i] = &vals[i];
+		}
+		call.n_args = count;
+		call.args = ptrs;
+		req.body_case = WASMC__V1__REQUEST__BODY_CALL;
+		req.call = &call;
+		buf = pack_request(&req, &n);
+		free(ptrs);
+		free(vals);
+		break;
+	}
+	case 5: { /* a huge v128 "value" and a wrong handle size */
+		Wasmc__V1__Request req = WASMC__V1__REQUEST__INIT;
+		Wasmc__V1__Call call = WASMC__V1__CALL__INIT;
+		uint8_t id[3] = {3, 3, 3};
+		call.instance.data = id;
+		call.instance.len = 3;
+		call.export = "add";
+		Wasmc__V1__Value v = WASMC__V1__VALUE__INIT;
+		v.type = WASMC__V1__VAL_TYPE__V128;
+		size_t big = 1u << 20;
+		uint8_t *bytes = calloc(1, big);
+		v.v128.data = bytes;
+		v.v128.len = big;
+		Wasmc__V1__Value *pv = &v;
+		call.n_args = 1;
+		call.args = &pv;
+		req.body_case = WASMC__V1__REQUEST__BODY_CALL;
+		req.call = &call;
+		buf = pack_request(&req, &n);
+		free(bytes);
+		break;
+	}
+	case 6: { /* an empty request (no body) and unknown fields */
+		static const uint8_t b[] = {0xf8, 0xff, 0xff, 0xff, 0x0f, 0x01};
+		n = (rnd(seed) & 1) ? sizeof b : 0;
+		buf = malloc(sizeof b);
+		memcpy(buf, b, sizeof b);
+		break;
+	}
+	default: { /* host return for a token that does not exist */
+		Wasmc__V1__Request req = WASMC__V1__REQUEST__INIT;
+		Wasmc__V1__HostReturn hr = WASMC__V1__HOST_RETURN__INIT;
+		uint8_t id[16] = {4}, tok[16] = {5};
+		hr.instance.data = id;
+		hr.instance.len = 16;
+		hr.token.data = tok;
+		hr.token.len = 16;
+		req.body_case = WASMC__V1__REQUEST__BODY_HOST_RETURN;
+		req.host_return = &hr;
+		buf = pack_request(&req, &n);
+		break;
+	}
+	}
+	*ret_len = n;
+	return buf;
+}
+
+Test(hostile, ten_thousand_hostile_requests, .timeout = 600)
+{
+	it_daemon d;
+	cr_assert(it_daemon_start(&d, "--pool 1 --max-request-bytes 4194304"));
+	raw r;
+	raw_open(&r, d.socket);
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	int kinds = 8;
+	unsigned errors = 0, dropped = 0, accepted = 0;
+	long rss_warm = 0;
+	char what[300];
+	for (int i = 0; i < 10000; i++) {
+		if (i == 1000)
+			rss_warm = it_daemon_rss(&d);
+		int k = i % kinds;
+		size_t n = 0;
+		uint8_t *buf = hostile(k, &seed, &n);
+		int rc = raw_send(&r, buf, n, what, sizeof what);
+		free(buf);
+		if (rc > 0)
+			errors++;
+		else if (rc == 0)
+			dropped++;
+		else {
+			accepted++;
+			cr_expect_fail("request %d (kind %d) accepted: %s", i, k, what);
+		}
+	}
+	/* Oversized requests (over --max-request-bytes): dropped or refused. */
+	for (int i = 0; i < 10; i++) {
+		size_t n = 6u << 20;
+		uint8_t *buf = calloc(1, n);
+		int rc = raw_send(&r, buf, n, what, sizeof what);
+		free(buf);
+		cr_expect(rc >= 0, "oversized request accepted: %s", what);
+	}
+	long rss_end = it_daemon_rss(&d);
+	fprintf(stderr, "hostile: %u error replies, %u dropped, %u accepted; RSS %ld -> %ld KiB\n",
+	        errors, dropped, accepted, rss_warm / 1024, rss_end / 1024);
+	cr_expect(rss_end < rss_warm + rss_warm / 20, "RSS grew from %ld to %ld",
+	          rss_warm, rss_end);
+	nng_close(r.s);
+
+	/* Still serving. */
+	wasmc_conn *c = NULL;
+	ok_or_die(wasmc_conn_open(d.socket, NULL, &c), "connect after the attack");
+	size_t len = 0;
+	unsigned char *wasm = it_fixture("basic", &len);
+	wasmc_module *m = NULL;
+	ok_or_die(wasmc_module_load(c, wasm, len, WASMC_TIER_FAST, &m), "load");
+	free(wasm);
+	wasmc_instance *inst = NULL;
+	ok_or_die(wasmc_instance_new(m, NULL, NULL, &inst), "instantiate");
+	wasmc_val a[2] = {wasmc_val_i32(5), wasmc_val_i32(6)}, res[1];
+	ok_or_die(wasmc_instance_call(inst, "add", a, 2, res, 1), "add");
+	cr_expect_eq(res[0].of.i32, 11);
+	wasmc_instance_free(inst);
+	wasmc_module_free(m);
+	wasmc_conn_close(c);
+	cr_expect_eq(it_daemon_stop(&d), 0, "SIGTERM after the attack: not a clean exit");
+	it_daemon_free(&d);
+	(void)sleep_ms;
+}
