@@ -14,29 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmn_vec.h"
 #include "jit_int.h"
 #include "wb_code.h"
 #include "wb_types.h"
 
 #define U (f->u)
 #define B (f->u->b)
-
-static bool grow(void **p, uint32_t *cap, uint32_t need, size_t elem)
-{
-	uint32_t c = *cap ? *cap : 16;
-	void *np;
-
-	if (need <= *cap)
-		return true;
-	while (c < need)
-		c *= 2;
-	np = realloc(*p, (size_t)c * elem);
-	if (np == NULL)
-		return false;
-	*p = np;
-	*cap = c;
-	return true;
-}
 
 LLVMValueRef jit_pop(jit_fn *f)
 {
@@ -51,7 +35,7 @@ LLVMValueRef jit_pop(jit_fn *f)
 
 void jit_push(jit_fn *f, LLVMValueRef v)
 {
-	if (!grow((void **)&f->stack, &f->capstack, f->sp + 1,
+	if (!cmn_grow((void **)&f->stack, &f->capstack, f->sp + 1,
 	          sizeof(*f->stack))) {
 		jit_fail(U, "out of memory");
 		return;
@@ -326,7 +310,7 @@ static uint32_t alloc_phis(jit_fn *f, uint32_t n)
 {
 	uint32_t base = f->nphis;
 
-	if (!grow((void **)&f->phis, &f->capphis, f->nphis + n,
+	if (!cmn_grow((void **)&f->phis, &f->capphis, f->nphis + n,
 	          sizeof(*f->phis))) {
 		jit_fail(U, "out of memory");
 		return 0;
@@ -339,7 +323,7 @@ static jit_ctl *push_ctl(jit_fn *f, uint8_t kind, const wb_blocktype *bt)
 {
 	jit_ctl *c;
 
-	if (!grow((void **)&f->ctl, &f->capctl, f->nctl + 1, sizeof(*f->ctl))) {
+	if (!cmn_grow((void **)&f->ctl, &f->capctl, f->nctl + 1, sizeof(*f->ctl))) {
 		jit_fail(U, "out of memory");
 		return NULL;
 	}
@@ -589,7 +573,7 @@ static void do_br_table(jit_fn *f, const wb_instr *in)
 
 static LLVMValueRef *scratch_args(jit_fn *f, uint32_t n)
 {
-	if (!grow((void **)&f->args, &f->capargs, n + 1, sizeof(*f->args))) {
+	if (!cmn_grow((void **)&f->args, &f->capargs, n + 1, sizeof(*f->args))) {
 		jit_fail(U, "out of memory");
 		return NULL;
 	}
@@ -861,20 +845,25 @@ LLVMValueRef jit_mem_addr(jit_fn *f, const wb_memarg *ma, LLVMValueRef idx,
 	return jit_gep(U, B, mem_base(f, m), ea);
 }
 
-static LLVMValueRef mem_load(jit_fn *f, LLVMTypeRef ty, LLVMValueRef p)
+/* Exact traps: every linear-memory load and store is volatile, so LLVM
+ * neither deletes it (a dead load still faults in the guard region) nor
+ * moves it past another trap, call, load or store (see jit.h). */
+LLVMValueRef jit_mem_load(jit_fn *f, LLVMTypeRef ty, LLVMValueRef p)
 {
 	LLVMValueRef ld = LLVMBuildLoad2(B, ty, p, "");
 
 	LLVMSetAlignment(ld, 1);
+	LLVMSetVolatile(ld, 1);
 	jit_tbaa(U, ld, JT_WASM_MEM);
 	return ld;
 }
 
-static void mem_store(jit_fn *f, LLVMValueRef v, LLVMValueRef p)
+void jit_mem_store(jit_fn *f, LLVMValueRef v, LLVMValueRef p)
 {
 	LLVMValueRef st = LLVMBuildStore(B, v, p);
 
 	LLVMSetAlignment(st, 1);
+	LLVMSetVolatile(st, 1);
 	jit_tbaa(U, st, JT_WASM_MEM);
 }
 
@@ -907,13 +896,11 @@ static bool do_load(jit_fn *f, const wb_instr *in)
 	p = jit_mem_addr(f, &in->u.mem, jit_pop(f), size, false);
 	if (p == NULL)
 		return true;
-	v = mem_load(f, mt, p);
-	f->last_load = v;
+	v = jit_mem_load(f, mt, p);
 	if (ext == 1)
 		v = LLVMBuildSExt(B, v, rt, "");
 	else if (ext == 2)
 		v = LLVMBuildZExt(B, v, rt, "");
-	f->last_load_val = v;
 	jit_push(f, v);
 	return true;
 }
@@ -942,7 +929,7 @@ static bool do_store(jit_fn *f, const wb_instr *in)
 		return true;
 	if (LLVMTypeOf(v) != mt)
 		v = LLVMBuildTrunc(B, v, mt, "");
-	mem_store(f, v, p);
+	jit_mem_store(f, v, p);
 	return true;
 }
 
@@ -1337,13 +1324,6 @@ static bool unsupported_op(jit_fn *f, const wb_instr *in)
  * One instruction
  */
 
-/* A load whose result is dropped must still trap: keep it (volatile). */
-static void keep_dropped_load(jit_fn *f, LLVMValueRef v)
-{
-	if (f->last_load != NULL && v == f->last_load_val)
-		LLVMSetVolatile(f->last_load, 1);
-}
-
 static LLVMValueRef local_ptr(jit_fn *f, uint32_t i);
 
 static bool translate(jit_fn *f, const wb_instr *in)
@@ -1403,7 +1383,7 @@ static bool translate(jit_fn *f, const wb_instr *in)
 		do_call_ref(f, in->u.idx, true);
 		return true;
 	case WB_OP_DROP:
-		keep_dropped_load(f, jit_pop(f));
+		jit_pop(f);
 		return true;
 	case WB_OP_SELECT:
 	case WB_OP_SELECT_T:
@@ -1547,7 +1527,7 @@ static bool read_locals(jit_fn *f, wb_reader *r, cmn_error *err)
 			return false;
 		if (count == 0)
 			continue;
-		if (!grow((void **)&f->groups, &f->capgroups, f->ngroups + 1,
+		if (!cmn_grow((void **)&f->groups, &f->capgroups, f->ngroups + 1,
 		          sizeof(*f->groups)))
 			return jit_fail(U, "out of memory");
 		f->groups[f->ngroups].start = (uint32_t)total;
@@ -1561,7 +1541,7 @@ static bool read_locals(jit_fn *f, wb_reader *r, cmn_error *err)
 	if (f->nlocals + 1 > U->cap_local) {
 		uint32_t old = U->cap_local;
 
-		if (!grow((void **)&U->c_local, &U->cap_local, f->nlocals + 1,
+		if (!cmn_grow((void **)&U->c_local, &U->cap_local, f->nlocals + 1,
 		          sizeof(*U->c_local)))
 			return jit_fail(U, "out of memory");
 		memset(U->c_local + old, 0,

@@ -1,9 +1,12 @@
 /*
- * rt_instance.c - instantiation (the spec's order: imports checked, then
- * functions, tables, memories, globals, tags, element items evaluated,
- * exports; then active element and data segments in order, then start)
- * and exports.
+ * rt_instance.c - instantiation and exports. rt_instantiate runs one helper
+ * per phase of the spec's instantiation order: the description checked,
+ * the instance allocated, imports checked and bound, then functions,
+ * memories, globals (in order), tables, tags and element items created;
+ * then active element and data segments in order (they can trap), then
+ * the start function.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,11 +14,18 @@
 #include "rt_constexpr.h"
 #include "rt_internal.h"
 
-static bool fail(rt_outcome *out, int kind, const char *fmt, const char *arg)
+/* Fills `out` with an outcome of `kind` (RT_LINK, RT_FAILED) and a
+ * printf-style message; returns false. */
+__attribute__((format(printf, 3, 4))) static bool fail(rt_outcome *out, int kind,
+                                                       const char *fmt, ...)
 {
+	va_list ap;
+
 	out->kind = kind;
 	out->trap = 0;
-	snprintf(out->msg, sizeof out->msg, fmt, arg ? arg : "");
+	va_start(ap, fmt);
+	vsnprintf(out->msg, sizeof out->msg, fmt, ap);
+	va_end(ap);
 	return false;
 }
 
@@ -44,14 +54,14 @@ static bool check_import(rt_instance *inst, const rt_import *imp,
 {
 	const rt_module *mod = inst->mod->mod;
 	if (ex->kind != imp->kind)
-		return fail(out, RT_LINK, "incompatible import type", NULL);
+		return fail(out, RT_LINK, "incompatible import type");
 	switch (imp->kind) {
 	case RT_EXTERN_FUNC: {
 		if (!ex->u.func)
-			return fail(out, RT_LINK, "incompatible import type", NULL);
+			return fail(out, RT_LINK, "incompatible import type");
 		uint32_t want = inst->type_ids[mod->funcs[imp->index].type];
 		if (!rt_types_sub(ex->u.func->type_id, want))
-			return fail(out, RT_LINK, "incompatible import type", NULL);
+			return fail(out, RT_LINK, "incompatible import type");
 		return true;
 	}
 	case RT_EXTERN_TABLE: {
@@ -60,7 +70,7 @@ static bool check_import(rt_instance *inst, const rt_import *imp,
 		if (!h || !valtype_eq(h->elem, rt_canon_valtype(t->elem, inst->type_ids)) ||
 		    !limits_match(h->pub.size, &h->limits, h->limits.has_max, h->limits.max,
 		                  &t->limits))
-			return fail(out, RT_LINK, "incompatible import type", NULL);
+			return fail(out, RT_LINK, "incompatible import type");
 		return true;
 	}
 	case RT_EXTERN_MEMORY: {
@@ -69,7 +79,7 @@ static bool check_import(rt_instance *inst, const rt_import *imp,
 		if (!h || h->shared != m->limits.shared || h->page_log2 != m->limits.page_log2 ||
 		    !limits_match(h->pub.size >> h->page_log2, &h->limits, h->limits.has_max,
 		                  h->limits.max, &m->limits))
-			return fail(out, RT_LINK, "incompatible import type", NULL);
+			return fail(out, RT_LINK, "incompatible import type");
 		return true;
 	}
 	case RT_EXTERN_GLOBAL: {
@@ -77,19 +87,19 @@ static bool check_import(rt_instance *inst, const rt_import *imp,
 		rt_globalobj *h = ex->u.global;
 		rt_valtype want = rt_canon_valtype(g->type, inst->type_ids);
 		if (!h || h->mut != g->mut)
-			return fail(out, RT_LINK, "incompatible import type", NULL);
+			return fail(out, RT_LINK, "incompatible import type");
 		if (g->mut ? !valtype_eq(h->type, want) : !rt_types_val_match(h->type, want))
-			return fail(out, RT_LINK, "incompatible import type", NULL);
+			return fail(out, RT_LINK, "incompatible import type");
 		return true;
 	}
 	case RT_EXTERN_TAG: {
 		if (!ex->u.tag ||
 		    ex->u.tag->type_id != inst->type_ids[mod->tags[imp->index].type])
-			return fail(out, RT_LINK, "incompatible import type", NULL);
+			return fail(out, RT_LINK, "incompatible import type");
 		return true;
 	}
 	}
-	return fail(out, RT_LINK, "incompatible import type", NULL);
+	return fail(out, RT_LINK, "incompatible import type");
 }
 
 /* Checks every index the description uses, so a damaged one cannot make
@@ -106,7 +116,7 @@ static bool check_desc(const rt_loaded *l, rt_outcome *out)
 		             : im->kind == RT_EXTERN_TAG    ? m->ntags_imported
 		                                            : 0;
 		if (im->index >= n)
-			return fail(out, RT_FAILED, "module description: bad import", NULL);
+			return fail(out, RT_FAILED, "module description: bad import");
 	}
 	for (uint32_t i = 0; i < m->nexports; i++) {
 		const rt_export *e = &m->exports[i];
@@ -117,24 +127,24 @@ static bool check_desc(const rt_loaded *l, rt_outcome *out)
 		             : e->kind == RT_EXTERN_TAG    ? m->ntags
 		                                           : 0;
 		if (e->index >= n)
-			return fail(out, RT_FAILED, "module description: bad export", NULL);
+			return fail(out, RT_FAILED, "module description: bad export");
 	}
 	for (uint32_t i = 0; i < m->nelems; i++) {
 		const rt_elem *e = &m->elems[i];
 		if (e->mode == RT_SEG_ACTIVE && e->table >= m->ntables)
-			return fail(out, RT_FAILED, "module description: bad element segment", NULL);
+			return fail(out, RT_FAILED, "module description: bad element segment");
 		for (uint32_t k = 0; e->funcs && k < e->count; k++)
 			if (e->funcs[k] >= m->nfuncs)
-				return fail(out, RT_FAILED, "module description: bad element segment", NULL);
+				return fail(out, RT_FAILED, "module description: bad element segment");
 	}
 	for (uint32_t i = 0; i < m->ndatas; i++)
 		if (m->datas[i].mode == RT_SEG_ACTIVE && m->datas[i].memory >= m->nmemories)
-			return fail(out, RT_FAILED, "module description: bad data segment", NULL);
+			return fail(out, RT_FAILED, "module description: bad data segment");
 	for (uint32_t i = 0; i < m->ntags; i++)
 		if (m->tags[i].type >= m->ntypes)
-			return fail(out, RT_FAILED, "module description: bad tag", NULL);
+			return fail(out, RT_FAILED, "module description: bad tag");
 	if (m->start != RT_NO_START && m->start >= m->nfuncs)
-		return fail(out, RT_FAILED, "module description: bad start function", NULL);
+		return fail(out, RT_FAILED, "module description: bad start function");
 	return true;
 }
 
@@ -203,32 +213,29 @@ static const char *init_segments(void *env, rt_val *unused)
 	return NULL;
 }
 
-bool rt_instantiate(rt_store *s, const rt_loaded *l, const rt_extern *imports,
-                    uint32_t nimports, rt_instance **ret, rt_outcome *out)
+/* Phase: the instance, owned by the store from here on (freed with it,
+ * even when a later phase fails), with its index spaces allocated and
+ * the module's types registered. */
+static rt_instance *alloc_instance(rt_store *s, const rt_loaded *l, rt_outcome *out)
 {
 	const rt_module *m = l->mod;
-	const rt_consts *cs = l->consts;
 	cmn_error err;
-	memset(out, 0, sizeof *out);
-	*ret = NULL;
-	if (!check_desc(l, out))
-		return false;
-	if (nimports != m->nimports)
-		return fail(out, RT_LINK, "unknown import%s", " (wrong number of imports)");
 
-	if (s->cfg.max_instances && s->ninstances >= s->cfg.max_instances)
-		return fail(out, RT_FAILED, "instance limit reached%s", "");
+	if (s->cfg.max_instances && s->ninstances >= s->cfg.max_instances) {
+		fail(out, RT_FAILED, "instance limit reached");
+		return NULL;
+	}
 	rt_instance *inst = calloc(1, sizeof *inst);
-	if (!inst)
-		return fail(out, RT_FAILED, "out of memory", NULL);
+	if (!inst) {
+		fail(out, RT_FAILED, "out of memory");
+		return NULL;
+	}
 	s->ninstances++;
 	inst->store = s;
 	inst->mod = l;
-	/* Owned by the store from here on (freed with it, even on failure). */
 	inst->next = s->instances;
 	s->instances = inst;
 
-	uint32_t nown = m->nfuncs + 1;
 	inst->type_ids = calloc(m->ntypes + 1, sizeof *inst->type_ids);
 	inst->mems = calloc(m->nmemories + 1, sizeof *inst->mems);
 	inst->memobjs = calloc(m->nmemories + 1, sizeof *inst->memobjs);
@@ -237,7 +244,7 @@ bool rt_instantiate(rt_store *s, const rt_loaded *l, const rt_extern *imports,
 	inst->globs = calloc(m->nglobals + 1, sizeof *inst->globs);
 	inst->globobjs = calloc(m->nglobals + 1, sizeof *inst->globobjs);
 	inst->funcs = calloc(m->nfuncs + 1, sizeof *inst->funcs);
-	inst->own = calloc(nown, sizeof *inst->own);
+	inst->own = calloc(m->nfuncs + 1, sizeof *inst->own);
 	inst->tags = calloc(m->ntags + 1, sizeof *inst->tags);
 	inst->tagobjs = calloc(m->ntags + 1, sizeof *inst->tagobjs);
 	inst->elem_items = calloc(m->nelems + 1, sizeof *inst->elem_items);
@@ -246,10 +253,14 @@ bool rt_instantiate(rt_store *s, const rt_loaded *l, const rt_extern *imports,
 	if (!inst->type_ids || !inst->mems || !inst->memobjs || !inst->tabs ||
 	    !inst->tabobjs || !inst->globs || !inst->globobjs || !inst->funcs ||
 	    !inst->own || !inst->tags || !inst->tagobjs || !inst->elem_items ||
-	    !inst->elem_len || !inst->data_len)
-		return fail(out, RT_FAILED, "out of memory", NULL);
-	if (!rt_types_register(m->ntypes, m->types, inst->type_ids, &err))
-		return fail(out, RT_FAILED, "%s", err.msg);
+	    !inst->elem_len || !inst->data_len) {
+		fail(out, RT_FAILED, "out of memory");
+		return NULL;
+	}
+	if (!rt_types_register(m->ntypes, m->types, inst->type_ids, &err)) {
+		fail(out, RT_FAILED, "%s", err.msg);
+		return NULL;
+	}
 
 	rt_vmctx *vm = &inst->vm;
 	vm->svc = &rt_services_impl;
@@ -262,8 +273,16 @@ bool rt_instantiate(rt_store *s, const rt_loaded *l, const rt_extern *imports,
 	vm->funcs = inst->funcs;
 	vm->type_ids = inst->type_ids;
 	vm->tags = inst->tags;
+	return inst;
+}
 
-	/* Imports. */
+/* Phase: imports checked against the module's types, then bound (a host
+ * function through this module's adapter of the import's type). */
+static bool bind_imports(rt_instance *inst, const rt_extern *imports, rt_outcome *out)
+{
+	const rt_loaded *l = inst->mod;
+	const rt_module *m = l->mod;
+
 	for (uint32_t i = 0; i < m->nimports; i++) {
 		const rt_import *imp = &m->imports[i];
 		const rt_extern *ex = &imports[i];
@@ -272,22 +291,20 @@ bool rt_instantiate(rt_store *s, const rt_loaded *l, const rt_extern *imports,
 		switch (imp->kind) {
 		case RT_EXTERN_FUNC: {
 			rt_funcref *f = ex->u.func;
-			if (f->reserved & RT_FUNCREF_HOST) {
-				/* Bind the host function with this module's
-				 * adapter of the import's type. */
-				rt_funcref *b = &inst->own[imp->index];
-				uint32_t ti = m->funcs[imp->index].type;
-				b->code = entry(l, l->adapter_off[imp->index]);
-				b->vmctx = f->vmctx;
-				b->tramp = (rt_tramp_fn)entry(l, l->tramp_off[ti]);
-				b->type_id = f->type_id;
-				b->reserved = RT_FUNCREF_BOUND;
-				if (!b->code)
-					return fail(out, RT_FAILED, "no host adapter for an import", NULL);
-				inst->funcs[imp->index] = b;
-			} else {
+			if (!(f->reserved & RT_FUNCREF_HOST)) {
 				inst->funcs[imp->index] = f;
+				break;
 			}
+			rt_funcref *b = &inst->own[imp->index];
+			uint32_t ti = m->funcs[imp->index].type;
+			b->code = entry(l, l->adapter_off[imp->index]);
+			b->vmctx = f->vmctx;
+			b->tramp = (rt_tramp_fn)entry(l, l->tramp_off[ti]);
+			b->type_id = f->type_id;
+			b->reserved = RT_FUNCREF_BOUND;
+			if (!b->code)
+				return fail(out, RT_FAILED, "no host adapter for an import");
+			inst->funcs[imp->index] = b;
 			break;
 		}
 		case RT_EXTERN_TABLE:
@@ -308,110 +325,187 @@ bool rt_instantiate(rt_store *s, const rt_loaded *l, const rt_extern *imports,
 			break;
 		}
 	}
+	return true;
+}
 
-	/* Functions. */
+/* Phase: one function reference per defined function. */
+static void create_functions(rt_instance *inst)
+{
+	const rt_loaded *l = inst->mod;
+	const rt_module *m = l->mod;
+
 	for (uint32_t i = m->nfuncs_imported; i < m->nfuncs; i++) {
 		rt_funcref *f = &inst->own[i];
 		uint32_t ti = m->funcs[i].type;
 		f->code = entry(l, l->func_off[i - m->nfuncs_imported]);
-		f->vmctx = vm;
+		f->vmctx = &inst->vm;
 		f->tramp = (rt_tramp_fn)entry(l, l->tramp_off[ti]);
 		f->type_id = inst->type_ids[ti];
 		inst->funcs[i] = f;
 	}
+}
 
-	/* Memories. */
+/* Phase: the defined memories. */
+static bool create_memories(rt_instance *inst, rt_outcome *out)
+{
+	const rt_module *m = inst->mod->mod;
+	cmn_error err;
+
 	for (uint32_t i = m->nmemories_imported; i < m->nmemories; i++) {
-		rt_memobj *mo = rt_memobj_create(s, &m->memories[i].limits, &err);
+		rt_memobj *mo = rt_memobj_create(inst->store, &m->memories[i].limits, &err);
 		if (!mo)
 			return fail(out, RT_FAILED, "%s", err.msg);
 		inst->memobjs[i] = mo;
 		inst->mems[i] = &mo->pub;
 	}
+	return true;
+}
 
-	/* Globals (in order: an initialiser may read earlier ones). */
+/* Phase: the defined globals, in order (an initialiser may read earlier
+ * ones). */
+static bool create_globals(rt_instance *inst, rt_outcome *out)
+{
+	const rt_module *m = inst->mod->mod;
+	const rt_consts *cs = inst->mod->consts;
+
 	for (uint32_t i = m->nglobals_imported; i < m->nglobals; i++) {
 		rt_val v;
 		if (!eval(inst, &cs->globals[i], &v, out))
 			return false;
-		rt_globalobj *g = rt_global_new(s, rt_canon_valtype(m->globals[i].type, inst->type_ids),
+		rt_globalobj *g = rt_global_new(inst->store,
+		                                rt_canon_valtype(m->globals[i].type, inst->type_ids),
 		                                m->globals[i].mut, v);
 		if (!g)
-			return fail(out, RT_FAILED, "out of memory", NULL);
+			return fail(out, RT_FAILED, "out of memory");
 		inst->globobjs[i] = g;
 		inst->globs[i] = &g->pub;
 	}
+	return true;
+}
 
-	/* Tables (an initialiser may read globals). */
+/* Phase: the defined tables (an initialiser may read globals). */
+static bool create_tables(rt_instance *inst, rt_outcome *out)
+{
+	const rt_module *m = inst->mod->mod;
+	const rt_consts *cs = inst->mod->consts;
+	cmn_error err;
+
 	for (uint32_t i = m->ntables_imported; i < m->ntables; i++) {
 		const rt_tabletype *t = &m->tables[i];
 		rt_val init;
 		memset(&init, 0, sizeof init);
 		if (t->has_init && !eval(inst, &cs->tables[i], &init, out))
 			return false;
-		rt_tableobj *to = rt_tableobj_create(s, rt_canon_valtype(t->elem, inst->type_ids),
+		rt_tableobj *to = rt_tableobj_create(inst->store,
+		                                     rt_canon_valtype(t->elem, inst->type_ids),
 		                                     &t->limits, init.ref, &err);
 		if (!to)
 			return fail(out, RT_FAILED, "%s", err.msg);
 		inst->tabobjs[i] = to;
 		inst->tabs[i] = &to->pub;
 	}
+	return true;
+}
 
-	/* Tags. */
+/* Phase: the defined tags (owned by the store). */
+static bool create_tags(rt_instance *inst, rt_outcome *out)
+{
+	const rt_module *m = inst->mod->mod;
+
 	for (uint32_t i = m->ntags_imported; i < m->ntags; i++) {
 		rt_tagobj *t = calloc(1, sizeof *t);
 		if (!t)
-			return fail(out, RT_FAILED, "out of memory", NULL);
+			return fail(out, RT_FAILED, "out of memory");
 		t->type_id = inst->type_ids[m->tags[i].type];
-		t->next = s->tags;
-		s->tags = t;
+		t->next = inst->store->tags;
+		inst->store->tags = t;
 		inst->tagobjs[i] = t;
 		inst->tags[i] = t;
 	}
+	return true;
+}
 
-	/* Element segments' items. */
+/* Phase: every element segment's items evaluated; data segments' lengths
+ * (dropped segments become empty). */
+static bool eval_segment_items(rt_instance *inst, rt_outcome *out)
+{
+	const rt_module *m = inst->mod->mod;
+	const rt_consts *cs = inst->mod->consts;
+
 	for (uint32_t i = 0; i < m->nelems; i++) {
 		const rt_elem *e = &m->elems[i];
 		void **items = calloc(e->count + 1, sizeof *items);
 		if (!items)
-			return fail(out, RT_FAILED, "out of memory", NULL);
+			return fail(out, RT_FAILED, "out of memory");
 		inst->elem_items[i] = items;
 		inst->elem_len[i] = e->count;
 		for (uint32_t k = 0; k < e->count; k++) {
 			if (e->funcs) {
 				items[k] = inst->funcs[e->funcs[k]];
-			} else {
-				rt_val v;
-				if (!cs->elem_items[i] || !eval(inst, &cs->elem_items[i][k], &v, out))
-					return false;
-				items[k] = v.ref;
+				continue;
 			}
+			rt_val v;
+			if (!cs->elem_items[i] || !eval(inst, &cs->elem_items[i][k], &v, out))
+				return false;
+			items[k] = v.ref;
 		}
 	}
 	for (uint32_t i = 0; i < m->ndatas; i++)
 		inst->data_len[i] = m->datas[i].bytes.len;
+	return true;
+}
 
-	/* Segments run like a call: they can trap. */
-	{
-		init_ctx ic = {inst, 0};
-		rt_hostobj h;
-		rt_funcref f;
-		rt_val dummy[1];
-		memset(&h, 0, sizeof h);
-		memset(&f, 0, sizeof f);
-		h.hf.invoke = rt_host_invoke;
-		h.cb = init_segments;
-		h.env = &ic;
-		f.vmctx = &h.hf;
-		f.reserved = RT_FUNCREF_HOST;
-		if (!rt_call(&f, dummy, out))
-			return false;
-	}
-	if (m->start != RT_NO_START) {
-		rt_val args[1];
-		if (!rt_call(inst->funcs[m->start], args, out))
-			return false;
-	}
+/* Phase: active element and data segments, run like a call (they can
+ * trap). */
+static bool run_segments(rt_instance *inst, rt_outcome *out)
+{
+	init_ctx ic = {inst, 0};
+	rt_hostobj h;
+	rt_funcref f;
+	rt_val dummy[1];
+
+	memset(&h, 0, sizeof h);
+	memset(&f, 0, sizeof f);
+	h.hf.invoke = rt_host_invoke;
+	h.cb = init_segments;
+	h.env = &ic;
+	f.vmctx = &h.hf;
+	f.reserved = RT_FUNCREF_HOST;
+	return rt_call(&f, dummy, out);
+}
+
+/* Phase: the start function, if any. */
+static bool run_start(rt_instance *inst, rt_outcome *out)
+{
+	const rt_module *m = inst->mod->mod;
+	rt_val args[1];
+
+	if (m->start == RT_NO_START)
+		return true;
+	return rt_call(inst->funcs[m->start], args, out);
+}
+
+bool rt_instantiate(rt_store *s, const rt_loaded *l, const rt_extern *imports,
+                    uint32_t nimports, rt_instance **ret, rt_outcome *out)
+{
+	rt_instance *inst;
+
+	memset(out, 0, sizeof *out);
+	*ret = NULL;
+	if (!check_desc(l, out))
+		return false;
+	if (nimports != l->mod->nimports)
+		return fail(out, RT_LINK, "unknown import (wrong number of imports)");
+	inst = alloc_instance(s, l, out);
+	if (!inst)
+		return false;
+	if (!bind_imports(inst, imports, out))
+		return false;
+	create_functions(inst);
+	if (!create_memories(inst, out) || !create_globals(inst, out) ||
+	    !create_tables(inst, out) || !create_tags(inst, out) ||
+	    !eval_segment_items(inst, out) || !run_segments(inst, out) || !run_start(inst, out))
+		return false;
 	*ret = inst;
 	return true;
 }

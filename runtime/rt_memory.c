@@ -16,21 +16,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "cmn_page.h"
 #include "rt_internal.h"
 
 #define PRE_GUARD (2ull << 30)
 #define FOUR_GIB (4ull << 30)
 #define MEM64_RESERVE_MAX (64ull << 30)
-
-static uint64_t os_page(void)
-{
-	static uint64_t ps;
-	if (!ps) {
-		long v = sysconf(_SC_PAGESIZE);
-		ps = v > 0 ? (uint64_t)v : 4096;
-	}
-	return ps;
-}
 
 static uint64_t round_up(uint64_t n, uint64_t a)
 {
@@ -40,7 +31,7 @@ static uint64_t round_up(uint64_t n, uint64_t a)
 /* Makes [0, bytes) of the memory read/write. */
 static bool commit(rt_memobj *m, uint64_t bytes)
 {
-	uint64_t want = round_up(bytes, os_page());
+	uint64_t want = round_up(bytes, (uint64_t)cmn_page_size());
 	if (want <= m->committed)
 		return true;
 	if (want > m->reserve_max)
@@ -92,12 +83,13 @@ rt_memobj *rt_memobj_create(rt_store *s, const rt_limits *l, cmn_error *err)
 	if (!l->is64) {
 		pre = PRE_GUARD;
 		usable = FOUR_GIB;
-		post = s->cfg.guard_bytes ? round_up(s->cfg.guard_bytes, os_page()) : (2ull << 30);
+		post = s->cfg.guard_bytes ? round_up(s->cfg.guard_bytes, (uint64_t)cmn_page_size())
+		                          : (2ull << 30);
 	} else {
 		uint64_t maxb = max_pages > (MEM64_RESERVE_MAX >> pl) ? MEM64_RESERVE_MAX
 		                                                      : max_pages << pl;
-		usable = round_up(maxb ? maxb : os_page(), os_page());
-		post = os_page();
+		usable = round_up(maxb ? maxb : (uint64_t)cmn_page_size(), (uint64_t)cmn_page_size());
+		post = (uint64_t)cmn_page_size();
 	}
 	m->reserve_len = pre + usable + post;
 	void *r = mmap(NULL, m->reserve_len, PROT_NONE,
@@ -115,8 +107,8 @@ rt_memobj *rt_memobj_create(rt_store *s, const rt_limits *l, cmn_error *err)
 	 * (custom page sizes): end it exactly at a page boundary, so the
 	 * first byte past it faults like any other out-of-bounds access. */
 	uint64_t shift = 0;
-	if (!l->is64 && max_pages == l->min && bytes % os_page() != 0)
-		shift = round_up(bytes, os_page()) - bytes;
+	if (!l->is64 && max_pages == l->min && bytes % (uint64_t)cmn_page_size() != 0)
+		shift = round_up(bytes, (uint64_t)cmn_page_size()) - bytes;
 	if (!commit(m, bytes + shift)) {
 		cmn_fail(err, "cannot commit memory");
 		munmap(m->reserve, m->reserve_len);

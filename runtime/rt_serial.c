@@ -1,550 +1,486 @@
+/*
+ * rt_serial.c - the module description's format, written once: every
+ * section is one io_* function that both writes and reads (a `ser` in
+ * writing or reading mode), so the writer and the reader cannot drift
+ * apart. The reader's checks (counts against the bytes left, indices in
+ * range) sit next to the fields they check.
+ */
 #include "rt_serial.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmn_vec.h"
+
 #define SERIAL_MAGIC 0x44534d57u /* "WMSD" */
 
-/* ---------------------------------------------------------------------------
- * Writer
- */
-
-typedef struct wbuf {
-	uint8_t *p;
-	size_t len, cap;
-	bool oom;
-} wbuf;
-
-static void put(wbuf *b, const void *src, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-		while (cap < b->len + n)
-			cap *= 2;
-		uint8_t *np = realloc(b->p, cap);
-		if (!np) {
-			b->oom = true;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	if (n)
-		memcpy(b->p + b->len, src, n);
-	b->len += n;
-}
-
-static void put_u8(wbuf *b, uint8_t v)
-{
-	put(b, &v, 1);
-}
-
-static void put_u32(wbuf *b, uint32_t v)
-{
-	uint8_t x[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-	put(b, x, 4);
-}
-
-static void put_u64(wbuf *b, uint64_t v)
-{
-	put_u32(b, (uint32_t)v);
-	put_u32(b, (uint32_t)(v >> 32));
-}
-
-static void put_name(wbuf *b, rt_name n)
-{
-	put_u32(b, n.len);
-	put(b, n.ptr, n.len);
-}
-
-static void put_valtype(wbuf *b, rt_valtype t)
-{
-	put_u8(b, t.kind);
-	put_u8(b, t.nullable);
-	put_u32(b, t.heap);
-}
-
-static void put_limits(wbuf *b, const rt_limits *l)
-{
-	put_u64(b, l->min);
-	put_u64(b, l->max);
-	put_u8(b, (uint8_t)((l->has_max ? 1 : 0) | (l->is64 ? 2 : 0) | (l->shared ? 4 : 0)));
-	put_u8(b, l->page_log2);
-}
-
-static void put_expr(wbuf *b, const rt_constexpr *e)
-{
-	uint32_t n = e ? e->nops : 0;
-	put_u32(b, n);
-	for (uint32_t i = 0; i < n; i++) {
-		put_u8(b, e->ops[i].op);
-		put_u32(b, e->ops[i].index);
-		put(b, e->ops[i].imm.v128, 16);
-	}
-}
-
-bool rt_serial_write(const rt_module *mod, const rt_consts *c, uint8_t **out,
-                     size_t *out_len, cmn_error *err)
-{
-	wbuf b = {0};
-
-	put_u32(&b, SERIAL_MAGIC);
-	put_u32(&b, RT_SERIAL_VERSION);
-
-	put_u32(&b, mod->ntypes);
-	for (uint32_t i = 0; i < mod->ntypes; i++) {
-		const rt_subtype *t = &mod->types[i];
-		put_u8(&b, t->comp);
-		put_u8(&b, t->final);
-		put_u32(&b, t->super);
-		put_u32(&b, t->rec_start);
-		put_u32(&b, t->rec_len);
-		put_u32(&b, t->canon);
-		if (t->comp == RT_COMP_FUNC) {
-			put_u32(&b, t->u.func.nparams);
-			for (uint32_t k = 0; k < t->u.func.nparams; k++)
-				put_valtype(&b, t->u.func.params[k]);
-			put_u32(&b, t->u.func.nresults);
-			for (uint32_t k = 0; k < t->u.func.nresults; k++)
-				put_valtype(&b, t->u.func.results[k]);
-		} else if (t->comp == RT_COMP_STRUCT) {
-			put_u32(&b, t->u.strct.nfields);
-			for (uint32_t k = 0; k < t->u.strct.nfields; k++) {
-				put_valtype(&b, t->u.strct.fields[k].type);
-				put_u8(&b, t->u.strct.fields[k].mut);
-			}
-		} else {
-			put_valtype(&b, t->u.array.type);
-			put_u8(&b, t->u.array.mut);
-		}
-	}
-
-	put_u32(&b, mod->nimports);
-	for (uint32_t i = 0; i < mod->nimports; i++) {
-		put_name(&b, mod->imports[i].module);
-		put_name(&b, mod->imports[i].field);
-		put_u8(&b, mod->imports[i].kind);
-		put_u32(&b, mod->imports[i].index);
-	}
-
-	put_u32(&b, mod->nfuncs);
-	put_u32(&b, mod->nfuncs_imported);
-	for (uint32_t i = 0; i < mod->nfuncs; i++)
-		put_u32(&b, mod->funcs[i].type);
-
-	put_u32(&b, mod->ntables);
-	put_u32(&b, mod->ntables_imported);
-	for (uint32_t i = 0; i < mod->ntables; i++) {
-		put_valtype(&b, mod->tables[i].elem);
-		put_limits(&b, &mod->tables[i].limits);
-		put_u8(&b, mod->tables[i].has_init);
-		put_expr(&b, mod->tables[i].has_init && i >= mod->ntables_imported
-		                 ? &c->tables[i] : NULL);
-	}
-
-	put_u32(&b, mod->nmemories);
-	put_u32(&b, mod->nmemories_imported);
-	for (uint32_t i = 0; i < mod->nmemories; i++)
-		put_limits(&b, &mod->memories[i].limits);
-
-	put_u32(&b, mod->nglobals);
-	put_u32(&b, mod->nglobals_imported);
-	for (uint32_t i = 0; i < mod->nglobals; i++) {
-		put_valtype(&b, mod->globals[i].type);
-		put_u8(&b, mod->globals[i].mut);
-		put_expr(&b, i >= mod->nglobals_imported ? &c->globals[i] : NULL);
-	}
-
-	put_u32(&b, mod->ntags);
-	put_u32(&b, mod->ntags_imported);
-	for (uint32_t i = 0; i < mod->ntags; i++)
-		put_u32(&b, mod->tags[i].type);
-
-	put_u32(&b, mod->nexports);
-	for (uint32_t i = 0; i < mod->nexports; i++) {
-		put_name(&b, mod->exports[i].name);
-		put_u8(&b, mod->exports[i].kind);
-		put_u32(&b, mod->exports[i].index);
-	}
-
-	put_u32(&b, mod->start);
-
-	put_u32(&b, mod->nelems);
-	for (uint32_t i = 0; i < mod->nelems; i++) {
-		const rt_elem *e = &mod->elems[i];
-		put_u8(&b, e->mode);
-		put_u32(&b, e->table);
-		put_valtype(&b, e->type);
-		put_u32(&b, e->count);
-		put_expr(&b, e->mode == RT_SEG_ACTIVE ? &c->elem_offsets[i] : NULL);
-		put_u8(&b, e->exprs ? 1 : 0);
-		for (uint32_t k = 0; k < e->count; k++) {
-			if (e->exprs)
-				put_expr(&b, &c->elem_items[i][k]);
-			else
-				put_u32(&b, e->funcs[k]);
-		}
-	}
-
-	put_u8(&b, mod->has_data_count);
-	put_u32(&b, mod->data_count);
-	put_u32(&b, mod->ndatas);
-	for (uint32_t i = 0; i < mod->ndatas; i++) {
-		const rt_data *d = &mod->datas[i];
-		put_u8(&b, d->mode);
-		put_u32(&b, d->memory);
-		put_expr(&b, d->mode == RT_SEG_ACTIVE ? &c->data_offsets[i] : NULL);
-		put_u32(&b, d->bytes.len);
-		put(&b, mod->bytes + d->bytes.off, d->bytes.len);
-	}
-
-	put_u8(&b, mod->names.has_module);
-	if (mod->names.has_module)
-		put_name(&b, mod->names.module);
-	put_u32(&b, mod->names.nfuncs);
-	for (uint32_t i = 0; i < mod->names.nfuncs; i++) {
-		put_u32(&b, mod->names.funcs[i].index);
-		put_name(&b, mod->names.funcs[i].name);
-	}
-	put_u32(&b, SERIAL_MAGIC);
-
-	if (b.oom) {
-		free(b.p);
-		return cmn_fail(err, "out of memory");
-	}
-	*out = b.p;
-	*out_len = b.len;
-	return true;
-}
-
-/* ---------------------------------------------------------------------------
- * Reader
- */
-
-typedef struct rbuf {
+/* One pass over the format. Writing: the fields are read from the module
+ * and appended to `out`; reading: the fields are parsed from [p, end) into
+ * `mod` (allocating in its arena). The io_* functions take pointers to
+ * the fields either way; writing never modifies them. */
+typedef struct ser {
+	bool reading;
+	bool bad; /* reading: damaged input; writing: out of memory */
+	cmn_vec out;
 	const uint8_t *p, *end;
-	bool bad;
 	rt_module *mod;
-} rbuf;
+} ser;
 
-static const uint8_t *take(rbuf *r, size_t n)
+/* ---------------------------------------------------------------------------
+ * Scalars
+ */
+
+/* Reading: the next n bytes (NULL and bad when there are fewer). */
+static const uint8_t *take(ser *s, size_t n)
 {
-	if (r->bad || (size_t)(r->end - r->p) < n) {
-		r->bad = true;
+	if (s->bad || (size_t)(s->end - s->p) < n) {
+		s->bad = true;
 		return NULL;
 	}
-	const uint8_t *p = r->p;
-	r->p += n;
+	const uint8_t *p = s->p;
+	s->p += n;
 	return p;
 }
 
-static uint8_t get_u8(rbuf *r)
+static void io_bytes(ser *s, void *data, size_t n)
 {
-	const uint8_t *p = take(r, 1);
-	return p ? p[0] : 0;
-}
-
-static uint32_t get_u32(rbuf *r)
-{
-	const uint8_t *p = take(r, 4);
-	return p ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	               (uint32_t)p[3] << 24
-	         : 0;
-}
-
-static uint64_t get_u64(rbuf *r)
-{
-	uint64_t lo = get_u32(r);
-	return lo | (uint64_t)get_u32(r) << 32;
-}
-
-/* An array of `n` elements each at least `minsize` serialised bytes. */
-static void *get_array(rbuf *r, uint32_t n, size_t minsize, size_t elsize)
-{
-	if (r->bad)
-		return NULL;
-	if (minsize && (size_t)(r->end - r->p) / minsize < n) {
-		r->bad = true;
-		return NULL;
-	}
-	void *a = cmn_arena_alloc(&r->mod->arena, n ? n : 1, elsize);
-	if (!a)
-		r->bad = true;
-	return a;
-}
-
-static rt_name get_name(rbuf *r)
-{
-	rt_name n = {"", 0};
-	uint32_t len = get_u32(r);
-	const uint8_t *p = take(r, len);
-	if (!p)
-		return n;
-	char *s = cmn_arena_alloc(&r->mod->arena, len + 1, 1);
-	if (!s) {
-		r->bad = true;
-		return n;
-	}
-	memcpy(s, p, len);
-	n.ptr = s;
-	n.len = len;
-	return n;
-}
-
-static rt_valtype get_valtype(rbuf *r)
-{
-	rt_valtype t;
-	memset(&t, 0, sizeof t);
-	t.kind = get_u8(r);
-	t.nullable = get_u8(r);
-	t.heap = get_u32(r);
-	/* Type indices must name a type of this module (the runtime
-	 * indexes its type tables with them). */
-	if (t.kind == RT_REF && !RT_HT_IS_ABS(t.heap) && t.heap >= r->mod->ntypes)
-		r->bad = true;
-	return t;
-}
-
-static rt_limits get_limits(rbuf *r)
-{
-	rt_limits l;
-	memset(&l, 0, sizeof l);
-	l.min = get_u64(r);
-	l.max = get_u64(r);
-	uint8_t f = get_u8(r);
-	l.has_max = f & 1;
-	l.is64 = (f & 2) != 0;
-	l.shared = (f & 4) != 0;
-	l.page_log2 = get_u8(r);
-	if (f & ~7u)
-		r->bad = true;
-	return l;
-}
-
-static void get_expr(rbuf *r, rt_constexpr *e)
-{
-	e->nops = get_u32(r);
-	e->ops = get_array(r, e->nops, 21, sizeof(rt_ceop));
-	if (!e->ops) {
-		e->nops = 0;
+	if (!s->reading) {
+		if (!cmn_vec_append(&s->out, data, n))
+			s->bad = true;
 		return;
 	}
-	for (uint32_t i = 0; i < e->nops; i++) {
-		e->ops[i].op = get_u8(r);
-		e->ops[i].index = get_u32(r);
-		const uint8_t *p = take(r, 16);
-		if (p)
-			memcpy(e->ops[i].imm.v128, p, 16);
-		if (e->ops[i].op == 0 || e->ops[i].op >= RT_CE_OP_COUNT)
-			r->bad = true;
+	const uint8_t *p = take(s, n);
+	if (p && n)
+		memcpy(data, p, n);
+}
+
+static void io_u8(ser *s, uint8_t *v)
+{
+	io_bytes(s, v, 1);
+}
+
+static void io_bool(ser *s, bool *v)
+{
+	uint8_t b = *v ? 1 : 0;
+	io_u8(s, &b);
+	*v = b != 0;
+}
+
+static void io_u32(ser *s, uint32_t *v)
+{
+	uint8_t x[4] = {(uint8_t)*v, (uint8_t)(*v >> 8), (uint8_t)(*v >> 16), (uint8_t)(*v >> 24)};
+	io_bytes(s, x, 4);
+	*v = (uint32_t)x[0] | (uint32_t)x[1] << 8 | (uint32_t)x[2] << 16 | (uint32_t)x[3] << 24;
+}
+
+static void io_u64(ser *s, uint64_t *v)
+{
+	uint32_t lo = (uint32_t)*v, hi = (uint32_t)(*v >> 32);
+	io_u32(s, &lo);
+	io_u32(s, &hi);
+	*v = (uint64_t)hi << 32 | lo;
+}
+
+/* A count: reading, the array of `*n` elements of `elsize` bytes is
+ * allocated in the module's arena into *arr, after checking that the
+ * bytes left can hold `*n` serialised elements of at least `minsize`
+ * bytes. Writing: only the count. */
+static void io_count(ser *s, uint32_t *n, void *arr, size_t minsize, size_t elsize)
+{
+	io_u32(s, n);
+	if (!s->reading || s->bad)
+		return;
+	if (minsize && (size_t)(s->end - s->p) / minsize < *n) {
+		s->bad = true;
+		return;
+	}
+	void *a = cmn_arena_alloc(&s->mod->arena, *n ? *n : 1, elsize);
+	if (!a)
+		s->bad = true;
+	memcpy(arr, &a, sizeof a);
+}
+
+/* Reading: an array of n elements for an array that has no count of its
+ * own (the constant expressions parallel to a section). */
+static void io_parallel(ser *s, uint32_t n, void *arr, size_t elsize)
+{
+	if (!s->reading || s->bad)
+		return;
+	void *a = cmn_arena_alloc(&s->mod->arena, n ? n : 1, elsize);
+	if (!a)
+		s->bad = true;
+	memcpy(arr, &a, sizeof a);
+}
+
+static void io_name(ser *s, rt_name *n)
+{
+	io_u32(s, &n->len);
+	if (!s->reading) {
+		io_bytes(s, (void *)n->ptr, n->len);
+		return;
+	}
+	const uint8_t *p = take(s, n->len);
+	char *str = p ? cmn_arena_alloc(&s->mod->arena, (size_t)n->len + 1, 1) : NULL;
+	if (!str) {
+		s->bad = true;
+		n->ptr = "";
+		n->len = 0;
+		return;
+	}
+	memcpy(str, p, n->len);
+	n->ptr = str;
+}
+
+static void io_valtype(ser *s, rt_valtype *t)
+{
+	io_u8(s, &t->kind);
+	io_u8(s, &t->nullable);
+	io_u32(s, &t->heap);
+	/* Type indices must name a type of this module (the runtime indexes
+	 * its type tables with them). */
+	if (s->reading && t->kind == RT_REF && !RT_HT_IS_ABS(t->heap) && t->heap >= s->mod->ntypes)
+		s->bad = true;
+}
+
+static void io_limits(ser *s, rt_limits *l)
+{
+	uint8_t f = (uint8_t)((l->has_max ? 1 : 0) | (l->is64 ? 2 : 0) | (l->shared ? 4 : 0));
+	io_u64(s, &l->min);
+	io_u64(s, &l->max);
+	io_u8(s, &f);
+	io_u8(s, &l->page_log2);
+	l->has_max = f & 1;
+	l->is64 = (f & 2) != 0;
+	l->shared = (f & 4) != 0;
+	if (f & ~7u)
+		s->bad = true;
+}
+
+/* A constant expression; writing NULL writes an absent one. */
+static void io_expr(ser *s, rt_constexpr *e)
+{
+	rt_constexpr none = {0, NULL};
+	if (!e)
+		e = &none;
+	io_count(s, &e->nops, &e->ops, 21, sizeof(rt_ceop));
+	for (uint32_t i = 0; !s->bad && i < e->nops; i++) {
+		io_u8(s, &e->ops[i].op);
+		io_u32(s, &e->ops[i].index);
+		io_bytes(s, e->ops[i].imm.v128, 16);
+		if (s->reading && (e->ops[i].op == 0 || e->ops[i].op >= RT_CE_OP_COUNT))
+			s->bad = true;
+	}
+	if (s->bad)
+		e->nops = 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Sections, in the order of the format
+ */
+
+static void io_types(ser *s, rt_module *mod)
+{
+	io_count(s, &mod->ntypes, &mod->types, 18, sizeof(rt_subtype));
+	for (uint32_t i = 0; !s->bad && i < mod->ntypes; i++) {
+		rt_subtype *t = &mod->types[i];
+		io_u8(s, &t->comp);
+		io_bool(s, &t->final);
+		io_u32(s, &t->super);
+		io_u32(s, &t->rec_start);
+		io_u32(s, &t->rec_len);
+		io_u32(s, &t->canon);
+		if (s->reading && ((t->super != RT_NO_SUPER && t->super >= mod->ntypes) ||
+		                   t->rec_start > i || t->rec_len == 0 ||
+		                   t->rec_len > mod->ntypes - t->rec_start ||
+		                   i >= t->rec_start + t->rec_len))
+			s->bad = true;
+		if (t->comp == RT_COMP_FUNC) {
+			rt_functype *f = &t->u.func;
+			io_count(s, &f->nparams, &f->params, 6, sizeof(rt_valtype));
+			for (uint32_t k = 0; !s->bad && k < f->nparams; k++)
+				io_valtype(s, &f->params[k]);
+			io_count(s, &f->nresults, &f->results, 6, sizeof(rt_valtype));
+			for (uint32_t k = 0; !s->bad && k < f->nresults; k++)
+				io_valtype(s, &f->results[k]);
+		} else if (t->comp == RT_COMP_STRUCT) {
+			io_count(s, &t->u.strct.nfields, &t->u.strct.fields, 7, sizeof(rt_fieldtype));
+			for (uint32_t k = 0; !s->bad && k < t->u.strct.nfields; k++) {
+				io_valtype(s, &t->u.strct.fields[k].type);
+				io_bool(s, &t->u.strct.fields[k].mut);
+			}
+		} else if (t->comp == RT_COMP_ARRAY) {
+			io_valtype(s, &t->u.array.type);
+			io_bool(s, &t->u.array.mut);
+		} else {
+			s->bad = true;
+		}
 	}
 }
 
-bool rt_serial_read(const uint8_t *p, size_t len, rt_module **ret_mod,
-                    rt_consts **ret_consts, cmn_error *err)
+static void io_imports(ser *s, rt_module *mod)
 {
-	rt_module *mod = calloc(1, sizeof *mod);
-	if (!mod)
-		return cmn_fail(err, "out of memory");
-	rbuf rb = {p, p + len, false, mod};
-	rbuf *r = &rb;
-	rt_consts *c = cmn_arena_alloc(&mod->arena, 1, sizeof *c);
-	if (!c)
-		goto bad;
-
-	if (get_u32(r) != SERIAL_MAGIC || get_u32(r) != RT_SERIAL_VERSION) {
-		rt_module_free(mod);
-		return cmn_fail(err, "module description: bad magic or version");
+	io_count(s, &mod->nimports, &mod->imports, 13, sizeof(rt_import));
+	for (uint32_t i = 0; !s->bad && i < mod->nimports; i++) {
+		io_name(s, &mod->imports[i].module);
+		io_name(s, &mod->imports[i].field);
+		io_u8(s, &mod->imports[i].kind);
+		io_u32(s, &mod->imports[i].index);
 	}
+}
 
-	mod->ntypes = get_u32(r);
-	mod->types = get_array(r, mod->ntypes, 18, sizeof(rt_subtype));
-	for (uint32_t i = 0; !r->bad && i < mod->ntypes; i++) {
-		rt_subtype *t = &mod->types[i];
-		t->comp = get_u8(r);
-		t->final = get_u8(r) != 0;
-		t->super = get_u32(r);
-		t->rec_start = get_u32(r);
-		t->rec_len = get_u32(r);
-		t->canon = get_u32(r);
-		if ((t->super != RT_NO_SUPER && t->super >= mod->ntypes) ||
-		    t->rec_start > i || t->rec_len == 0 ||
-		    t->rec_len > mod->ntypes - t->rec_start || i >= t->rec_start + t->rec_len)
-			r->bad = true;
-		if (t->comp == RT_COMP_FUNC) {
-			rt_functype *f = &t->u.func;
-			f->nparams = get_u32(r);
-			f->params = get_array(r, f->nparams, 6, sizeof(rt_valtype));
-			for (uint32_t k = 0; !r->bad && k < f->nparams; k++)
-				f->params[k] = get_valtype(r);
-			f->nresults = get_u32(r);
-			f->results = get_array(r, f->nresults, 6, sizeof(rt_valtype));
-			for (uint32_t k = 0; !r->bad && k < f->nresults; k++)
-				f->results[k] = get_valtype(r);
-		} else if (t->comp == RT_COMP_STRUCT) {
-			t->u.strct.nfields = get_u32(r);
-			t->u.strct.fields = get_array(r, t->u.strct.nfields, 7, sizeof(rt_fieldtype));
-			for (uint32_t k = 0; !r->bad && k < t->u.strct.nfields; k++) {
-				t->u.strct.fields[k].type = get_valtype(r);
-				t->u.strct.fields[k].mut = get_u8(r) != 0;
-			}
-		} else if (t->comp == RT_COMP_ARRAY) {
-			t->u.array.type = get_valtype(r);
-			t->u.array.mut = get_u8(r) != 0;
-		} else {
-			r->bad = true;
-		}
+static void io_funcs(ser *s, rt_module *mod)
+{
+	uint32_t *n = &mod->nfuncs;
+	io_u32(s, n);
+	io_u32(s, &mod->nfuncs_imported);
+	/* The count comes first, then the imported count: allocate after. */
+	if (s->reading && !s->bad) {
+		if ((size_t)(s->end - s->p) / 4 < *n)
+			s->bad = true;
+		else
+			io_parallel(s, *n, &mod->funcs, sizeof(rt_func));
 	}
-
-	mod->nimports = get_u32(r);
-	mod->imports = get_array(r, mod->nimports, 13, sizeof(rt_import));
-	for (uint32_t i = 0; !r->bad && i < mod->nimports; i++) {
-		mod->imports[i].module = get_name(r);
-		mod->imports[i].field = get_name(r);
-		mod->imports[i].kind = get_u8(r);
-		mod->imports[i].index = get_u32(r);
+	for (uint32_t i = 0; !s->bad && i < mod->nfuncs; i++) {
+		io_u32(s, &mod->funcs[i].type);
+		if (s->reading && (mod->funcs[i].type >= mod->ntypes ||
+		                   mod->types[mod->funcs[i].type].comp != RT_COMP_FUNC))
+			s->bad = true;
 	}
+}
 
-	mod->nfuncs = get_u32(r);
-	mod->nfuncs_imported = get_u32(r);
-	mod->funcs = get_array(r, mod->nfuncs, 4, sizeof(rt_func));
-	for (uint32_t i = 0; !r->bad && i < mod->nfuncs; i++) {
-		mod->funcs[i].type = get_u32(r);
-		if (mod->funcs[i].type >= mod->ntypes ||
-		    mod->types[mod->funcs[i].type].comp != RT_COMP_FUNC)
-			r->bad = true;
+/* A count followed by its imported count, then the array. */
+static void io_space(ser *s, uint32_t *n, uint32_t *nimported, void *arr, size_t minsize,
+                     size_t elsize)
+{
+	io_u32(s, n);
+	io_u32(s, nimported);
+	if (!s->reading || s->bad)
+		return;
+	if (minsize && (size_t)(s->end - s->p) / minsize < *n) {
+		s->bad = true;
+		return;
 	}
+	io_parallel(s, *n, arr, elsize);
+}
 
-	mod->ntables = get_u32(r);
-	mod->ntables_imported = get_u32(r);
-	mod->tables = get_array(r, mod->ntables, 30, sizeof(rt_tabletype));
-	c->tables = get_array(r, mod->ntables, 0, sizeof(rt_constexpr));
-	for (uint32_t i = 0; !r->bad && i < mod->ntables; i++) {
-		mod->tables[i].elem = get_valtype(r);
-		mod->tables[i].limits = get_limits(r);
-		mod->tables[i].has_init = get_u8(r) != 0;
-		get_expr(r, &c->tables[i]);
+static void io_tables(ser *s, rt_module *mod, rt_consts *c)
+{
+	io_space(s, &mod->ntables, &mod->ntables_imported, &mod->tables, 30,
+	         sizeof(rt_tabletype));
+	io_parallel(s, mod->ntables, &c->tables, sizeof(rt_constexpr));
+	for (uint32_t i = 0; !s->bad && i < mod->ntables; i++) {
+		io_valtype(s, &mod->tables[i].elem);
+		io_limits(s, &mod->tables[i].limits);
+		io_bool(s, &mod->tables[i].has_init);
+		bool defined = mod->tables[i].has_init && i >= mod->ntables_imported;
+		io_expr(s, s->reading || defined ? &c->tables[i] : NULL);
 	}
+}
 
-	mod->nmemories = get_u32(r);
-	mod->nmemories_imported = get_u32(r);
-	mod->memories = get_array(r, mod->nmemories, 18, sizeof(rt_memtype));
-	for (uint32_t i = 0; !r->bad && i < mod->nmemories; i++)
-		mod->memories[i].limits = get_limits(r);
+static void io_memories(ser *s, rt_module *mod)
+{
+	io_space(s, &mod->nmemories, &mod->nmemories_imported, &mod->memories, 18,
+	         sizeof(rt_memtype));
+	for (uint32_t i = 0; !s->bad && i < mod->nmemories; i++)
+		io_limits(s, &mod->memories[i].limits);
+}
 
-	mod->nglobals = get_u32(r);
-	mod->nglobals_imported = get_u32(r);
-	mod->globals = get_array(r, mod->nglobals, 11, sizeof(rt_globaltype));
-	c->globals = get_array(r, mod->nglobals, 0, sizeof(rt_constexpr));
-	for (uint32_t i = 0; !r->bad && i < mod->nglobals; i++) {
-		mod->globals[i].type = get_valtype(r);
-		mod->globals[i].mut = get_u8(r) != 0;
-		get_expr(r, &c->globals[i]);
+static void io_globals(ser *s, rt_module *mod, rt_consts *c)
+{
+	io_space(s, &mod->nglobals, &mod->nglobals_imported, &mod->globals, 11,
+	         sizeof(rt_globaltype));
+	io_parallel(s, mod->nglobals, &c->globals, sizeof(rt_constexpr));
+	for (uint32_t i = 0; !s->bad && i < mod->nglobals; i++) {
+		io_valtype(s, &mod->globals[i].type);
+		io_bool(s, &mod->globals[i].mut);
+		io_expr(s, s->reading || i >= mod->nglobals_imported ? &c->globals[i] : NULL);
 	}
+}
 
-	mod->ntags = get_u32(r);
-	mod->ntags_imported = get_u32(r);
-	mod->tags = get_array(r, mod->ntags, 4, sizeof(rt_tag));
-	for (uint32_t i = 0; !r->bad && i < mod->ntags; i++)
-		mod->tags[i].type = get_u32(r);
+static void io_tags(ser *s, rt_module *mod)
+{
+	io_space(s, &mod->ntags, &mod->ntags_imported, &mod->tags, 4, sizeof(rt_tag));
+	for (uint32_t i = 0; !s->bad && i < mod->ntags; i++)
+		io_u32(s, &mod->tags[i].type);
+	if (s->reading && (mod->nfuncs_imported > mod->nfuncs ||
+	                   mod->ntables_imported > mod->ntables ||
+	                   mod->nmemories_imported > mod->nmemories ||
+	                   mod->nglobals_imported > mod->nglobals ||
+	                   mod->ntags_imported > mod->ntags))
+		s->bad = true;
+}
 
-	if (mod->nfuncs_imported > mod->nfuncs || mod->ntables_imported > mod->ntables ||
-	    mod->nmemories_imported > mod->nmemories ||
-	    mod->nglobals_imported > mod->nglobals || mod->ntags_imported > mod->ntags)
-		r->bad = true;
-
-	mod->nexports = get_u32(r);
-	mod->exports = get_array(r, mod->nexports, 9, sizeof(rt_export));
-	for (uint32_t i = 0; !r->bad && i < mod->nexports; i++) {
-		mod->exports[i].name = get_name(r);
-		mod->exports[i].kind = get_u8(r);
-		mod->exports[i].index = get_u32(r);
+static void io_exports(ser *s, rt_module *mod)
+{
+	io_count(s, &mod->nexports, &mod->exports, 9, sizeof(rt_export));
+	for (uint32_t i = 0; !s->bad && i < mod->nexports; i++) {
+		io_name(s, &mod->exports[i].name);
+		io_u8(s, &mod->exports[i].kind);
+		io_u32(s, &mod->exports[i].index);
 	}
+	io_u32(s, &mod->start);
+}
 
-	mod->start = get_u32(r);
-
-	mod->nelems = get_u32(r);
-	mod->elems = get_array(r, mod->nelems, 20, sizeof(rt_elem));
-	c->elem_offsets = get_array(r, mod->nelems, 0, sizeof(rt_constexpr));
-	c->elem_items = get_array(r, mod->nelems, 0, sizeof(rt_constexpr *));
-	for (uint32_t i = 0; !r->bad && i < mod->nelems; i++) {
+static void io_elems(ser *s, rt_module *mod, rt_consts *c)
+{
+	io_count(s, &mod->nelems, &mod->elems, 20, sizeof(rt_elem));
+	io_parallel(s, mod->nelems, &c->elem_offsets, sizeof(rt_constexpr));
+	io_parallel(s, mod->nelems, &c->elem_items, sizeof(rt_constexpr *));
+	for (uint32_t i = 0; !s->bad && i < mod->nelems; i++) {
 		rt_elem *e = &mod->elems[i];
-		e->mode = get_u8(r);
-		e->table = get_u32(r);
-		e->type = get_valtype(r);
-		e->count = get_u32(r);
-		get_expr(r, &c->elem_offsets[i]);
-		uint8_t has_exprs = get_u8(r);
+		io_u8(s, &e->mode);
+		io_u32(s, &e->table);
+		io_valtype(s, &e->type);
+		io_u32(s, &e->count);
+		io_expr(s, s->reading || e->mode == RT_SEG_ACTIVE ? &c->elem_offsets[i] : NULL);
+		bool has_exprs = e->exprs != NULL;
+		io_bool(s, &has_exprs);
 		if (has_exprs) {
-			c->elem_items[i] = get_array(r, e->count, 4, sizeof(rt_constexpr));
-			/* Keep a non-NULL exprs marker for users of the
+			uint32_t n = e->count;
+			if (s->reading && (size_t)(s->end - s->p) / 4 < n)
+				s->bad = true;
+			io_parallel(s, n, &c->elem_items[i], sizeof(rt_constexpr));
+			/* Reading: a non-NULL exprs marker for users of the
 			 * description; its ranges are empty. */
-			e->exprs = get_array(r, e->count, 0, sizeof(rt_range));
-			for (uint32_t k = 0; !r->bad && k < e->count; k++)
-				get_expr(r, &c->elem_items[i][k]);
+			io_parallel(s, n, &e->exprs, sizeof(rt_range));
+			for (uint32_t k = 0; !s->bad && k < n; k++)
+				io_expr(s, &c->elem_items[i][k]);
 		} else {
-			e->funcs = get_array(r, e->count, 4, sizeof(uint32_t));
-			for (uint32_t k = 0; !r->bad && k < e->count; k++)
-				e->funcs[k] = get_u32(r);
+			if (s->reading && (size_t)(s->end - s->p) / 4 < e->count)
+				s->bad = true;
+			io_parallel(s, e->count, &e->funcs, sizeof(uint32_t));
+			for (uint32_t k = 0; !s->bad && k < e->count; k++)
+				io_u32(s, &e->funcs[k]);
 		}
 	}
+}
 
-	mod->has_data_count = get_u8(r) != 0;
-	mod->data_count = get_u32(r);
-	mod->ndatas = get_u32(r);
-	mod->datas = get_array(r, mod->ndatas, 13, sizeof(rt_data));
-	c->data_offsets = get_array(r, mod->ndatas, 0, sizeof(rt_constexpr));
-	/* Data payloads: first collect their positions, then copy them into
-	 * one owned blob that becomes mod->bytes. */
+/* Data segments. Writing: each payload from the module's bytes. Reading:
+ * the payloads are copied into one owned blob that becomes mod->bytes
+ * (each segment's range indexes it). */
+static void io_datas(ser *s, rt_module *mod, rt_consts *c)
+{
 	const uint8_t **src = NULL;
 	size_t total = 0;
-	if (!r->bad && mod->ndatas) {
+
+	io_bool(s, &mod->has_data_count);
+	io_u32(s, &mod->data_count);
+	io_count(s, &mod->ndatas, &mod->datas, 13, sizeof(rt_data));
+	io_parallel(s, mod->ndatas, &c->data_offsets, sizeof(rt_constexpr));
+	if (s->reading && !s->bad && mod->ndatas) {
 		src = calloc(mod->ndatas, sizeof *src);
 		if (!src)
-			r->bad = true;
+			s->bad = true;
 	}
-	for (uint32_t i = 0; !r->bad && i < mod->ndatas; i++) {
+	for (uint32_t i = 0; !s->bad && i < mod->ndatas; i++) {
 		rt_data *d = &mod->datas[i];
-		d->mode = get_u8(r);
-		d->memory = get_u32(r);
-		get_expr(r, &c->data_offsets[i]);
-		d->bytes.len = get_u32(r);
-		src[i] = take(r, d->bytes.len);
+		io_u8(s, &d->mode);
+		io_u32(s, &d->memory);
+		io_expr(s, s->reading || d->mode == RT_SEG_ACTIVE ? &c->data_offsets[i] : NULL);
+		io_u32(s, &d->bytes.len);
+		if (!s->reading) {
+			io_bytes(s, (void *)(mod->bytes + d->bytes.off), d->bytes.len);
+			continue;
+		}
+		src[i] = take(s, d->bytes.len);
 		if (total + d->bytes.len > UINT32_MAX)
-			r->bad = true;
+			s->bad = true;
 		d->bytes.off = (uint32_t)total;
 		total += d->bytes.len;
 	}
-	if (!r->bad) {
+	if (s->reading && !s->bad) {
 		uint8_t *blob = cmn_arena_alloc(&mod->arena, total ? total : 1, 1);
 		if (!blob)
-			r->bad = true;
-		for (uint32_t i = 0; !r->bad && i < mod->ndatas; i++)
+			s->bad = true;
+		for (uint32_t i = 0; !s->bad && i < mod->ndatas; i++)
 			memcpy(blob + mod->datas[i].bytes.off, src[i], mod->datas[i].bytes.len);
 		mod->bytes = blob;
 		mod->size = total;
 	}
 	free(src);
+}
 
-	mod->names.has_module = get_u8(r) != 0;
+static void io_names(ser *s, rt_module *mod)
+{
+	io_bool(s, &mod->names.has_module);
 	if (mod->names.has_module)
-		mod->names.module = get_name(r);
-	mod->names.nfuncs = get_u32(r);
-	mod->names.funcs = get_array(r, mod->names.nfuncs, 8, sizeof(rt_naming));
-	for (uint32_t i = 0; !r->bad && i < mod->names.nfuncs; i++) {
-		mod->names.funcs[i].index = get_u32(r);
-		mod->names.funcs[i].name = get_name(r);
+		io_name(s, &mod->names.module);
+	io_count(s, &mod->names.nfuncs, &mod->names.funcs, 8, sizeof(rt_naming));
+	for (uint32_t i = 0; !s->bad && i < mod->names.nfuncs; i++) {
+		io_u32(s, &mod->names.funcs[i].index);
+		io_name(s, &mod->names.funcs[i].name);
 	}
-	if (get_u32(r) != SERIAL_MAGIC || r->p != r->end)
-		r->bad = true;
-	if (r->bad)
-		goto bad;
+}
+
+/* The whole description: magic and version, the sections, magic. */
+static void io_module(ser *s, rt_module *mod, rt_consts *c)
+{
+	uint32_t magic = SERIAL_MAGIC, version = RT_SERIAL_VERSION;
+
+	io_u32(s, &magic);
+	io_u32(s, &version);
+	if (magic != SERIAL_MAGIC || version != RT_SERIAL_VERSION) {
+		s->bad = true;
+		return;
+	}
+	io_types(s, mod);
+	io_imports(s, mod);
+	io_funcs(s, mod);
+	io_tables(s, mod, c);
+	io_memories(s, mod);
+	io_globals(s, mod, c);
+	io_tags(s, mod);
+	io_exports(s, mod);
+	io_elems(s, mod, c);
+	io_datas(s, mod, c);
+	io_names(s, mod);
+	magic = SERIAL_MAGIC;
+	io_u32(s, &magic);
+	if (magic != SERIAL_MAGIC)
+		s->bad = true;
+}
+
+bool rt_serial_write(const rt_module *mod, const rt_consts *consts, uint8_t **out,
+                     size_t *out_len, cmn_error *err)
+{
+	ser s;
+
+	memset(&s, 0, sizeof s);
+	/* Writing reads the fields only (see ser). */
+	io_module(&s, (rt_module *)mod, (rt_consts *)consts);
+	if (s.bad) {
+		cmn_vec_free(&s.out);
+		return cmn_fail(err, "out of memory");
+	}
+	*out = s.out.p;
+	*out_len = s.out.len;
+	return true;
+}
+
+bool rt_serial_read(const uint8_t *p, size_t len, rt_module **ret_mod, rt_consts **ret_consts,
+                    cmn_error *err)
+{
+	ser s;
+	rt_module *mod = calloc(1, sizeof *mod);
+
+	if (!mod)
+		return cmn_fail(err, "out of memory");
+	memset(&s, 0, sizeof s);
+	s.reading = true;
+	s.p = p;
+	s.end = p + len;
+	s.mod = mod;
+	rt_consts *c = cmn_arena_alloc(&mod->arena, 1, sizeof *c);
+	if (!c)
+		goto fail_mod;
+	io_module(&s, mod, c);
+	if (s.bad || s.p != s.end)
+		goto fail_mod;
 	*ret_mod = mod;
 	*ret_consts = c;
 	return true;
-bad:
+
+fail_mod:
 	rt_module_free(mod);
 	return cmn_fail(err, "module description is damaged");
 }

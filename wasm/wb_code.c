@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmn_vec.h"
 #include "wb_code_int.h"
 
 #define BODY_EOF "unexpected end of section or function"
@@ -18,7 +19,6 @@
  * Context and stacks
  */
 
-static bool grow(void **p, uint32_t *cap, uint64_t need, size_t size);
 static bool ensure_locals(wb_vctx *v, uint32_t n);
 
 wb_code_ctx *wb_code_ctx_new(const rt_module *mod, wb_features features,
@@ -35,10 +35,10 @@ wb_code_ctx *wb_code_ctx_new(const rt_module *mod, wb_features features,
 	v->cfg.ntypes = mod->ntypes;
 	/* Start with room for typical functions, so the stacks are never
 	 * NULL. */
-	if (!grow((void **)&v->vals, &v->capvals, 256, sizeof(*v->vals)) ||
-	    !grow((void **)&v->ctrls, &v->capctrls, 32, sizeof(*v->ctrls)) ||
-	    !grow((void **)&v->inits, &v->capinits, 16, sizeof(*v->inits)) ||
-	    !grow((void **)&v->tmp, &v->captmp, 16, sizeof(*v->tmp)) ||
+	if (!cmn_grow((void **)&v->vals, &v->capvals, 256, sizeof(*v->vals)) ||
+	    !cmn_grow((void **)&v->ctrls, &v->capctrls, 32, sizeof(*v->ctrls)) ||
+	    !cmn_grow((void **)&v->inits, &v->capinits, 16, sizeof(*v->inits)) ||
+	    !cmn_grow((void **)&v->tmp, &v->captmp, 16, sizeof(*v->tmp)) ||
 	    !ensure_locals(v, 64)) {
 		wb_code_ctx_free(v);
 		return NULL;
@@ -64,31 +64,9 @@ bool wb_vc_oom(wb_vctx *v)
 	return cmn_fail(v->err, "out of memory");
 }
 
-/* Grows *p (elements of `size` bytes, capacity *cap) to hold `need`. */
-static bool grow(void **p, uint32_t *cap, uint64_t need, size_t size)
-{
-	uint64_t n = *cap ? *cap : 16;
-	void *q;
-
-	if (need <= *cap)
-		return true;
-	while (n < need)
-		n *= 2;
-	if (n > UINT32_MAX)
-		n = UINT32_MAX;
-	if (n < need || n > SIZE_MAX / size)
-		return false;
-	q = realloc(*p, (size_t)n * size);
-	if (q == NULL)
-		return false;
-	*p = q;
-	*cap = (uint32_t)n;
-	return true;
-}
-
 bool wb_vc_grow_vals(wb_vctx *v, uint32_t extra)
 {
-	if (!grow((void **)&v->vals, &v->capvals, (uint64_t)v->nvals + extra,
+	if (!cmn_grow((void **)&v->vals, &v->capvals, (uint64_t)v->nvals + extra,
 	          sizeof(*v->vals)))
 		return wb_vc_oom(v);
 	return true;
@@ -96,7 +74,7 @@ bool wb_vc_grow_vals(wb_vctx *v, uint32_t extra)
 
 bool wb_vc_grow_tmp(wb_vctx *v, uint32_t n)
 {
-	if (!grow((void **)&v->tmp, &v->captmp, n, sizeof(*v->tmp)))
+	if (!cmn_grow((void **)&v->tmp, &v->captmp, n, sizeof(*v->tmp)))
 		return wb_vc_oom(v);
 	return true;
 }
@@ -106,7 +84,7 @@ static bool push_ctrl(wb_vctx *v, uint8_t kind, const wb_blocktype *bt)
 	wb_ctrl *c;
 
 	if (v->nctrls == v->capctrls &&
-	    !grow((void **)&v->ctrls, &v->capctrls, (uint64_t)v->nctrls + 1,
+	    !cmn_grow((void **)&v->ctrls, &v->capctrls, (uint64_t)v->nctrls + 1,
 	          sizeof(*v->ctrls)))
 		return wb_vc_oom(v);
 	c = &v->ctrls[v->nctrls++];
@@ -931,7 +909,7 @@ static bool op_local(wb_vctx *v, const wb_instr *in)
 		return false;
 	if (!v->local_set[x]) {
 		if (v->ninits == v->capinits &&
-		    !grow((void **)&v->inits, &v->capinits,
+		    !cmn_grow((void **)&v->inits, &v->capinits,
 		          (uint64_t)v->ninits + 1, sizeof(*v->inits)))
 			return wb_vc_oom(v);
 		v->inits[v->ninits++] = x;
@@ -1183,7 +1161,7 @@ static bool ensure_locals(wb_vctx *v, uint32_t n)
 
 	if (n <= cap)
 		return true;
-	if (!grow((void **)&v->locals, &cap, n, sizeof(*v->locals)))
+	if (!cmn_grow((void **)&v->locals, &cap, n, sizeof(*v->locals)))
 		return wb_vc_oom(v);
 	p = realloc(v->local_set, cap);
 	if (p == NULL)
