@@ -3,6 +3,7 @@
  * strace on real runs of both workers (tests/sandbox/ exercises them).
  */
 #include "sbx_filter.h"
+#include "sbx_layers.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -98,6 +99,8 @@ static const char *const BASE[] = {
 	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack",
 	"setitimer", "getrusage", "clock_gettime", "gettimeofday",
 	"getpid", "gettid", "getppid", "getrandom", "fstat",
+	/* glibc's pthread_getattr_np (the runtime's stack bounds) */
+	"sched_getaffinity",
 };
 
 /* Syscalls on the process itself only (the pid is known when the filter
@@ -129,6 +132,12 @@ bool sbx_filter_exec_wait(cmn_error *err)
 	/* Only to stack the strict filter. */
 	fb_rule(&b, SCMP_ACT_ALLOW, "seccomp", 1,
 	        SCMP_A0(SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER), NOARG);
+	if (SBX_ASAN) { /* read-only opens: see sbx_layers.h */
+		fb_rule(&b, SCMP_ACT_ALLOW, "open", 1,
+		        SCMP_A1(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDONLY), NOARG);
+		fb_rule(&b, SCMP_ACT_ALLOW, "openat", 1,
+		        SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDONLY), NOARG);
+	}
 	return fb_load(&b, "exec worker", err);
 }
 
@@ -141,18 +150,30 @@ bool sbx_filter_exec_strict(cmn_error *err)
 		"process_vm_readv", "process_vm_writev", "io_uring_setup",
 		"io_uring_enter", "io_uring_register", "bpf", "unshare",
 		"setns", "mount", "umount2", "pivot_root", "memfd_create",
-		"seccomp", "prctl", "prlimit64", "pkey_mprotect", "userfaultfd",
+		"seccomp", "prctl", "setrlimit", "pkey_mprotect", "userfaultfd",
 		"perf_event_open", "ioctl", "personality", "keyctl", "add_key",
 		"request_key",
 	};
 	fbuild b;
 	if (!fb_init(&b, SCMP_ACT_ALLOW, err))
 		return false;
-	for (size_t i = 0; i < sizeof DENY / sizeof DENY[0]; i++)
+	for (size_t i = 0; i < sizeof DENY / sizeof DENY[0]; i++) {
+		if (SBX_ASAN && (strcmp(DENY[i], "open") == 0 || strcmp(DENY[i], "openat") == 0)) {
+			/* only writable opens die: see sbx_layers.h */
+			unsigned a = strcmp(DENY[i], "open") == 0 ? 1 : 2;
+			for (scmp_datum_t mode = O_WRONLY; mode <= O_ACCMODE; mode++)
+				fb_rule(&b, SCMP_ACT_KILL_PROCESS, DENY[i], 1,
+				        (struct scmp_arg_cmp){a, SCMP_CMP_MASKED_EQ, O_ACCMODE, mode},
+				        NOARG);
+			continue;
+		}
 		fb_rule(&b, SCMP_ACT_KILL_PROCESS, DENY[i], 0, NOARG, NOARG);
+	}
 	struct scmp_arg_cmp exec = SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC);
 	fb_rule(&b, SCMP_ACT_KILL_PROCESS, "mmap", 1, exec, NOARG);
 	fb_rule(&b, SCMP_ACT_KILL_PROCESS, "mprotect", 1, exec, NOARG);
+	/* limits may be read (glibc's pthread_getattr_np does), not set */
+	fb_rule(&b, SCMP_ACT_KILL_PROCESS, "prlimit64", 1, SCMP_A2(SCMP_CMP_NE, 0), NOARG);
 	struct scmp_arg_cmp other = SCMP_A0(SCMP_CMP_NE, (scmp_datum_t)getpid());
 	fb_rule(&b, SCMP_ACT_KILL_PROCESS, "kill", 1, other, NOARG);
 	fb_rule(&b, SCMP_ACT_KILL_PROCESS, "tkill", 1, other, NOARG);
@@ -163,7 +184,7 @@ bool sbx_filter_exec_strict(cmn_error *err)
 bool sbx_filter_compile(cmn_error *err)
 {
 	static const char *const THREADS[] = {
-		"set_robust_list", "rseq", "sched_getaffinity", "sched_yield",
+		"set_robust_list", "rseq", "sched_yield",
 		"clock_nanosleep", "nanosleep", "membarrier", "sysinfo",
 	};
 	fbuild b;

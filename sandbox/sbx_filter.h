@@ -32,7 +32,8 @@ bool sbx_filter_exec_wait(cmn_error *err);
  * no mmap/mprotect with PROT_EXEC (pkey_mprotect at all), no open/openat,
  * socket, connect, execve(at), fork/vfork/clone/clone3, ptrace,
  * kill/tkill/tgkill of any other process, process_vm_*, io_uring_*, bpf,
- * unshare, setns, mount, memfd_create, seccomp, prlimit. */
+ * unshare, setns, mount, memfd_create, seccomp, setting rlimits (reading
+ * them stays allowed). */
 bool sbx_filter_exec_strict(cmn_error *err);
 
 /* The compile worker (LLVM): the exec waiting list without PROT_EXEC and

@@ -44,6 +44,8 @@ static struct {
 	uint64_t call_deadline_ms; /* default per call; 0: none */
 	bool fuel;          /* fuel metering on */
 	unsigned depth;     /* guest calls active */
+	bool wall_passed;   /* a wall deadline had passed when the last
+	                       guest call ended */
 	uint64_t deadline[EXW_MAX_DEPTH]; /* CLOCK_MONOTONIC ns; 0: none */
 } W;
 
@@ -93,6 +95,11 @@ static bool enter_guest(uint64_t deadline_ms)
 
 static void leave_guest(void)
 {
+	uint64_t now = now_ns();
+	W.wall_passed = false;
+	for (unsigned i = 0; i < W.depth; i++)
+		if (W.deadline[i] && W.deadline[i] <= now)
+			W.wall_passed = true;
 	W.depth--;
 	arm_deadline();
 }
@@ -175,12 +182,15 @@ static void trap_location(const rt_outcome *out, char *buf, size_t len)
 }
 
 /* Trap reply. Out of fuel and the CPU limit are fatal: the instance is
- * dead from then on (fuel cannot be refilled, the CPU time is spent). */
+ * dead from then on (fuel cannot be refilled, the CPU time is spent). A
+ * "deadline exceeded" trap with no wall deadline passed came from the CPU
+ * limit's signals (SIGPROF, SIGXCPU). */
 static void send_trap(const rt_outcome *out, bool fatal)
 {
 	char loc[256];
 	trap_location(out, loc, sizeof loc);
-	if (out->trap == RT_TRAP_OUT_OF_FUEL || (out->trap == RT_TRAP_DEADLINE && cpu_exceeded()))
+	if (out->trap == RT_TRAP_OUT_OF_FUEL ||
+	    (out->trap == RT_TRAP_DEADLINE && W.cpu_ms && (!W.wall_passed || cpu_exceeded())))
 		fatal = true;
 	if (fatal)
 		W.dead = true;

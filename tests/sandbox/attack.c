@@ -30,6 +30,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -205,6 +206,18 @@ static long a_pkey_mprotect(void)
 	return syscall(SYS_pkey_mprotect, p, 4096, PROT_READ | PROT_EXEC, -1);
 }
 
+static long a_set_rlimit(void)
+{
+	struct rlimit rl = {64, 64};
+	return syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &rl, NULL);
+}
+
+static long c_get_rlimit(void)
+{
+	struct rlimit rl;
+	return syscall(SYS_prlimit64, 0, RLIMIT_STACK, NULL, &rl);
+}
+
 static long a_memfd_create(void)
 {
 	return syscall(SYS_memfd_create, "x", 0);
@@ -336,6 +349,7 @@ static const attack ATTACKS[] = {
 	{"mmap-exec", a_mmap_exec, STRICT, false},
 	{"mprotect-exec", a_mprotect_exec, STRICT, false},
 	{"pkey-mprotect", a_pkey_mprotect, WAITING | STRICT, false},
+	{"set-rlimit", a_set_rlimit, STRICT, false},
 	{"memfd-create", a_memfd_create, WAITING | STRICT, false},
 	{"io-uring-setup", a_io_uring_setup, WAITING | STRICT, false},
 	{"bpf", a_bpf, WAITING | STRICT, false},
@@ -353,6 +367,7 @@ static const attack ATTACKS[] = {
 	{"control-mmap-rw", c_mmap_rw, WAITING | STRICT, true},
 	{"control-kill-self", c_kill_self, WAITING | STRICT, true},
 	{"control-clock", c_clock, WAITING | STRICT, true},
+	{"control-get-rlimit", c_get_rlimit, WAITING | STRICT, true},
 };
 
 /* What the attacking process reports through its channel. */

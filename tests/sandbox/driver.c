@@ -1046,6 +1046,11 @@ int main(int argc, char **argv)
 	test_channel_abuse();
 	printf("== process\n");
 	test_process(&basic);
+	compiled *all[] = {&basic, &fuel, &start_trap, &start_host, &optc};
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+		free(all[i]->art);
+		free(all[i]->fp);
+	}
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
