@@ -436,7 +436,7 @@ static wasmc_error *call_loop(wasmc_instance *inst, const wasmc_export *ex,
 	}
 	req.body_case = WASMC__V1__REQUEST__BODY_CALL;
 	req.call = &call;
-	wcl_reply *r;
+	wcl_reply *r = NULL;
 	e = wcl_request(inst->conn, inst->channel, &req, WCL_WAIT_LONG,
 	                WASMC__V1__RESPONSE__BODY_CALL, &r);
 	values_free(&packed);

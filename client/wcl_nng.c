@@ -6,10 +6,21 @@
  * never run twice because its reply took longer than a resend interval.
  * With resending off, nng fails an outstanding request as soon as its pipe
  * closes, so a daemon that goes away is reported at once.
+ *
+ * nng would keep a new request waiting for a pipe until its timeout (the
+ * dialer reconnects in the background). The transport counts live pipes
+ * and notes a reset connection (nng reports the pipe's removal a moment
+ * after the reset): with no live pipe, a request waits at most
+ * WCL_NNG_RECONNECT_MS for the dialer to reconnect (a restarting daemon),
+ * then fails, so that a client whose daemon has gone does not hang, e.g. in
+ * every destructor's Drop. Handing a request to the pipe is bounded by
+ * WCL_NNG_SEND_MS as well, whatever the reply's timeout.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
@@ -17,13 +28,43 @@
 #include "wcl_error.h"
 #include "wcl_transport.h"
 
+#define WCL_NNG_RECONNECT_MS 1000
+#define WCL_NNG_SEND_MS 10000
+
 typedef struct wcl_nng {
 	wcl_transport base;
 	nng_socket sock;
 	char *path;
+	atomic_int pipes;     /* live connections to the daemon */
+	atomic_bool reset;    /* a request saw its connection reset */
 } wcl_nng;
 
-static wasmc_error *nng_failure(const wcl_nng *t, const char *what, int rv)
+static void pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	wcl_nng *t = arg;
+	(void)p;
+	if (ev == NNG_PIPE_EV_ADD_POST) {
+		atomic_fetch_add(&t->pipes, 1);
+		atomic_store(&t->reset, false);
+	}
+	else if (ev == NNG_PIPE_EV_REM_POST)
+		atomic_fetch_sub(&t->pipes, 1);
+}
+
+/* True when a pipe is up, waiting up to WCL_NNG_RECONNECT_MS for one. */
+static bool wait_for_pipe(wcl_nng *t)
+{
+	for (int waited = 0; atomic_load(&t->pipes) <= 0 || atomic_load(&t->reset);
+	     waited += 10) {
+		if (waited >= WCL_NNG_RECONNECT_MS)
+			return false;
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	return true;
+}
+
+static wasmc_error *nng_failure(wcl_nng *t, const char *what, int rv)
 {
 	switch (rv) {
 	case NNG_ETIMEDOUT:
@@ -32,6 +73,7 @@ static wasmc_error *nng_failure(const wcl_nng *t, const char *what, int rv)
 	case NNG_ECONNRESET:
 	case NNG_ECONNSHUT:
 	case NNG_ECLOSED:
+		atomic_store(&t->reset, true);
 		return wcl_error(WASMC_ERR_TRANSPORT,
 		                 "connection to wasmcd at %s lost while %s", t->path, what);
 	case NNG_ENOMEM:
@@ -56,6 +98,10 @@ static wasmc_error *nng_roundtrip(wcl_transport *base,
 	size_t len;
 	int rv;
 
+	if (!wait_for_pipe(t))
+		return wcl_error(WASMC_ERR_TRANSPORT,
+		                 "connection to wasmcd at %s lost (it stopped or restarted)",
+		                 t->path);
 	e = wcl_request_pack(req, &buf, &len);
 	if (e)
 		return e;
@@ -70,8 +116,9 @@ static wasmc_error *nng_roundtrip(wcl_transport *base,
 		e = nng_failure(t, "allocating an aio", rv);
 		goto out_ctx;
 	}
-	nng_aio_set_timeout(aio, timeout_ms < 0 ? NNG_DURATION_INFINITE
-	                                        : (nng_duration)timeout_ms);
+	nng_aio_set_timeout(aio, timeout_ms >= 0 && timeout_ms < WCL_NNG_SEND_MS
+	                                 ? (nng_duration)timeout_ms
+	                                 : WCL_NNG_SEND_MS);
 	rv = nng_msg_alloc(&msg, len);
 	if (rv) {
 		e = nng_failure(t, "allocating a message", rv);
@@ -88,6 +135,8 @@ static wasmc_error *nng_roundtrip(wcl_transport *base,
 		e = nng_failure(t, "sending a request", rv);
 		goto out_aio;
 	}
+	nng_aio_set_timeout(aio, timeout_ms < 0 ? NNG_DURATION_INFINITE
+	                                        : (nng_duration)timeout_ms);
 	nng_ctx_recv(ctx, aio);
 	nng_aio_wait(aio);
 	rv = nng_aio_result(aio);
@@ -146,7 +195,9 @@ wasmc_error *wcl_nng_open(const char *path, size_t recv_max,
 	    (rv = nng_socket_set_ms(t->sock, NNG_OPT_REQ_RESENDTIME,
 	                            NNG_DURATION_INFINITE)) ||
 	    (rv = nng_socket_set_ms(t->sock, NNG_OPT_RECONNMINT, 10)) ||
-	    (rv = nng_socket_set_ms(t->sock, NNG_OPT_RECONNMAXT, 1000))) {
+	    (rv = nng_socket_set_ms(t->sock, NNG_OPT_RECONNMAXT, 500)) ||
+	    (rv = nng_pipe_notify(t->sock, NNG_PIPE_EV_ADD_POST, pipe_event, t)) ||
+	    (rv = nng_pipe_notify(t->sock, NNG_PIPE_EV_REM_POST, pipe_event, t))) {
 		e = wcl_error(WASMC_ERR_TRANSPORT, "cannot set nng socket options: %s",
 		              nng_strerror(rv));
 		goto fail_sock;
