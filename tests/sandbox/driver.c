@@ -914,6 +914,53 @@ static void test_channel_abuse(void)
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 5, "empty request: exit 5 (0x%x)", st);
 }
 
+/* Requests with random bytes flipped: the worker answers them or exits
+ * with a status (5: malformed), never by a signal. Fixed seed. */
+static void test_mutations(const compiled *basic)
+{
+	srand(12345);
+	Value *a[2] = {val(I32, 3), val(I32, 4)};
+	Wasmc__V1__Worker__ExecCall c = WASMC__V1__WORKER__EXEC_CALL__INIT;
+	c.export = "add";
+	c.args = a;
+	c.n_args = 2;
+	c.deadline_ms = 1000;
+	Req rq = WASMC__V1__WORKER__EXEC_REQUEST__INIT;
+	rq.body_case = WASMC__V1__WORKER__EXEC_REQUEST__BODY_CALL;
+	rq.call = &c;
+	uint8_t good[256];
+	size_t len = protobuf_c_message_pack(&rq.base, good);
+	int replies = 0, exits = 0, bad = 0;
+	worker w = {-1, -1};
+	for (int i = 0; i < 150; i++) {
+		if (w.pid < 0)
+			w = basic_worker(basic, NULL);
+		uint8_t m[256];
+		memcpy(m, good, len);
+		int flips = 1 + rand() % 3;
+		for (int k = 0; k < flips; k++)
+			m[rand() % len] ^= (uint8_t)(1u << (rand() % 8));
+		cmn_frame_send(w.fd, m, len, -1, NULL);
+		Rep *r = recv_rep(&w);
+		if (r) {
+			replies++;
+			rep_free(r);
+			continue;
+		}
+		int st = reap(&w);
+		if (WIFEXITED(st) && WEXITSTATUS(st) == 5) {
+			exits++;
+		} else {
+			bad++;
+			fprintf(stderr, "   mutation %d: worker ended with status 0x%x\n", i, st);
+		}
+	}
+	if (w.pid > 0)
+		reap(&w);
+	CHECK(bad == 0 && replies > 0 && exits > 0,
+	      "150 mutated calls: %d replies, %d exits 5, %d other ends", replies, exits, bad);
+}
+
 /* /proc/PID/fd holds exactly 0, 1, 2 (/dev/null) and 3 (a socket). */
 static void check_fds(pid_t pid, const char *when)
 {
@@ -1044,6 +1091,8 @@ int main(int argc, char **argv)
 	test_compile_threads();
 	printf("== channel abuse\n");
 	test_channel_abuse();
+	printf("== mutated requests\n");
+	test_mutations(&basic);
 	printf("== process\n");
 	test_process(&basic);
 	compiled *all[] = {&basic, &fuel, &start_trap, &start_host, &optc};
