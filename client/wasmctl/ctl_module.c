@@ -307,12 +307,20 @@ static void print_name(const char *s)
 	json_decref(j);
 }
 
-static json_t *extern_json(const wasmc_externtype *t)
+/* {"module"?, "name", "kind", "type", "params"?, "results"?} */
+static json_t *extern_json(const char *module, const char *name, const wasmc_externtype *t)
 {
 	char text[1024];
 	ctl_format_externtype(t, text, sizeof text);
-	json_t *o = json_pack("{s:s,s:s}", "kind", wasmc_externkind_name(t->kind), "type", text);
-	if (o && (t->kind == WASMC_EXTERN_FUNC || t->kind == WASMC_EXTERN_TAG)) {
+	json_t *o = json_object();
+	if (o == NULL)
+		return NULL;
+	if (module)
+		json_object_set_new(o, "module", json_string(module));
+	json_object_set_new(o, "name", json_string(name));
+	json_object_set_new(o, "kind", json_string(wasmc_externkind_name(t->kind)));
+	json_object_set_new(o, "type", json_string(text));
+	if (t->kind == WASMC_EXTERN_FUNC || t->kind == WASMC_EXTERN_TAG) {
 		json_object_set_new(o, "params", ctl_json_kinds(t->func.params, t->func.nparams));
 		json_object_set_new(o, "results",
 		                    ctl_json_kinds(t->func.results, t->func.nresults));
@@ -341,16 +349,11 @@ int ctl_cmd_inspect(ctl *c, int argc, char **argv)
 		json_t *imps = json_array(), *exps = json_array();
 		for (size_t i = 0; i < ni; i++) {
 			const wasmc_import *im = wasmc_module_import_get(m, i);
-			json_t *o = extern_json(&im->type);
-			json_object_set_new(o, "module", json_string(im->module));
-			json_object_set_new(o, "name", json_string(im->name));
-			json_array_append_new(imps, o);
+			json_array_append_new(imps, extern_json(im->module, im->name, &im->type));
 		}
 		for (size_t i = 0; i < ne; i++) {
 			const wasmc_export *ex = wasmc_module_export_get(m, i);
-			json_t *o = extern_json(&ex->type);
-			json_object_set_new(o, "name", json_string(ex->name));
-			json_array_append_new(exps, o);
+			json_array_append_new(exps, extern_json(NULL, ex->name, &ex->type));
 		}
 		ctl_json_out(json_pack("{s:s,s:s,s:o,s:o}", "digest", wasmc_module_digest_hex(m),
 		                       "tier", tier_name(wasmc_module_tier(m)), "imports", imps,

@@ -79,7 +79,7 @@ int ctl_fail(ctl *c, wasmc_error *e, const char *what)
 		/* As wasmc-run prints a trap. */
 		fprintf(stderr, "%s\n", msg);
 		if (loc[0])
-			fprintf(stderr, "    at %s\n", loc);
+			fprintf(stderr, "    at wasm %s\n", loc);
 	} else if (what) {
 		fprintf(stderr, "wasmctl: %s: %s\n", what, msg);
 	} else {
