@@ -34,7 +34,7 @@
  *     reported).
  *   Tier: TIER_FAST or TIER_DEFAULT -> fast tier, TIER_OPTIMIZED ->
  *   optimized. guard_bytes 0 means the default (2 GiB), as in ExecLoad.
- *   threads 0 means 1. Features: Wasm 3.0 + threads (wasmc-run's).
+ *   threads 0 means 1 (at most 64). Features: Wasm 3.0 + threads (wasmc-run's).
  *
  * Exit statuses: 0 replied (success or error reply); 2 bad command line;
  * 3 a sandbox layer failed; 4 channel error or EOF before the request
@@ -238,7 +238,8 @@ int main(int argc, char **argv)
 	opt.fuel = req->fuel;
 	if (req->guard_bytes)
 		opt.guard_bytes = req->guard_bytes;
-	opt.threads = req->threads ? req->threads : 1;
+	/* each thread has a 16 MiB stack inside RLIMIT_DATA */
+	opt.threads = req->threads == 0 ? 1 : req->threads > 64 ? 64 : req->threads;
 	if (req->fingerprint_only) {
 		char *fp = jit_fingerprint(&opt);
 		if (!fp)

@@ -113,9 +113,10 @@ static uint64_t cpu_used_ms(void)
 	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000ull;
 }
 
+/* getrusage may lag the interval timer's count by a tick: 10 ms slack. */
 static bool cpu_exceeded(void)
 {
-	return W.cpu_ms && cpu_used_ms() >= W.cpu_ms;
+	return W.cpu_ms && cpu_used_ms() + 10 >= W.cpu_ms;
 }
 
 /* RLIMIT_CPU (whole seconds, rounded up; SIGXCPU, and SIGKILL two
@@ -482,9 +483,10 @@ free_ext:
 void exw_call(const Wasmc__V1__Worker__ExecCall *c)
 {
 	if (!W.inst) {
-		exw_send_error(W.dead ? WASMC__V1__ERROR_CODE__INSTANCE_DEAD
-		                      : WASMC__V1__ERROR_CODE__BAD_REQUEST,
-		               W.dead ? "the instance failed to start" : "no instance loaded yet");
+		exw_send_error(W.load_seen ? WASMC__V1__ERROR_CODE__INSTANCE_DEAD
+		                           : WASMC__V1__ERROR_CODE__BAD_REQUEST,
+		               W.load_seen ? "the instance did not load or is still starting"
+		                           : "no instance loaded yet");
 		return;
 	}
 	if (W.dead) {
