@@ -121,10 +121,13 @@ $(BIN)/spec-runner: $(SPEC_OBJ) $(TOOLLIB_OBJ) $(FULL_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) $^ $(JANSSON_LIBS) $(FULL_LIBS) -o $@
 
+# tests/unit/support/: what several unit tests share (a module builder, a
+# hand-assembled test module), linked into every unit binary.
+UNIT_SUPPORT_OBJ := $(patsubst %.c,$(OBJ)/%.o,$(wildcard tests/unit/support/*.c))
 $(OBJ)/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_tests) -MMD -MP -c $< -o $@
-$(BIN)/unit-%: $(OBJ)/tests/unit/%.o $(TOOLLIB_OBJ) $(FULL_OBJ)
+	$(CC) $(BASEFLAGS) $(CFLAGS) -Itests/unit/support $(INC_tests) -MMD -MP -c $< -o $@
+$(BIN)/unit-%: $(OBJ)/tests/unit/%.o $(UNIT_SUPPORT_OBJ) $(TOOLLIB_OBJ) $(FULL_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) $^ $(CRITERION_LIBS) $(FULL_LIBS) -o $@
 
@@ -244,6 +247,20 @@ sandbox-test: $(BIN)/wasmc-exec $(BIN)/wasmc-compiler $(SBXTEST_BIN)
 $(BIN)/wasmcd: $(DAEMON_OBJ) $(PROTO_OBJ) $(DAEMON_RT_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -Wl,--as-needed $^ $(NNG_LIBS) $(PROTOBUF_LIBS) -lcrypto -o $@
+# Daemon tests (tests/daemon/): a real wasmcd on a private socket and
+# cache, driven by a raw nng + protobuf-c client; fixtures in .wat, encoded
+# at test time.
+DAEMON_TEST_OBJ := $(patsubst %.c,$(OBJ)/%.o,$(wildcard tests/daemon/*.c))
+$(OBJ)/tests/daemon/%.o: tests/daemon/%.c $(PROTO_GEN_H)
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(CFLAGS) -Itests/daemon $(INC_proto) -MMD -MP -c $< -o $@
+$(BIN)/daemon-test: $(DAEMON_TEST_OBJ) $(PROTO_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) $^ $(NNG_LIBS) $(PROTOBUF_LIBS) -lcrypto -o $@
+.PHONY: daemon-test
+daemon-test: $(BIN)/daemon-test $(BIN)/wasmcd $(BIN)/wasmc-exec $(BIN)/wasmc-compiler
+	node tests/tools/wat2wasm.mjs $(OUT)/daemon-test tests/daemon/*.wat
+	$(BIN)/daemon-test --bin $(BIN) --fixtures $(OUT)/daemon-test
 # libwasmc: no LLVM, nothing of runtime/, jit/, wasm/.
 LIBWASMC_OBJ := $(CLIENT_OBJ) $(PROTO_OBJ) $(COMMON_OBJ)
 $(LIBDIR)/libwasmc.so: $(LIBWASMC_OBJ) client/libwasmc.map
@@ -441,7 +458,7 @@ help:
 	@echo 'make format-diff      clang-format only the lines changed since FORMAT_BASE (HEAD)'
 	@echo 'make clean            remove build/'
 	@echo 'make help             this list'
-	@echo 'product targets: sandbox-test, client-test, install, run, product (see the Makefile section'
+	@echo 'product targets: sandbox-test, client-test, daemon-test, install, run, product (see the Makefile section'
 	@echo '"The product")'
 
 -include $(shell find $(OUT)/obj build/fuzz/obj -name '*.d' 2>/dev/null)

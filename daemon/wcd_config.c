@@ -131,6 +131,8 @@ bool wcd_config_set(wcd_config *c, const char *key, const char *v,
 	}
 	if (strcmp(key, "socket") == 0)
 		return set_str(&c->socket, v, where, key, err);
+	if (strcmp(key, "socket-group") == 0)
+		return set_str(&c->socket_group, v, where, key, err);
 	if (strcmp(key, "cache") == 0)
 		return set_str(&c->cache, v, where, key, err);
 	if (strcmp(key, "state-dir") == 0)
@@ -203,7 +205,8 @@ static bool load_file(wcd_config *c, const char *path, cmn_error *err)
 
 const char *wcd_config_usage(void)
 {
-	return "usage: wasmcd [--config FILE] [--socket PATH] [--cache DIR] [--state-dir DIR]\n"
+	return "usage: wasmcd [--config FILE] [--socket PATH] [--socket-group GROUP] [--cache DIR]\n"
+	       "              [--state-dir DIR]"
 	       "              [--libexec DIR] [--pool N] [--threads N] [--max-instances N]\n"
 	       "              [--max-calls N] [--max-cache-bytes N] [--max-request-bytes N]\n"
 	       "              [--compile-timeout SECONDS] [--compile-memory-mb N]\n"
@@ -272,6 +275,7 @@ void wcd_config_free(wcd_config *c)
 	if (!c)
 		return;
 	free(c->socket);
+	free(c->socket_group);
 	free(c->cache);
 	free(c->state_dir);
 	free(c->libexec);

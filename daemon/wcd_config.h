@@ -3,7 +3,7 @@
  * configuration file (`--config FILE`: `key = value` lines, `#` comments),
  * then command-line flags, each overriding the one before.
  *
- * Keys (file) and flags (--key VALUE) share names: socket, cache,
+ * Keys (file) and flags (--key VALUE) share names: socket, socket-group, cache,
  * state-dir, libexec, pool, threads, max-instances, max-calls,
  * max-cache-bytes, max-request-bytes, compile-timeout, compile-memory-mb,
  * log-level, no-namespaces (file: true/false; flag: no value).
@@ -25,6 +25,7 @@
 
 typedef struct wcd_config {
 	char *socket;    /* path of the ipc socket */
+	char *socket_group; /* group given the socket and its directory; NULL: unchanged */
 	char *cache;     /* cache directory */
 	char *state_dir; /* where the key lives; NULL: the cache directory */
 	char *libexec;   /* directory of wasmc-exec / wasmc-compiler; NULL: beside wasmcd */

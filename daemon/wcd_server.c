@@ -4,6 +4,7 @@
 #include "wcd_server.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -187,7 +188,20 @@ static bool socket_alive(const char *path)
 	return alive;
 }
 
-static bool prepare_path(const char *path, cmn_error *err)
+/* The group of --socket-group, or (gid_t)-1 when none is configured. */
+static bool socket_gid(const char *group, gid_t *ret, cmn_error *err)
+{
+	*ret = (gid_t)-1;
+	if (!group)
+		return true;
+	struct group *g = getgrnam(group);
+	if (!g)
+		return cmn_fail(err, "socket-group: no group named \"%s\"", group);
+	*ret = g->gr_gid;
+	return true;
+}
+
+static bool prepare_path(const char *path, gid_t gid, cmn_error *err)
 {
 	char dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');
@@ -203,6 +217,9 @@ static bool prepare_path(const char *path, cmn_error *err)
 			return false;
 		if (!existed && chmod(dir, 0750) != 0)
 			return cmn_fail(err, "cannot chmod %s: %s", dir, strerror(errno));
+		if (gid != (gid_t)-1 && chown(dir, (uid_t)-1, gid) != 0)
+			return cmn_fail(err, "cannot give %s to the socket group: %s", dir,
+			                strerror(errno));
 	}
 	struct stat st;
 	if (lstat(path, &st) == 0) {
@@ -227,7 +244,8 @@ bool wcd_server_start(wcd_daemon *d, wcd_server **ret, cmn_error *err)
 	s->self = getuid();
 	char url[PATH_MAX + 8];
 	int rv;
-	if (!prepare_path(s->path, err))
+	gid_t gid;
+	if (!socket_gid(d->cfg.socket_group, &gid, err) || !prepare_path(s->path, gid, err))
 		goto fail_free;
 	if ((rv = nng_rep0_open(&s->sock)) != 0) {
 		cmn_fail(err, "nng_rep0_open: %s", nng_strerror(rv));
@@ -253,6 +271,9 @@ bool wcd_server_start(wcd_daemon *d, wcd_server **ret, cmn_error *err)
 	}
 	s->listening = true;
 	(void)chmod(s->path, 0660);
+	if (gid != (gid_t)-1 && chown(s->path, (uid_t)-1, gid) != 0)
+		wcd_log(WCD_LOG_WARNING, "cannot give %s to the socket group: %s", s->path,
+		        strerror(errno));
 	s->nthreads = d->cfg.threads;
 	s->threads = calloc(s->nthreads, sizeof *s->threads);
 	if (!s->threads) {
@@ -288,8 +309,11 @@ fail_free:
 
 void wcd_server_stop_listening(wcd_server *s)
 {
+	/* Closing the nng listener would close the connections it accepted
+	 * (and lose the answers in flight): new clients find no socket file,
+	 * open connections get their answers. */
 	if (s && s->listening) {
-		nng_listener_close(s->listener);
+		unlink(s->path);
 		s->listening = false;
 	}
 }

@@ -24,8 +24,8 @@ typedef struct wcd_server wcd_server;
  * when another daemon answers on the path, listens, starts the threads. */
 bool wcd_server_start(wcd_daemon *d, wcd_server **ret, cmn_error *err);
 
-/* Stops accepting connections (requests on open ones still get answers:
- * SHUTTING_DOWN once d->stopping is set). */
+/* Stops accepting connections: removes the socket file (requests on open
+ * connections still get answers: SHUTTING_DOWN once d->stopping is set). */
 void wcd_server_stop_listening(wcd_server *s);
 
 /* Closes the socket, joins the threads, removes the socket file, frees.
