@@ -45,7 +45,7 @@ void ctl_json_out(json_t *j)
 		fprintf(stderr, "wasmctl: out of memory building JSON\n");
 		return;
 	}
-	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 	if (s) {
 		puts(s);
 		free(s);
