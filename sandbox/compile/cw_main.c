@@ -192,9 +192,8 @@ int main(int argc, char **argv)
 		uint64_t n;
 		if (strcmp(argv[i], "--no-namespaces") == 0) {
 			cfg.namespaces = false;
-		} else if (strcmp(argv[i], "--log-level") == 0 && i + 1 < argc &&
-		           parse_u64(argv[i + 1], &n)) {
-			i++;
+		} else if (strcmp(argv[i], "--log-level") == 0 && i + 1 < argc) {
+			i++; /* any value: the worker has no log */
 		} else if (strcmp(argv[i], "--memory-mb") == 0 && i + 1 < argc &&
 		           parse_u64(argv[i + 1], &n) && n > 0 && n < (1ull << 40)) {
 			cfg.data_bytes = n << 20;
