@@ -48,52 +48,14 @@ static void ok_or_die(wasmc_error *e, const char *what)
 #define SECOND_USER "wasmc-it2"
 #define SHARED_GROUP "wasmc-it"
 
-/* Exit codes of the second user's process: 0 all as expected, 10 + n the
- * n-th check failed. */
-static int second_user_checks(const it_daemon *d, const char *inst_id,
-                              const uint8_t digest[32])
+/* Runs wasmctl as the second user (runuser: a fresh process, so no nng
+ * state crosses a fork); returns its exit status and its stdout in *out. */
+static int as_second_user(const it_daemon *d, const char *args, char **out)
 {
-	wasmc_conn *c = NULL;
-	wasmc_error *e = wasmc_conn_open(d->socket, NULL, &c);
-	if (e) {
-		fprintf(stderr, "second user: connect: %s\n", wasmc_error_message(e));
-		return 10;
-	}
-	if (wasmc_conn_uid(c) != getuid())
-		return 11;
-	/* The first user's module digest is not found for this uid. */
-	wasmc_module *m = NULL;
-	e = wasmc_module_open_digest(c, digest, &m);
-	if (wasmc_error_code(e) != WASMC_ERR_NOT_FOUND)
-		return 12;
-	wasmc_error_free(e);
-	/* Its instance is invisible and cannot be killed. */
-	wasmc_process_list *pl = NULL;
-	ok_or_die(wasmc_process_list_get(c, &pl), "ps");
-	for (size_t i = 0; i < pl->count; i++)
-		if (strcmp(pl->processes[i].instance_hex, inst_id) == 0)
-			return 13;
-	wasmc_process_list_free(pl);
-	uint8_t id[16];
-	if (!wasmc_instance_id_parse(inst_id, id))
-		return 14;
-	e = wasmc_process_kill(c, id);
-	if (wasmc_error_code(e) != WASMC_ERR_NOT_FOUND)
-		return 15;
-	wasmc_error_free(e);
-	/* The cache shows none of the first user's entries. */
-	wasmc_cache_list *cl = NULL;
-	ok_or_die(wasmc_cache_list_get(c, &cl), "cache ls");
-	for (size_t i = 0; i < cl->count; i++)
-		if (memcmp(cl->entries[i].digest, digest, 32) == 0)
-			return 16;
-	wasmc_cache_list_free(cl);
-	e = wasmc_cache_remove(c, digest);
-	if (wasmc_error_code(e) != WASMC_ERR_NOT_FOUND)
-		return 17;
-	wasmc_error_free(e);
-	wasmc_conn_close(c);
-	return 0;
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd, "runuser -u %s -- %s --socket %s %s", SECOND_USER,
+	         it_bin("wasmctl"), d->socket, args);
+	return it_run(cmd, false, out);
 }
 
 Test(hostile, second_uid_sees_nothing_of_the_first, .timeout = 120)
@@ -114,19 +76,32 @@ Test(hostile, second_uid_sees_nothing_of_the_first, .timeout = 120)
 	wasmc_instance *inst = NULL;
 	ok_or_die(wasmc_instance_new(m, NULL, NULL, &inst), "instantiate");
 
-	pid_t child = fork();
-	if (child == 0) {
-		gid_t g = gr->gr_gid;
-		if (setgroups(1, &g) != 0 || setgid(pw->pw_gid) != 0 ||
-		    setuid(pw->pw_uid) != 0)
-			_exit(9);
-		_exit(second_user_checks(&d, wasmc_instance_id(inst),
-		                         wasmc_module_digest(m)));
-	}
-	int st = 0;
-	waitpid(child, &st, 0);
-	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-	          "second user: status %d (exit 10+n: check n failed)", st);
+	const char *id = wasmc_instance_id(inst);
+	const char *digest = wasmc_module_digest_hex(m);
+	char args[256], *out = NULL;
+	/* It connects, as another uid. */
+	cr_expect_eq(as_second_user(&d, "--json status", &out), 0, "status: %s", out);
+	free(out);
+	/* The first user's instance is invisible and cannot be killed. */
+	cr_expect_eq(as_second_user(&d, "--json ps", &out), 0);
+	cr_expect(!strstr(out, id), "ps of another uid shows %s: %s", id, out);
+	free(out);
+	snprintf(args, sizeof args, "kill %s", id);
+	cr_expect_eq(as_second_user(&d, args, &out), 5, "kill of another uid's instance");
+	free(out);
+	/* Its module is not found by digest, not listed, not removable. */
+	snprintf(args, sizeof args, "inspect %s", digest);
+	cr_expect_eq(as_second_user(&d, args, &out), 5, "inspect by digest: %s", out);
+	free(out);
+	cr_expect_eq(as_second_user(&d, "--json cache ls", &out), 0);
+	cr_expect(!strstr(out, digest), "cache ls of another uid shows %s", digest);
+	free(out);
+	snprintf(args, sizeof args, "cache rm %s", digest);
+	cr_expect_eq(as_second_user(&d, args, &out), 5, "cache rm of another uid's module");
+	free(out);
+	snprintf(args, sizeof args, "cache pin %s", digest);
+	cr_expect_eq(as_second_user(&d, args, &out), 5, "cache pin of another uid's module");
+	free(out);
 	/* The first user's instance still works. */
 	wasmc_val a[2] = {wasmc_val_i32(1), wasmc_val_i32(2)}, r[1];
 	ok_or_die(wasmc_instance_call(inst, "add", a, 2, r, 1), "add");
