@@ -292,9 +292,13 @@ $(OBJ)/tests/client/%.o: tests/client/%.c $(PROTO_GEN_H)
 $(BIN)/client-%: $(OBJ)/tests/client/%.o $(LIBDIR)/libwasmc.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) $< $(LIBWASMC_LINK) $(CRITERION_LIBS) -lm -o $@
-.PHONY: client-test
+.PHONY: client-test client-e2e
 client-test: $(CLIENT_TEST_BIN)
 	@set -e; for t in $(CLIENT_TEST_BIN); do echo "== $$t"; $$t --jobs 1; done
+# wasmctl and the examples against a real wasmcd (private socket and cache).
+client-e2e: $(BIN)/wasmcd $(BIN)/wasmctl $(BIN)/example-hello $(BIN)/example-nested \
+		$(BIN)/wasmc-exec $(BIN)/wasmc-compiler
+	bash tests/client/e2e.sh $(BIN)
 
 # Integration: a real wasmcd per test, driven through libwasmc, raw nng and
 # wasmctl (tests/integration/run.sh).
