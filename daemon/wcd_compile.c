@@ -46,7 +46,11 @@ struct wcd_compiler {
 	char *exe;
 	wcd_cache *cache;
 	unsigned timeout_s, memory_mb;
-	char *fps[2][2]; /* [optimized][fuel] */
+	/* [optimized][fuel]: set once (all four, or none), read without the
+	 * lock (atomic loads), freed with the compiler. */
+	char *fps[2][2];
+	pthread_mutex_t fp_mu; /* one fingerprint refresh at a time */
+	int64_t fp_tried_ms;   /* last attempt */
 	char unavailable[CMN_ERROR_MSG_MAX];
 	pthread_mutex_t mu;
 	pthread_cond_t cond; /* a job finished, or the queue changed */
@@ -247,7 +251,9 @@ wcd_code wcd_compile_ensure(wcd_compiler *w, const uint8_t *digest, const uint8_
 {
 	const char *fp = wcd_compiler_fp(w, tier, fuel);
 	if (!fp) {
+		pthread_mutex_lock(&w->fp_mu);
 		cmn_fail(err, "the compiler is unavailable: %s", w->unavailable);
+		pthread_mutex_unlock(&w->fp_mu);
 		return WASMC__V1__ERROR_CODE__COMPILE_FAILED;
 	}
 	if (wcd_cache_find(w->cache, digest, fp, NULL)) {
@@ -391,9 +397,55 @@ void wcd_compile_background(wcd_compiler *w, const uint8_t *digest, bool fuel, u
  * Life cycle
  */
 
-const char *wcd_compiler_fp(const wcd_compiler *w, Wasmc__V1__Tier tier, bool fuel)
+/* Asks the compiler for the four fingerprints; they are published only
+ * when all four arrived. Retried at most every FP_RETRY_MS while missing
+ * (a compiler being replaced during an upgrade, a transient failure). */
+#define FP_RETRY_MS 10000
+static void refresh_fps(wcd_compiler *w)
 {
-	return w->fps[tier == WASMC__V1__TIER__TIER_OPTIMIZED][fuel];
+	pthread_mutex_lock(&w->fp_mu);
+	int64_t now = wcd_mono_ms();
+	if (__atomic_load_n(&w->fps[0][0], __ATOMIC_ACQUIRE) ||
+	    (w->fp_tried_ms && now - w->fp_tried_ms < FP_RETRY_MS)) {
+		pthread_mutex_unlock(&w->fp_mu);
+		return;
+	}
+	w->fp_tried_ms = now;
+	char *got[2][2] = {{NULL, NULL}, {NULL, NULL}};
+	cmn_error e;
+	bool ok = true;
+	for (int opt = 0; opt < 2 && ok; opt++)
+		for (int fuel = 0; fuel < 2 && ok; fuel++) {
+			Wasmc__V1__Tier t = opt ? WASMC__V1__TIER__TIER_OPTIMIZED : WASMC__V1__TIER__TIER_FAST;
+			ok = ask_fingerprint(w, t, fuel, &got[opt][fuel], &e);
+		}
+	if (!ok) {
+		for (int opt = 0; opt < 2; opt++)
+			for (int fuel = 0; fuel < 2; fuel++)
+				free(got[opt][fuel]);
+		snprintf(w->unavailable, sizeof w->unavailable, "%s", e.msg);
+		wcd_log(WCD_LOG_ERR, "compiler %s does not answer (%s): uploads fail until it does (retried every %d s)",
+		        w->exe, e.msg, FP_RETRY_MS / 1000);
+	} else {
+		/* fps[0][0] last: it is the "published" flag readers test. */
+		__atomic_store_n(&w->fps[1][1], got[1][1], __ATOMIC_RELEASE);
+		__atomic_store_n(&w->fps[1][0], got[1][0], __ATOMIC_RELEASE);
+		__atomic_store_n(&w->fps[0][1], got[0][1], __ATOMIC_RELEASE);
+		__atomic_store_n(&w->fps[0][0], got[0][0], __ATOMIC_RELEASE);
+		if (w->unavailable[0])
+			wcd_log(WCD_LOG_NOTICE, "compiler %s answers again", w->exe);
+		w->unavailable[0] = 0;
+	}
+	pthread_mutex_unlock(&w->fp_mu);
+}
+
+const char *wcd_compiler_fp(wcd_compiler *w, Wasmc__V1__Tier tier, bool fuel)
+{
+	if (!__atomic_load_n(&w->fps[0][0], __ATOMIC_ACQUIRE))
+		refresh_fps(w);
+	if (!__atomic_load_n(&w->fps[0][0], __ATOMIC_ACQUIRE))
+		return NULL;
+	return __atomic_load_n(&w->fps[tier == WASMC__V1__TIER__TIER_OPTIMIZED][fuel], __ATOMIC_ACQUIRE);
 }
 
 bool wcd_compiler_new(const char *exe, const wcd_config *cfg, wcd_cache *cache,
@@ -408,25 +460,9 @@ bool wcd_compiler_new(const char *exe, const wcd_config *cfg, wcd_cache *cache,
 	w->timeout_s = cfg->compile_timeout;
 	w->memory_mb = cfg->compile_memory_mb;
 	pthread_mutex_init(&w->mu, NULL);
+	pthread_mutex_init(&w->fp_mu, NULL);
 	pthread_cond_init(&w->cond, NULL);
-	for (int opt = 0; opt < 2; opt++)
-		for (int fuel = 0; fuel < 2; fuel++) {
-			cmn_error e;
-			Wasmc__V1__Tier t = opt ? WASMC__V1__TIER__TIER_OPTIMIZED : WASMC__V1__TIER__TIER_FAST;
-			if (w->unavailable[0])
-				continue;
-			if (!ask_fingerprint(w, t, fuel, &w->fps[opt][fuel], &e)) {
-				snprintf(w->unavailable, sizeof w->unavailable, "%s", e.msg);
-				wcd_log(WCD_LOG_ERR, "compiler %s does not answer (%s): every upload will fail until it is fixed and wasmcd restarted",
-				        exe, e.msg);
-			}
-		}
-	if (w->unavailable[0])
-		for (int opt = 0; opt < 2; opt++)
-			for (int fuel = 0; fuel < 2; fuel++) {
-				free(w->fps[opt][fuel]);
-				w->fps[opt][fuel] = NULL;
-			}
+	refresh_fps(w);
 	int e = pthread_create(&w->bg, NULL, background, w);
 	if (e) {
 		wcd_compiler_free(w);

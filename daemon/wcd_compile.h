@@ -6,7 +6,7 @@
  * the daemon's key and stored in the cache.
  *
  * Engine fingerprints are asked once per (tier, fuel) at startup
- * (fingerprint_only). Concurrent requests for one (digest, fingerprint)
+ * (fingerprint_only), and again later while the compiler does not answer. Concurrent requests for one (digest, fingerprint)
  * compile once: the others wait for the same compile. Optimized builds
  * after a fast one run in the background, one at a time, from the input
  * kept in the cache.
@@ -38,8 +38,9 @@ bool wcd_compiler_new(const char *exe, const wcd_config *cfg, wcd_cache *cache,
 void wcd_compiler_free(wcd_compiler *w);
 
 /* The fingerprint of (tier FAST or OPTIMIZED, fuel); NULL when the
- * compiler did not answer. Owned by the compiler. */
-const char *wcd_compiler_fp(const wcd_compiler *w, Wasmc__V1__Tier tier, bool fuel);
+ * compiler did not answer (asked again at most every 10 s: this may then
+ * block for the compiler's answers). Owned by the compiler. */
+const char *wcd_compiler_fp(wcd_compiler *w, Wasmc__V1__Tier tier, bool fuel);
 
 /* Makes sure the artifact (digest, tier, fuel) is in the cache, compiling
  * `wasm` (NULL: the input stored in the cache) when it is not. On success

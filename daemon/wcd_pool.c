@@ -118,9 +118,11 @@ static void *refill(void *arg)
 			bool ok = start_worker(p, &w, &err);
 			pthread_mutex_lock(&p->mu);
 			if (!ok) {
-				p->failures++;
-				wcd_log(WCD_LOG_ERR, "%s%s", err.msg,
-				        p->failures == 5 ? " (pool refill paused; instantiations start workers themselves)" : "");
+				/* Logged once per streak of failures. */
+				if (++p->failures == 1)
+					wcd_log(WCD_LOG_ERR, "%s", err.msg);
+				if (p->failures == 5)
+					wcd_log(WCD_LOG_WARNING, "exec pool: 5 workers in a row failed to start; refill paused until an instantiation needs one");
 			} else if (p->stopping || p->nidle >= POOL_MAX) {
 				wcd_worker_end(&w);
 			} else {

@@ -27,8 +27,11 @@ static bool spawn(dt_daemon *d, const char *bin)
 	argv[n++] = d->socket;
 	argv[n++] = "--cache";
 	argv[n++] = d->cache;
-	char flags[512];
-	snprintf(flags, sizeof flags, "%s", d->flags);
+	/* DT_EXTRA: flags for every daemon of the run (e.g. --libexec DIR
+	 * when wasmcd is a sanitizer build beside no workers). */
+	char flags[1024];
+	const char *extra = getenv("DT_EXTRA");
+	snprintf(flags, sizeof flags, "%s %s", d->flags, extra ? extra : "");
 	char *save = NULL;
 	for (char *t = strtok_r(flags, " ", &save); t && n < 62; t = strtok_r(NULL, " ", &save))
 		argv[n++] = t;

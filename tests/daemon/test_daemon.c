@@ -7,6 +7,10 @@
  *
  *   daemon-test --bin build/bin --fixtures DIR   (DIR holds basic.wasm, plain.wasm)
  *
+ * Environment: DT_FLAGS replaces the main daemon's flags, DT_EXTRA adds
+ * flags to every daemon started (e.g. --libexec DIR), DT_KEEP keeps the
+ * temporary directories (logs).
+ *
  * Prints one line per failed check and a closing "N passed, M failed".
  */
 #include <errno.h>
