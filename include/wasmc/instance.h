@@ -8,6 +8,9 @@
  * import callback of this instance, on the thread running that callback:
  * it goes straight through, carried by the running host call.
  * wasmc_instance_free must not race with calls of the same instance.
+ * Callbacks that call into another instance wait for it like any other
+ * thread: two threads whose callbacks call each other's instance would
+ * wait for each other forever, so keep such cycles on one thread.
  */
 #ifndef WASMC_INSTANCE_H
 #define WASMC_INSTANCE_H
