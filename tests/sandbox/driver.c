@@ -1019,9 +1019,73 @@ static long status_field(pid_t pid, const char *name)
 	return v;
 }
 
+/* The daemon dies: its worker dies with it (PR_SET_PDEATHSIG). A middle
+ * process plays the daemon: it starts the worker and is then killed. */
+static void test_parent_death(void)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+		return;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/wasmc-exec", bindir);
+	pid_t middle = fork();
+	if (middle == 0) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			if (dup2(sv[1], 3) != 3)
+				_exit(121);
+			execl(path, path, "--no-namespaces", (char *)NULL);
+			_exit(122);
+		}
+		pause();
+		_exit(0);
+	}
+	close(sv[1]);
+	worker w = {middle, sv[0]};
+	Rep *r = recv_rep(&w);
+	CHECK(r && r->body_case == WASMC__V1__WORKER__EXEC_REPLY__BODY_READY,
+	      "Ready through the middle process");
+	uint32_t wpid = r && r->body_case == WASMC__V1__WORKER__EXEC_REPLY__BODY_READY ? r->ready->pid : 0;
+	rep_free(r);
+	kill(middle, SIGKILL);
+	waitpid(middle, NULL, 0);
+	w.pid = -1;
+	uint8_t *buf;
+	size_t len;
+	int rc = cmn_frame_recv(w.fd, CMN_FRAME_MAX, 5000, &buf, &len, NULL, NULL);
+	CHECK(rc == CMN_FRAME_EOF, "the worker dies with its parent (rc %d)", rc);
+	/* it was reparented and reaped by init, or is a zombie: not running */
+	usleep(50000);
+	char st_path[64], line[256] = "";
+	snprintf(st_path, sizeof st_path, "/proc/%u/stat", wpid);
+	FILE *f = wpid ? fopen(st_path, "r") : NULL;
+	bool gone = !f || !fgets(line, sizeof line, f) || strstr(line, ") Z ") != NULL;
+	if (f)
+		fclose(f);
+	CHECK(gone, "worker %u is gone after its parent died (%s)", wpid, line);
+	reap(&w);
+}
+
+/* Namespaces: the worker's network namespace is not ours. */
+static void check_namespaces(pid_t pid)
+{
+	char a[128], b[128], path[64];
+	snprintf(path, sizeof path, "/proc/%d/ns/net", (int)pid);
+	ssize_t na = readlink(path, a, sizeof a - 1), nb = readlink("/proc/self/ns/net", b, sizeof b - 1);
+	if (na < 0 && errno == EACCES && geteuid() != 0) {
+		printf("   (not root: the worker's namespaces are hidden: not dumpable)\n");
+		return;
+	}
+	a[na > 0 ? na : 0] = '\0';
+	b[nb > 0 ? nb : 0] = '\0';
+	CHECK(na > 0 && nb > 0 && strcmp(a, b) != 0, "worker net namespace %s, ours %s", a, b);
+}
+
 static void test_process(const compiled *basic)
 {
+	test_parent_death();
 	worker w = exec_start(true, false);
+	check_namespaces(w.pid);
 	check_fds(w.pid, "waiting");
 	CHECK(status_field(w.pid, "NoNewPrivs") == 1, "waiting worker has no_new_privs");
 	CHECK(status_field(w.pid, "Seccomp") == 2 && status_field(w.pid, "Seccomp_filters") == 1,
