@@ -54,6 +54,10 @@ struct wcd_insts {
 	uint32_t ninst;
 	uint32_t died;
 	bool stopping;
+	/* Connections open now: an instance whose client left while it was
+	 * being made is ended at once, not kept without an owner. */
+	uint32_t *pipes;
+	size_t npipes, cap_pipes;
 };
 
 /* An unpacked worker reply and the budget it was allocated from. */
@@ -396,6 +400,17 @@ void wcd_inst_instantiate(wcd_insts *r, wcd_req *rq, const uint8_t *digest, cons
 		o = NULL;
 		code = WASMC__V1__ERROR_CODE__SHUTTING_DOWN;
 		wcd_req_error(rq, code, "the daemon is stopping");
+		goto fail;
+	}
+	bool client_here = false;
+	for (size_t i = 0; i < r->npipes && !client_here; i++)
+		client_here = r->pipes[i] == rq->pipe;
+	if (!client_here) {
+		pthread_mutex_unlock(&r->mu);
+		inst_reply_free(ir);
+		o = NULL;
+		code = WASMC__V1__ERROR_CODE__WORKER_DIED;
+		wcd_req_error(rq, code, "the client went away");
 		goto fail;
 	}
 	ni->listed = true;
@@ -793,9 +808,32 @@ void wcd_inst_kill(wcd_insts *r, wcd_req *rq, const Wasmc__V1__ProcessKill *k)
 	rq->resp.ok = &empty;
 }
 
+void wcd_insts_pipe_added(wcd_insts *r, uint32_t pipe)
+{
+	pthread_mutex_lock(&r->mu);
+	if (r->npipes == r->cap_pipes) {
+		size_t cap = r->cap_pipes ? 2 * r->cap_pipes : 64;
+		uint32_t *p = realloc(r->pipes, cap * sizeof *p);
+		if (!p) {
+			pthread_mutex_unlock(&r->mu);
+			wcd_log(WCD_LOG_ERR, "out of memory recording a connection");
+			return;
+		}
+		r->pipes = p;
+		r->cap_pipes = cap;
+	}
+	r->pipes[r->npipes++] = pipe;
+	pthread_mutex_unlock(&r->mu);
+}
+
 void wcd_insts_pipe_gone(wcd_insts *r, uint32_t pipe)
 {
 	pthread_mutex_lock(&r->mu);
+	for (size_t i = 0; i < r->npipes; i++)
+		if (r->pipes[i] == pipe) {
+			r->pipes[i] = r->pipes[--r->npipes];
+			break;
+		}
 	inst *in = r->list;
 	while (in) {
 		inst *next = in->next;
@@ -852,6 +890,7 @@ void wcd_insts_free(wcd_insts *r)
 		r->uids = u->next;
 		free(u);
 	}
+	free(r->pipes);
 	pthread_mutex_unlock(&r->mu);
 	pthread_mutex_destroy(&r->mu);
 	free(r);

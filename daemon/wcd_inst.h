@@ -61,6 +61,9 @@ bool wcd_inst_drop(wcd_insts *r, wcd_req *rq, const uint8_t *handle, size_t len)
 void wcd_inst_list(wcd_insts *r, wcd_req *rq);
 void wcd_inst_kill(wcd_insts *r, wcd_req *rq, const Wasmc__V1__ProcessKill *in);
 
+/* A client connected on nng pipe `pipe`. Instances are made only for
+ * requests of connected pipes. Does not block. */
+void wcd_insts_pipe_added(wcd_insts *r, uint32_t pipe);
 /* The client on nng pipe `pipe` went away: its instances are killed and
  * forgotten. Does not block. */
 void wcd_insts_pipe_gone(wcd_insts *r, uint32_t pipe);

@@ -165,6 +165,7 @@ static void pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 	wcd_daemon *d = arg;
 	if (ev == NNG_PIPE_EV_ADD_POST) {
 		atomic_fetch_add(&d->connections, 1);
+		wcd_insts_pipe_added(d->insts, (uint32_t)nng_pipe_id(p));
 	} else if (ev == NNG_PIPE_EV_REM_POST) {
 		atomic_fetch_sub(&d->connections, 1);
 		wcd_insts_pipe_gone(d->insts, (uint32_t)nng_pipe_id(p));
