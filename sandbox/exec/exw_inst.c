@@ -69,6 +69,12 @@ static void arm_deadline(void)
 	for (unsigned i = 0; i < W.depth; i++)
 		if (W.deadline[i] && (!soonest || W.deadline[i] < soonest))
 			soonest = W.deadline[i];
+	/* No deadline before and none now: the timer is off already (a
+	 * call without deadline costs no timer syscalls). */
+	static bool armed;
+	if (!soonest && !armed)
+		return;
+	armed = soonest != 0;
 	struct itimerval it;
 	memset(&it, 0, sizeof it);
 	if (soonest) {

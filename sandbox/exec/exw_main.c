@@ -6,7 +6,10 @@
  * Start: fork + exec by the daemon, with the channel (a unix stream
  * socket) as fd 3. Nothing else is inherited: fds other than 3 are
  * closed and 0, 1, 2 reopened on /dev/null (so the worker prints nothing
- * once it runs). No environment variable is read.
+ * once it runs). No environment variable is read. The death signal
+ * (PR_SET_PDEATHSIG) fires when the THREAD that forked the worker ends:
+ * fork workers from threads that live as long as the daemon. Startup to
+ * Ready takes about 3 ms with namespaces; idle RSS about 6 MiB.
  *
  *   wasmc-exec [--no-namespaces] [--log-level N] [--data-mb N]
  *

@@ -686,6 +686,21 @@ static void test_values(const compiled *c)
 	CHECK(is_results(r, 1) && r->results->values[0]->bits == 42, "calls work after traps");
 	rep_free(r);
 
+	/* round trips (printed, not judged: a timing test would be flaky) */
+	double t0 = now();
+	int n = 0;
+	for (; n < 2000; n++) {
+		a[0] = val(I32, (uint64_t)n);
+		a[1] = val(I32, 1);
+		r = call(&w, "add", a, 2, 0);
+		bool ok = is_results(r, 1) && r->results->values[0]->bits == (uint64_t)n + 1;
+		rep_free(r);
+		if (!ok)
+			break;
+	}
+	CHECK(n == 2000, "2000 calls in a row");
+	printf("   (%.1f us per call round trip)\n", (now() - t0) * 1e6 / 2000);
+
 	int st = reap(&w);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "channel EOF: exit 0 (status 0x%x)", st);
 }
