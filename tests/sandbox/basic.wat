@@ -28,6 +28,7 @@
   (func (export "div0") (result i32)
     (i32.div_s (i32.const 1) (i32.const 0)))
   (func (export "spin") (loop $l (br $l)))
+  (func $rec (export "rec") (call $rec))
   (func (export "grow") (param i32) (result i32)
     (memory.grow (local.get 0)))
   ;; i32.store at the address: grows past the memory trap

@@ -675,6 +675,10 @@ static void test_values(const compiled *c)
 	CHECK(is_trap(r, WASMC__V1__TRAP_CODE__TRAP_DIV_ZERO, "integer divide by zero"),
 	      "div0: %s", describe(r));
 	rep_free(r);
+	r = call(&w, "rec", NULL, 0, 0);
+	CHECK(is_trap(r, WASMC__V1__TRAP_CODE__TRAP_STACK_EXHAUSTED, "call stack exhausted"),
+	      "unbounded recursion: %s", describe(r));
+	rep_free(r);
 	a[0] = val(I32, 65536);
 	r = call(&w, "store", a, 1, 0);
 	CHECK(is_trap(r, WASMC__V1__TRAP_CODE__TRAP_MEMORY_OOB, "out of bounds memory access"),
@@ -761,6 +765,28 @@ static void test_host_calls(const compiled *c)
 	          strstr(r->trap->message, "bad results"),
 	      "bad host results: %s", describe(r));
 	rep_free(r);
+	/* nesting limit: 200 active calls, then BAD_REQUEST; then unwind */
+	int depth = 0;
+	for (;;) {
+		a[0] = val(I32, (uint64_t)depth);
+		r = call(&w, "outer", a, 1, 0);
+		bool host = r && r->body_case == WASMC__V1__WORKER__EXEC_REPLY__BODY_HOST_CALL;
+		bool limit = is_error(r, WASMC__V1__ERROR_CODE__BAD_REQUEST);
+		rep_free(r);
+		if (!host) {
+			CHECK(limit && depth == 200, "nesting stops at 200 active calls (%d)", depth);
+			break;
+		}
+		depth++;
+	}
+	bool unwound = true;
+	for (int d = depth - 1; d >= 0; d--) {
+		a[0] = val(I32, 1000);
+		r = host_return(&w, a, 1, NULL);
+		unwound = unwound && is_results(r, 1) && r->results->values[0]->bits == 1001;
+		rep_free(r);
+	}
+	CHECK(unwound, "%d nested host calls unwind", depth);
 	/* HostReturn with nothing waiting */
 	r = host_return(&w, NULL, 0, "x");
 	CHECK(is_error(r, WASMC__V1__ERROR_CODE__BAD_REQUEST), "stray HostReturn: %s",
