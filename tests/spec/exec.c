@@ -126,26 +126,14 @@ void exec_cleanup(void)
 static wh_stage compile_via_artifact(const uint8_t *bytes, size_t size, wb_features feat,
                                      const jit_options *opt, rt_loaded **ret, cmn_error *err)
 {
+	static unsigned serial;
 	const char *dir = artifact_dir();
+	char path[512];
+
 	if (!dir[0])
 		return wh_compile_load(bytes, size, feat, opt, ret, err);
-	rt_module *mod;
-	rt_consts consts;
-	rt_image *img;
-	wh_stage st = wh_compile(bytes, size, feat, opt, &mod, &consts, &img, err);
-	if (st != WH_OK)
-		return st;
-	static unsigned serial;
-	char path[512];
 	snprintf(path, sizeof path, "%s/m%u.cwasm", dir, serial++);
-	char *fp = jit_fingerprint(opt);
-	bool ok = fp && rt_artifact_write(path, mod, &consts, img, err) &&
-	          rt_artifact_load(path, fp, ret, err);
-	unlink(path);
-	free(fp);
-	rt_image_free(img);
-	rt_module_free(mod);
-	return ok ? WH_OK : WH_LOAD;
+	return wh_compile_via_artifact(bytes, size, feat, opt, path, ret, err);
 }
 
 static cache_entry *compile_tiers(file_run *fr, const uint8_t *bytes, size_t size)

@@ -32,7 +32,7 @@ static void setup(void)
 	cr_assert(mkdtemp(dir) != NULL);
 	snprintf(path, sizeof path, "%s/m.cwasm", dir);
 	cmn_error err;
-	cr_assert(wb_decode(TESTMOD_WASM, sizeof TESTMOD_WASM, WB_FEAT_DEFAULT, &mod, &err), "%s", err.msg);
+	cr_assert(wb_decode(TESTMOD_WASM, TESTMOD_WASM_SIZE, WB_FEAT_DEFAULT, &mod, &err), "%s", err.msg);
 	cr_assert(wb_validate(mod, WB_FEAT_DEFAULT, &err), "%s", err.msg);
 	cr_assert(wb_const_lower_module(mod, &consts, &err), "%s", err.msg);
 	rt_image *img = testmod_image(FP);
@@ -103,8 +103,8 @@ Test(artifact, loads_and_round_trips)
 	cr_assert_eq(l->nfuncs, 3);
 	cr_assert_eq(l->func_off[2], 20);
 	cr_assert_eq(l->tramp_off[0], 37);
-	cr_assert_eq(l->text_size, sizeof TESTMOD_TEXT);
-	cr_assert(memcmp(l->text, TESTMOD_TEXT, sizeof TESTMOD_TEXT) == 0);
+	cr_assert_eq(l->text_size, TESTMOD_TEXT_SIZE);
+	cr_assert(memcmp(l->text, TESTMOD_TEXT, TESTMOD_TEXT_SIZE) == 0);
 	cr_assert(mapped_exec(path));
 	const rt_module *m = l->mod;
 	cr_assert_eq(m->nfuncs, 3);
@@ -223,7 +223,7 @@ Test(artifact, in_memory_image)
 	rt_image *img = testmod_image(FP);
 	cr_assert(rt_loaded_from_image(mod, &consts, img, &l, &err), "%s", err.msg);
 	rt_image_free(img);
-	cr_assert(memcmp(l->text, TESTMOD_TEXT, sizeof TESTMOD_TEXT) == 0);
+	cr_assert(memcmp(l->text, TESTMOD_TEXT, TESTMOD_TEXT_SIZE) == 0);
 	cr_assert_eq(l->mod->nexports, 3);
 	rt_loaded_free(l);
 }

@@ -20,7 +20,7 @@ static rt_loaded *load_testmod(void)
 	cmn_error err;
 	rt_module *mod;
 	rt_consts consts;
-	cr_assert(wb_decode(TESTMOD_WASM, sizeof TESTMOD_WASM, WB_FEAT_DEFAULT, &mod, &err), "%s", err.msg);
+	cr_assert(wb_decode(TESTMOD_WASM, TESTMOD_WASM_SIZE, WB_FEAT_DEFAULT, &mod, &err), "%s", err.msg);
 	cr_assert(wb_validate(mod, WB_FEAT_DEFAULT, &err), "%s", err.msg);
 	cr_assert(wb_const_lower_module(mod, &consts, &err), "%s", err.msg);
 	rt_image *img = testmod_image(FP);

@@ -1,7 +1,9 @@
 /* wh_compile.c - decode, validate, lower and compile; the in-memory load. */
 #include "wh_compile.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "wb_const.h"
 #include "wb_decode.h"
@@ -42,6 +44,31 @@ fail_mod:
 	return st;
 }
 
+/* Loads the result of wh_compile: in memory (path NULL) or through an
+ * artifact file at `path`. Frees the module and the image. */
+static wh_stage load(rt_module *mod, rt_consts *consts, rt_image *img, const jit_options *opt,
+                     const char *path, rt_loaded **ret, cmn_error *err)
+{
+	wh_stage st = WH_LOAD;
+
+	if (!path) {
+		if (rt_loaded_from_image(mod, consts, img, ret, err))
+			st = WH_OK;
+	} else {
+		char *fp = jit_fingerprint(opt);
+		if (!fp)
+			cmn_fail(err, "out of memory");
+		else if (rt_artifact_write(path, mod, consts, img, err) &&
+		         rt_artifact_load(path, fp, ret, err))
+			st = WH_OK;
+		unlink(path);
+		free(fp);
+	}
+	rt_image_free(img);
+	rt_module_free(mod);
+	return st;
+}
+
 wh_stage wh_compile_load(const uint8_t *bytes, size_t size, wb_features feat,
                          const jit_options *opt, rt_loaded **ret, cmn_error *err)
 {
@@ -52,11 +79,21 @@ wh_stage wh_compile_load(const uint8_t *bytes, size_t size, wb_features feat,
 
 	if (st != WH_OK)
 		return st;
-	if (!rt_loaded_from_image(mod, &consts, img, ret, err))
-		st = WH_LOAD;
-	rt_image_free(img);
-	rt_module_free(mod);
-	return st;
+	return load(mod, &consts, img, opt, NULL, ret, err);
+}
+
+wh_stage wh_compile_via_artifact(const uint8_t *bytes, size_t size, wb_features feat,
+                                 const jit_options *opt, const char *path, rt_loaded **ret,
+                                 cmn_error *err)
+{
+	rt_module *mod;
+	rt_consts consts;
+	rt_image *img;
+	wh_stage st = wh_compile(bytes, size, feat, opt, &mod, &consts, &img, err);
+
+	if (st != WH_OK)
+		return st;
+	return load(mod, &consts, img, opt, path, ret, err);
 }
 
 const char *wh_stage_name(wh_stage st)

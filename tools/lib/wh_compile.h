@@ -45,6 +45,13 @@ wh_stage wh_compile(const uint8_t *bytes, size_t size, wb_features feat,
 wh_stage wh_compile_load(const uint8_t *bytes, size_t size, wb_features feat,
                          const jit_options *opt, rt_loaded **ret, cmn_error *err);
 
+/* wh_compile, then through an artifact file at `path` (written, loaded
+ * back with the fingerprint and digest checks and the file-backed code
+ * mapping, then unlinked); *ret as for wh_compile_load. */
+wh_stage wh_compile_via_artifact(const uint8_t *bytes, size_t size, wb_features feat,
+                                 const jit_options *opt, const char *path, rt_loaded **ret,
+                                 cmn_error *err);
+
 /* What a stage means, for messages: "malformed module", "invalid
  * module", "unsupported module", "compilation failed", "load failed". */
 const char *wh_stage_name(wh_stage st);
