@@ -11,13 +11,20 @@
 Wasmc__V1__ValType sbx_valtype(const rt_module *m, rt_valtype t)
 {
 	switch (t.kind) {
-	case RT_I32: return WASMC__V1__VAL_TYPE__I32;
-	case RT_I64: return WASMC__V1__VAL_TYPE__I64;
-	case RT_F32: return WASMC__V1__VAL_TYPE__F32;
-	case RT_F64: return WASMC__V1__VAL_TYPE__F64;
-	case RT_V128: return WASMC__V1__VAL_TYPE__V128;
-	case RT_REF: break;
-	default: return WASMC__V1__VAL_TYPE__VALTYPE_UNSPECIFIED;
+	case RT_I32:
+		return WASMC__V1__VAL_TYPE__I32;
+	case RT_I64:
+		return WASMC__V1__VAL_TYPE__I64;
+	case RT_F32:
+		return WASMC__V1__VAL_TYPE__F32;
+	case RT_F64:
+		return WASMC__V1__VAL_TYPE__F64;
+	case RT_V128:
+		return WASMC__V1__VAL_TYPE__V128;
+	case RT_REF:
+		break;
+	default:
+		return WASMC__V1__VAL_TYPE__VALTYPE_UNSPECIFIED;
 	}
 	if (!RT_HT_IS_ABS(t.heap)) {
 		if (m && t.heap < m->ntypes && m->types[t.heap].comp == RT_COMP_FUNC)
@@ -71,32 +78,58 @@ static void put(text *t, const char *fmt, ...)
 static const char *heap_name(uint8_t code)
 {
 	switch (code) {
-	case RT_HT_FUNC: return "func";
-	case RT_HT_EXTERN: return "extern";
-	case RT_HT_NOFUNC: return "nofunc";
-	case RT_HT_NOEXTERN: return "noextern";
-	case RT_HT_ANY: return "any";
-	case RT_HT_EQ: return "eq";
-	case RT_HT_I31: return "i31";
-	case RT_HT_STRUCT: return "struct";
-	case RT_HT_ARRAY: return "array";
-	case RT_HT_NONE: return "none";
-	case RT_HT_EXN: return "exn";
-	case RT_HT_NOEXN: return "noexn";
-	default: return "?";
+	case RT_HT_FUNC:
+		return "func";
+	case RT_HT_EXTERN:
+		return "extern";
+	case RT_HT_NOFUNC:
+		return "nofunc";
+	case RT_HT_NOEXTERN:
+		return "noextern";
+	case RT_HT_ANY:
+		return "any";
+	case RT_HT_EQ:
+		return "eq";
+	case RT_HT_I31:
+		return "i31";
+	case RT_HT_STRUCT:
+		return "struct";
+	case RT_HT_ARRAY:
+		return "array";
+	case RT_HT_NONE:
+		return "none";
+	case RT_HT_EXN:
+		return "exn";
+	case RT_HT_NOEXN:
+		return "noexn";
+	default:
+		return "?";
 	}
 }
 
 static void put_valtype(text *t, rt_valtype v)
 {
 	switch (v.kind) {
-	case RT_I32: put(t, "i32"); return;
-	case RT_I64: put(t, "i64"); return;
-	case RT_F32: put(t, "f32"); return;
-	case RT_F64: put(t, "f64"); return;
-	case RT_V128: put(t, "v128"); return;
-	case RT_REF: break;
-	default: put(t, "?"); return;
+	case RT_I32:
+		put(t, "i32");
+		return;
+	case RT_I64:
+		put(t, "i64");
+		return;
+	case RT_F32:
+		put(t, "f32");
+		return;
+	case RT_F64:
+		put(t, "f64");
+		return;
+	case RT_V128:
+		put(t, "v128");
+		return;
+	case RT_REF:
+		break;
+	default:
+		put(t, "?");
+		return;
 	}
 	if (RT_HT_IS_ABS(v.heap) && v.nullable)
 		put(t, "%sref", heap_name(RT_HT_CODE(v.heap)));
@@ -140,8 +173,8 @@ static char *arena_strndup(cmn_arena *a, const char *s, size_t n)
 	return p;
 }
 
-static Wasmc__V1__FuncType *func_type(cmn_arena *a, const rt_module *m,
-                                      const rt_functype *f, bool *exact)
+static Wasmc__V1__FuncType *func_type(cmn_arena *a, const rt_module *m, const rt_functype *f,
+                                      bool *exact)
 {
 	Wasmc__V1__FuncType *ft = cmn_arena_alloc(a, 1, sizeof *ft);
 	if (!ft)
@@ -176,8 +209,8 @@ static Wasmc__V1__Limits *limits(cmn_arena *a, const rt_limits *l)
 	return lm;
 }
 
-Wasmc__V1__ExternType *sbx_extern_type(cmn_arena *a, const rt_module *m,
-                                       uint8_t kind, uint32_t index)
+Wasmc__V1__ExternType *sbx_extern_type(cmn_arena *a, const rt_module *m, uint8_t kind,
+                                       uint32_t index)
 {
 	Wasmc__V1__ExternType *et = cmn_arena_alloc(a, 1, sizeof *et);
 	if (!et)
@@ -256,8 +289,7 @@ Wasmc__V1__ExternType *sbx_extern_type(cmn_arena *a, const rt_module *m,
 	return et;
 }
 
-bool sbx_describe_imports(cmn_arena *a, const rt_module *m, size_t *ret_n,
-                          Wasmc__V1__Import ***ret)
+bool sbx_describe_imports(cmn_arena *a, const rt_module *m, size_t *ret_n, Wasmc__V1__Import ***ret)
 {
 	Wasmc__V1__Import **v = cmn_arena_alloc(a, m->nimports, sizeof *v);
 	if (!v)
@@ -280,8 +312,7 @@ bool sbx_describe_imports(cmn_arena *a, const rt_module *m, size_t *ret_n,
 	return true;
 }
 
-bool sbx_describe_exports(cmn_arena *a, const rt_module *m, size_t *ret_n,
-                          Wasmc__V1__Export ***ret)
+bool sbx_describe_exports(cmn_arena *a, const rt_module *m, size_t *ret_n, Wasmc__V1__Export ***ret)
 {
 	Wasmc__V1__Export **v = cmn_arena_alloc(a, m->nexports, sizeof *v);
 	if (!v)

@@ -29,8 +29,8 @@ bool sbx_valtype_exact(rt_valtype t);
 /* The type of entity `index` of kind RT_EXTERN_* in `m`. NULL when out of
  * memory. A type with a component sbx_valtype cannot describe exactly also
  * gets its text form ("(func (param (ref 3)))"). */
-Wasmc__V1__ExternType *sbx_extern_type(cmn_arena *a, const rt_module *m,
-                                       uint8_t kind, uint32_t index);
+Wasmc__V1__ExternType *sbx_extern_type(cmn_arena *a, const rt_module *m, uint8_t kind,
+                                       uint32_t index);
 
 bool sbx_describe_imports(cmn_arena *a, const rt_module *m, size_t *ret_n,
                           Wasmc__V1__Import ***ret);

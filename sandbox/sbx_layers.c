@@ -78,11 +78,9 @@ void sbx_namespaces(sbx_warnings *w)
 		int flag;
 		const char *name;
 	} NS[] = {
-		{CLONE_NEWUSER, "user namespace"},
-		{CLONE_NEWNET, "network namespace"},
-		{CLONE_NEWNS, "mount namespace"},
-		{CLONE_NEWIPC, "IPC namespace"},
-		{CLONE_NEWUTS, "UTS namespace"},
+	        {CLONE_NEWUSER, "user namespace"}, {CLONE_NEWNET, "network namespace"},
+	        {CLONE_NEWNS, "mount namespace"},  {CLONE_NEWIPC, "IPC namespace"},
+	        {CLONE_NEWUTS, "UTS namespace"},
 	};
 	for (size_t i = 0; i < sizeof NS / sizeof NS[0]; i++)
 		if (unshare(NS[i].flag) != 0)
@@ -99,8 +97,7 @@ struct sbx_ll_attr {
 
 void sbx_landlock(sbx_warnings *w)
 {
-	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
-	                   LANDLOCK_CREATE_RULESET_VERSION);
+	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
 	if (abi < 0) {
 		sbx_warn(w, "landlock: %s", strerror(errno));
 		return;
@@ -133,11 +130,11 @@ void sbx_landlock(sbx_warnings *w)
 	if (SBX_ASAN) {
 		/* AddressSanitizer reads /proc/self/maps (sbx_layers.h) */
 		struct landlock_path_beneath_attr pb = {
-			.allowed_access = LANDLOCK_ACCESS_FS_READ_FILE,
-			.parent_fd = open("/proc", O_PATH | O_CLOEXEC),
+		        .allowed_access = LANDLOCK_ACCESS_FS_READ_FILE,
+		        .parent_fd = open("/proc", O_PATH | O_CLOEXEC),
 		};
-		if (pb.parent_fd < 0 ||
-		    syscall(SYS_landlock_add_rule, (int)fd, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) != 0)
+		if (pb.parent_fd < 0 || syscall(SYS_landlock_add_rule, (int)fd,
+		                                LANDLOCK_RULE_PATH_BENEATH, &pb, 0) != 0)
 			sbx_warn(w, "landlock: /proc rule: %s", strerror(errno));
 		if (pb.parent_fd >= 0)
 			close(pb.parent_fd);
@@ -147,8 +144,7 @@ void sbx_landlock(sbx_warnings *w)
 	close((int)fd);
 }
 
-static bool set_limit(int res, const char *name, rlim_t soft, rlim_t hard,
-                      cmn_error *err)
+static bool set_limit(int res, const char *name, rlim_t soft, rlim_t hard, cmn_error *err)
 {
 	struct rlimit cur;
 	if (getrlimit(res, &cur) != 0)

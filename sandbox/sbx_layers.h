@@ -47,8 +47,7 @@ typedef struct sbx_warnings {
 
 void sbx_warnings_init(sbx_warnings *w);
 /* Adds a printf-style warning (dropped when the list is full). */
-void sbx_warn(sbx_warnings *w, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void sbx_warn(sbx_warnings *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* New session (setsid), PR_SET_PDEATHSIG(SIGKILL), and PR_SET_DUMPABLE 0.
  * `ppid` is getppid() as the process saw it at its very start: when the

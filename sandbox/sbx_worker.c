@@ -34,19 +34,18 @@ void sbx_exec_config_default(sbx_exec_config *c)
 	c->data_bytes = SBX_EXEC_DATA_DEFAULT;
 }
 
-bool sbx_exec_enter_waiting(const sbx_exec_config *c, sbx_warnings *w,
-                            cmn_error *err)
+bool sbx_exec_enter_waiting(const sbx_exec_config *c, sbx_warnings *w, cmn_error *err)
 {
 	if (!sbx_session(c->ppid, err) || !sbx_close_fds(c->channel_fd, err))
 		return false;
 	if (c->namespaces)
 		sbx_namespaces(w);
 	sbx_rlimits rl = {
-		.data_bytes = c->data_bytes,
-		.nofile = 16,
-		.no_files = true,
-		.no_procs = true,
-		.no_core = true,
+	        .data_bytes = c->data_bytes,
+	        .nofile = 16,
+	        .no_files = true,
+	        .no_procs = true,
+	        .no_core = true,
 	};
 	if (!sbx_rlimits_apply(&rl, err))
 		return false;
@@ -71,19 +70,18 @@ void sbx_compile_config_default(sbx_compile_config *c)
 	c->data_bytes = SBX_COMPILE_DATA_DEFAULT;
 }
 
-bool sbx_compile_enter(const sbx_compile_config *c, sbx_warnings *w,
-                       cmn_error *err)
+bool sbx_compile_enter(const sbx_compile_config *c, sbx_warnings *w, cmn_error *err)
 {
 	if (!sbx_session(c->ppid, err) || !sbx_close_fds(c->channel_fd, err))
 		return false;
 	if (c->namespaces)
 		sbx_namespaces(w);
 	sbx_rlimits rl = {
-		.data_bytes = c->data_bytes,
-		.nofile = 16,
-		.cpu_seconds = c->cpu_seconds,
-		.no_files = true,
-		.no_core = true,
+	        .data_bytes = c->data_bytes,
+	        .nofile = 16,
+	        .cpu_seconds = c->cpu_seconds,
+	        .no_files = true,
+	        .no_core = true,
 	};
 	if (!sbx_rlimits_apply(&rl, err))
 		return false;

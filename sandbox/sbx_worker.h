@@ -47,8 +47,7 @@ typedef struct sbx_exec_config {
 } sbx_exec_config;
 
 void sbx_exec_config_default(sbx_exec_config *c);
-bool sbx_exec_enter_waiting(const sbx_exec_config *c, sbx_warnings *w,
-                            cmn_error *err);
+bool sbx_exec_enter_waiting(const sbx_exec_config *c, sbx_warnings *w, cmn_error *err);
 bool sbx_exec_enter_strict(cmn_error *err);
 
 typedef struct sbx_compile_config {
@@ -64,7 +63,6 @@ typedef struct sbx_compile_config {
 } sbx_compile_config;
 
 void sbx_compile_config_default(sbx_compile_config *c);
-bool sbx_compile_enter(const sbx_compile_config *c, sbx_warnings *w,
-                       cmn_error *err);
+bool sbx_compile_enter(const sbx_compile_config *c, sbx_warnings *w, cmn_error *err);
 
 #endif

@@ -154,8 +154,9 @@ static void compile(const Wasmc__V1__Worker__CompileRequest *req, const jit_opti
 	}
 	if (!wb_const_lower_module(mod, &consts, &err) ||
 	    !jit_compile(mod, feat, opt, &img, &err)) {
-		send_error_at(strstr(err.msg, "unsupported") ? WASMC__V1__ERROR_CODE__UNSUPPORTED
-		                                             : WASMC__V1__ERROR_CODE__COMPILE_FAILED,
+		send_error_at(strstr(err.msg, "unsupported")
+		                      ? WASMC__V1__ERROR_CODE__UNSUPPORTED
+		                      : WASMC__V1__ERROR_CODE__COMPILE_FAILED,
 		              &err);
 		goto free_mod;
 	}
@@ -225,15 +226,15 @@ int main(int argc, char **argv)
 	pb_budget budget;
 	pb_budget_init(&budget, 2 * len + (1u << 20));
 	Wasmc__V1__Worker__CompileRequest *req =
-		wasmc__v1__worker__compile_request__unpack(&budget.alloc, len, buf);
+	        wasmc__v1__worker__compile_request__unpack(&budget.alloc, len, buf);
 	free(buf);
 	if (!req || !pb_message_utf8_valid(&req->base, 4))
 		_exit(CW_EXIT_MALFORMED);
 
 	jit_options opt;
 	jit_options_default(&opt);
-	opt.tier = req->tier == WASMC__V1__TIER__TIER_OPTIMIZED ? JIT_TIER_OPTIMIZED
-	                                                         : JIT_TIER_FAST;
+	opt.tier =
+	        req->tier == WASMC__V1__TIER__TIER_OPTIMIZED ? JIT_TIER_OPTIMIZED : JIT_TIER_FAST;
 	opt.fuel = req->fuel;
 	if (req->guard_bytes)
 		opt.guard_bytes = req->guard_bytes;

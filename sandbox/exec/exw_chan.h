@@ -57,6 +57,6 @@ void exw_request_free(exw_request *r);
 void exw_send(const Wasmc__V1__Worker__ExecReply *r);
 /* Sends ExecReply{error{code, message}}. */
 void exw_send_error(Wasmc__V1__ErrorCode code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -32,20 +32,20 @@ typedef struct binding {
 } binding;
 
 static struct {
-	bool load_seen;     /* one ExecLoad per worker */
-	bool dead;          /* a fatal trap happened */
+	bool load_seen; /* one ExecLoad per worker */
+	bool dead;      /* a fatal trap happened */
 	rt_loaded *loaded;
 	rt_store *store;
-	rt_instance *inst;  /* NULL until instantiation returns */
-	uint32_t *canon;    /* canonical id per type index */
+	rt_instance *inst; /* NULL until instantiation returns */
+	uint32_t *canon;   /* canonical id per type index */
 	exw_types types;
-	binding *bindings;  /* per import (func imports only are used) */
-	uint64_t cpu_ms;    /* instance CPU limit; 0: none */
-	uint64_t call_deadline_ms; /* default per call; 0: none */
-	bool fuel;          /* fuel metering on */
-	unsigned depth;     /* guest calls active */
-	bool wall_passed;   /* a wall deadline had passed when the last
-	                       guest call ended */
+	binding *bindings;                /* per import (func imports only are used) */
+	uint64_t cpu_ms;                  /* instance CPU limit; 0: none */
+	uint64_t call_deadline_ms;        /* default per call; 0: none */
+	bool fuel;                        /* fuel metering on */
+	unsigned depth;                   /* guest calls active */
+	bool wall_passed;                 /* a wall deadline had passed when the last
+	                                     guest call ended */
 	uint64_t deadline[EXW_MAX_DEPTH]; /* CLOCK_MONOTONIC ns; 0: none */
 } W;
 
@@ -92,8 +92,8 @@ static bool enter_guest(uint64_t deadline_ms)
 {
 	if (W.depth >= EXW_MAX_DEPTH)
 		return false;
-	uint64_t ns = deadline_ms > UINT64_MAX / 2000000ull ? UINT64_MAX / 2
-	                                                      : deadline_ms * 1000000ull;
+	uint64_t ns =
+	        deadline_ms > UINT64_MAX / 2000000ull ? UINT64_MAX / 2 : deadline_ms * 1000000ull;
 	W.deadline[W.depth++] = deadline_ms ? now_ns() + ns : 0;
 	arm_deadline();
 	return true;
@@ -153,22 +153,35 @@ static bool set_cpu_limit(uint64_t ms, cmn_error *err)
 static Wasmc__V1__TrapCode trap_code(uint32_t code)
 {
 	switch (code) {
-	case RT_TRAP_UNREACHABLE: return WASMC__V1__TRAP_CODE__TRAP_UNREACHABLE;
+	case RT_TRAP_UNREACHABLE:
+		return WASMC__V1__TRAP_CODE__TRAP_UNREACHABLE;
 	case RT_TRAP_MEMORY_OOB:
-	case RT_TRAP_DATA_OOB: return WASMC__V1__TRAP_CODE__TRAP_MEMORY_OOB;
+	case RT_TRAP_DATA_OOB:
+		return WASMC__V1__TRAP_CODE__TRAP_MEMORY_OOB;
 	case RT_TRAP_TABLE_OOB:
-	case RT_TRAP_UNDEFINED_ELEMENT: return WASMC__V1__TRAP_CODE__TRAP_TABLE_OOB;
+	case RT_TRAP_UNDEFINED_ELEMENT:
+		return WASMC__V1__TRAP_CODE__TRAP_TABLE_OOB;
 	case RT_TRAP_UNINITIALIZED_ELEMENT:
-	case RT_TRAP_NULL_FUNC: return WASMC__V1__TRAP_CODE__TRAP_INDIRECT_NULL;
-	case RT_TRAP_INDIRECT_TYPE: return WASMC__V1__TRAP_CODE__TRAP_INDIRECT_TYPE;
-	case RT_TRAP_INT_DIV_ZERO: return WASMC__V1__TRAP_CODE__TRAP_DIV_ZERO;
-	case RT_TRAP_INT_OVERFLOW: return WASMC__V1__TRAP_CODE__TRAP_INT_OVERFLOW;
-	case RT_TRAP_INVALID_CONVERSION: return WASMC__V1__TRAP_CODE__TRAP_INVALID_CONVERSION;
-	case RT_TRAP_STACK_EXHAUSTED: return WASMC__V1__TRAP_CODE__TRAP_STACK_EXHAUSTED;
-	case RT_TRAP_OUT_OF_FUEL: return WASMC__V1__TRAP_CODE__TRAP_OUT_OF_FUEL;
-	case RT_TRAP_DEADLINE: return WASMC__V1__TRAP_CODE__TRAP_DEADLINE;
-	case RT_TRAP_HOST: return WASMC__V1__TRAP_CODE__TRAP_HOST;
-	default: return WASMC__V1__TRAP_CODE__TRAP_OTHER;
+	case RT_TRAP_NULL_FUNC:
+		return WASMC__V1__TRAP_CODE__TRAP_INDIRECT_NULL;
+	case RT_TRAP_INDIRECT_TYPE:
+		return WASMC__V1__TRAP_CODE__TRAP_INDIRECT_TYPE;
+	case RT_TRAP_INT_DIV_ZERO:
+		return WASMC__V1__TRAP_CODE__TRAP_DIV_ZERO;
+	case RT_TRAP_INT_OVERFLOW:
+		return WASMC__V1__TRAP_CODE__TRAP_INT_OVERFLOW;
+	case RT_TRAP_INVALID_CONVERSION:
+		return WASMC__V1__TRAP_CODE__TRAP_INVALID_CONVERSION;
+	case RT_TRAP_STACK_EXHAUSTED:
+		return WASMC__V1__TRAP_CODE__TRAP_STACK_EXHAUSTED;
+	case RT_TRAP_OUT_OF_FUEL:
+		return WASMC__V1__TRAP_CODE__TRAP_OUT_OF_FUEL;
+	case RT_TRAP_DEADLINE:
+		return WASMC__V1__TRAP_CODE__TRAP_DEADLINE;
+	case RT_TRAP_HOST:
+		return WASMC__V1__TRAP_CODE__TRAP_HOST;
+	default:
+		return WASMC__V1__TRAP_CODE__TRAP_OTHER;
 	}
 }
 
@@ -296,8 +309,8 @@ static const char *host_callback(void *env, rt_val *args_results)
 	cmn_error err;
 	Wasmc__V1__Worker__ExecHostCall hc = WASMC__V1__WORKER__EXEC_HOST_CALL__INIT;
 	hc.func_id = b->func_id;
-	if (!exw_vals_out(&a, &W.types, ft->nparams, ft->params, args_results, &hc.n_args,
-	                  &hc.args, &err)) {
+	if (!exw_vals_out(&a, &W.types, ft->nparams, ft->params, args_results, &hc.n_args, &hc.args,
+	                  &err)) {
 		cmn_arena_free(&a);
 		return host_fail("host call: %s%s", err.msg, "");
 	}
@@ -470,8 +483,9 @@ void exw_load(exw_request *req)
 		else if (out.kind == RT_LINK)
 			exw_send_error(WASMC__V1__ERROR_CODE__LINK_FAILED, "%s", out.msg);
 		else
-			exw_send_error(strstr(out.msg, "limit") ? WASMC__V1__ERROR_CODE__QUOTA_EXCEEDED
-			                                        : WASMC__V1__ERROR_CODE__INTERNAL,
+			exw_send_error(strstr(out.msg, "limit")
+			                       ? WASMC__V1__ERROR_CODE__QUOTA_EXCEEDED
+			                       : WASMC__V1__ERROR_CODE__INTERNAL,
 			               "%s", out.msg);
 		W.dead = true;
 		goto free_ext;
@@ -532,14 +546,14 @@ void exw_call(const Wasmc__V1__Worker__ExecCall *c)
 	if (!vals)
 		exw_exit(EXW_EXIT_NOMEM);
 	cmn_error err;
-	if (!exw_vals_in(&W.types, ft->nparams, ft->params, c->n_args, c->args, vals,
-	                 "argument", &err)) {
+	if (!exw_vals_in(&W.types, ft->nparams, ft->params, c->n_args, c->args, vals, "argument",
+	                 &err)) {
 		exw_send_error(WASMC__V1__ERROR_CODE__BAD_REQUEST, "%s: %s", c->export, err.msg);
 		goto free_vals;
 	}
 	if (!enter_guest(c->deadline_ms ? c->deadline_ms : W.call_deadline_ms)) {
-		exw_send_error(WASMC__V1__ERROR_CODE__BAD_REQUEST,
-		               "calls nested more than %d deep", EXW_MAX_DEPTH);
+		exw_send_error(WASMC__V1__ERROR_CODE__BAD_REQUEST, "calls nested more than %d deep",
+		               EXW_MAX_DEPTH);
 		goto free_vals;
 	}
 	rt_outcome out;
@@ -554,8 +568,8 @@ void exw_call(const Wasmc__V1__Worker__ExecCall *c)
 	}
 	cmn_arena a = {0};
 	Wasmc__V1__Results res = WASMC__V1__RESULTS__INIT;
-	if (!exw_vals_out(&a, &W.types, ft->nresults, ft->results, vals, &res.n_values,
-	                  &res.values, &err)) {
+	if (!exw_vals_out(&a, &W.types, ft->nresults, ft->results, vals, &res.n_values, &res.values,
+	                  &err)) {
 		exw_send_error(WASMC__V1__ERROR_CODE__INTERNAL, "%s", err.msg);
 	} else {
 		Reply r = WASMC__V1__WORKER__EXEC_REPLY__INIT;

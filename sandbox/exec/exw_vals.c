@@ -93,19 +93,27 @@ static bool funcref_token(rt_funcref *f, uint64_t *ret)
 static const char *type_name(Wasmc__V1__ValType t)
 {
 	switch (t) {
-	case WASMC__V1__VAL_TYPE__I32: return "i32";
-	case WASMC__V1__VAL_TYPE__I64: return "i64";
-	case WASMC__V1__VAL_TYPE__F32: return "f32";
-	case WASMC__V1__VAL_TYPE__F64: return "f64";
-	case WASMC__V1__VAL_TYPE__V128: return "v128";
-	case WASMC__V1__VAL_TYPE__FUNCREF: return "funcref";
-	case WASMC__V1__VAL_TYPE__EXTERNREF: return "externref";
-	default: return "unspecified";
+	case WASMC__V1__VAL_TYPE__I32:
+		return "i32";
+	case WASMC__V1__VAL_TYPE__I64:
+		return "i64";
+	case WASMC__V1__VAL_TYPE__F32:
+		return "f32";
+	case WASMC__V1__VAL_TYPE__F64:
+		return "f64";
+	case WASMC__V1__VAL_TYPE__V128:
+		return "v128";
+	case WASMC__V1__VAL_TYPE__FUNCREF:
+		return "funcref";
+	case WASMC__V1__VAL_TYPE__EXTERNREF:
+		return "externref";
+	default:
+		return "unspecified";
 	}
 }
 
-static bool val_in(const exw_types *ty, rt_valtype t, const Wasmc__V1__Value *v,
-                   rt_val *out, const char *what, uint32_t i, cmn_error *err)
+static bool val_in(const exw_types *ty, rt_valtype t, const Wasmc__V1__Value *v, rt_val *out,
+                   const char *what, uint32_t i, cmn_error *err)
 {
 	Wasmc__V1__ValType want = sbx_valtype(ty->mod, t);
 	memset(out, 0, sizeof *out);
@@ -137,15 +145,18 @@ static bool val_in(const exw_types *ty, rt_valtype t, const Wasmc__V1__Value *v,
 	}
 	if (v->is_null) {
 		if (!t.nullable)
-			return cmn_fail(err, "%s %u: null for a non-nullable reference", what, i + 1);
+			return cmn_fail(err, "%s %u: null for a non-nullable reference", what,
+			                i + 1);
 		out->ref = NULL;
 		return true;
 	}
 	if (want == WASMC__V1__VAL_TYPE__EXTERNREF) {
 		if (RT_HT_IS_ABS(t.heap) && RT_HT_CODE(t.heap) == RT_HT_NOEXTERN)
-			return cmn_fail(err, "%s %u: only null is a noextern reference", what, i + 1);
+			return cmn_fail(err, "%s %u: only null is a noextern reference", what,
+			                i + 1);
 		if (v->bits == UINT64_MAX)
-			return cmn_fail(err, "%s %u: externref token 2^64-1 is reserved", what, i + 1);
+			return cmn_fail(err, "%s %u: externref token 2^64-1 is reserved", what,
+			                i + 1);
 		out->ref = (void *)(uintptr_t)(v->bits + 1);
 		return true;
 	}
@@ -161,9 +172,8 @@ static bool val_in(const exw_types *ty, rt_valtype t, const Wasmc__V1__Value *v,
 	return true;
 }
 
-bool exw_vals_in(const exw_types *ty, uint32_t n, const rt_valtype *types,
-                 size_t nv, Wasmc__V1__Value *const *vs, rt_val *out,
-                 const char *what, cmn_error *err)
+bool exw_vals_in(const exw_types *ty, uint32_t n, const rt_valtype *types, size_t nv,
+                 Wasmc__V1__Value *const *vs, rt_val *out, const char *what, cmn_error *err)
 {
 	if (nv != n)
 		return cmn_fail(err, "%u %s%s expected, %zu given", n, what, n == 1 ? "" : "s", nv);
@@ -173,9 +183,8 @@ bool exw_vals_in(const exw_types *ty, uint32_t n, const rt_valtype *types,
 	return true;
 }
 
-bool exw_vals_out(cmn_arena *a, const exw_types *ty, uint32_t n,
-                  const rt_valtype *types, const rt_val *vals, size_t *ret_n,
-                  Wasmc__V1__Value ***ret, cmn_error *err)
+bool exw_vals_out(cmn_arena *a, const exw_types *ty, uint32_t n, const rt_valtype *types,
+                  const rt_val *vals, size_t *ret_n, Wasmc__V1__Value ***ret, cmn_error *err)
 {
 	Wasmc__V1__Value **vs = cmn_arena_alloc(a, n, sizeof *vs);
 	if (!vs)
@@ -211,7 +220,8 @@ bool exw_vals_out(cmn_arena *a, const exw_types *ty, uint32_t n,
 				v->bits = (uint64_t)(uintptr_t)vals[i].ref - 1;
 			} else if (v->type == WASMC__V1__VAL_TYPE__FUNCREF) {
 				if (!funcref_token(vals[i].ref, &v->bits))
-					return cmn_fail(err, "too many distinct function references");
+					return cmn_fail(err,
+					                "too many distinct function references");
 			}
 			break;
 		}

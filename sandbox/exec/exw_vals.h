@@ -35,14 +35,12 @@ typedef struct exw_types {
 
 /* The protocol values vs[0..nv) as the types[0..n) of `what` ("argument",
  * "result"): counts and types must match. */
-bool exw_vals_in(const exw_types *ty, uint32_t n, const rt_valtype *types,
-                 size_t nv, Wasmc__V1__Value *const *vs, rt_val *out,
-                 const char *what, cmn_error *err);
+bool exw_vals_in(const exw_types *ty, uint32_t n, const rt_valtype *types, size_t nv,
+                 Wasmc__V1__Value *const *vs, rt_val *out, const char *what, cmn_error *err);
 
 /* vals[0..n) of types[0..n) as protocol values allocated in `a`. Fails
  * only when out of memory or the funcref table is full. */
-bool exw_vals_out(cmn_arena *a, const exw_types *ty, uint32_t n,
-                  const rt_valtype *types, const rt_val *vals, size_t *ret_n,
-                  Wasmc__V1__Value ***ret, cmn_error *err);
+bool exw_vals_out(cmn_arena *a, const exw_types *ty, uint32_t n, const rt_valtype *types,
+                  const rt_val *vals, size_t *ret_n, Wasmc__V1__Value ***ret, cmn_error *err);
 
 #endif

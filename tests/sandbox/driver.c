@@ -38,16 +38,16 @@ typedef Wasmc__V1__Value Value;
 static int passed, failed;
 static const char *bindir, *wasmdir;
 
-#define CHECK(cond, ...)                                                     \
-	do {                                                                 \
-		if (cond) {                                                  \
-			passed++;                                            \
-		} else {                                                     \
-			failed++;                                            \
-			fprintf(stderr, "FAIL %s:%d: ", __func__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                        \
-			fputc('\n', stderr);                                 \
-		}                                                            \
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		if (cond) {                                                                        \
+			passed++;                                                                  \
+		} else {                                                                           \
+			failed++;                                                                  \
+			fprintf(stderr, "FAIL %s:%d: ", __func__, __LINE__);                       \
+			fprintf(stderr, __VA_ARGS__);                                              \
+			fputc('\n', stderr);                                                       \
+		}                                                                                  \
 	} while (0)
 
 static double now(void)
@@ -158,8 +158,8 @@ static worker exec_start(bool namespaces, bool as_nobody)
 	CHECK(r && r->body_case == WASMC__V1__WORKER__EXEC_REPLY__BODY_READY,
 	      "no Ready from wasmc-exec");
 	if (r && r->body_case == WASMC__V1__WORKER__EXEC_REPLY__BODY_READY) {
-		CHECK(r->ready->pid == (uint32_t)w.pid, "Ready.pid %u, expected %d",
-		      r->ready->pid, (int)w.pid);
+		CHECK(r->ready->pid == (uint32_t)w.pid, "Ready.pid %u, expected %d", r->ready->pid,
+		      (int)w.pid);
 		for (size_t i = 0; i < r->ready->n_warnings; i++)
 			printf("   (worker warning: %s)\n", r->ready->warnings[i]);
 	}
@@ -182,7 +182,7 @@ typedef struct compiled {
 static bool opt_tier, compile_as_nobody;
 
 static Wasmc__V1__Worker__CompileReply *compile_req(const uint8_t *wasm, size_t len, bool fuel,
-                                                     bool fp_only, int *ret_status)
+                                                    bool fp_only, int *ret_status)
 {
 	worker w = spawn("wasmc-compiler", NULL, compile_as_nobody);
 	Wasmc__V1__Worker__CompileRequest req = WASMC__V1__WORKER__COMPILE_REQUEST__INIT;
@@ -196,7 +196,8 @@ static Wasmc__V1__Worker__CompileReply *compile_req(const uint8_t *wasm, size_t 
 	if (send_msg(w.fd, &req.base, -1)) {
 		uint8_t *buf;
 		size_t n;
-		if (cmn_frame_recv(w.fd, CMN_FRAME_MAX, 60000, &buf, &n, NULL, NULL) == CMN_FRAME_OK) {
+		if (cmn_frame_recv(w.fd, CMN_FRAME_MAX, 60000, &buf, &n, NULL, NULL) ==
+		    CMN_FRAME_OK) {
 			rep = wasmc__v1__worker__compile_reply__unpack(NULL, n, buf);
 			free(buf);
 		}
@@ -452,7 +453,7 @@ static void test_compile_worker(void)
 	static const uint8_t junk[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 1, 5};
 	r = compile_req(junk, sizeof junk, false, false, &st);
 	CHECK(r && r->error && r->error->code == WASMC__V1__ERROR_CODE__INVALID_MODULE &&
-	          strstr(r->error->message, "offset"),
+	              strstr(r->error->message, "offset"),
 	      "truncated module: INVALID_MODULE with offset (%s)",
 	      r && r->error ? r->error->message : "no error");
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "compiler exits 0 after an error reply");
@@ -466,17 +467,17 @@ static void test_compile_worker(void)
 	compile_as_nobody = false;
 	free(wasm);
 	CHECK(r && !r->error && r->artifact.len > 64 &&
-	          memcmp(r->artifact.data, RT_ARTIFACT_MAGIC, 8) == 0,
+	              memcmp(r->artifact.data, RT_ARTIFACT_MAGIC, 8) == 0,
 	      "basic.wasm compiles to an artifact (as an unprivileged user when root)");
 	if (r && !r->error) {
 		CHECK(rt_artifact_check(r->artifact.data, r->artifact.len, r->fingerprint, NULL, 0,
 		                        NULL, NULL),
 		      "artifact is unkeyed and checks with its fingerprint");
 		CHECK(r->n_imports == 1 && strcmp(r->imports[0]->module, "env") == 0 &&
-		          strcmp(r->imports[0]->name, "cb") == 0 &&
-		          r->imports[0]->type->kind == WASMC__V1__EXTERN_KIND__EXTERN_FUNC &&
-		          r->imports[0]->type->func->n_params == 1 &&
-		          r->imports[0]->type->func->params[0] == I32,
+		              strcmp(r->imports[0]->name, "cb") == 0 &&
+		              r->imports[0]->type->kind == WASMC__V1__EXTERN_KIND__EXTERN_FUNC &&
+		              r->imports[0]->type->func->n_params == 1 &&
+		              r->imports[0]->type->func->params[0] == I32,
 		      "imports listed with their types");
 		bool mem = false, ext = false;
 		for (size_t i = 0; i < r->n_exports; i++) {
@@ -551,7 +552,9 @@ static void test_compile_threads(void)
 	opt_tier = false;
 	CHECK(r && !r->error && r->artifact.len > 0,
 	      "%zu-byte module compiled on 4 threads (%.2f s): %s", len, now() - t0,
-	      r && r->error ? r->error->message : r ? "ok" : "no reply");
+	      r && r->error ? r->error->message
+	      : r           ? "ok"
+	                    : "no reply");
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "compiler with threads exits 0 (0x%x)", st);
 	if (r)
 		wasmc__v1__worker__compile_reply__free_unpacked(r, NULL);
@@ -566,7 +569,7 @@ static void test_values(const compiled *c)
 	a[1] = val(I32, 0xFFFFFFFFu);
 	Rep *r = call(&w, "add", a, 2, 0);
 	CHECK(is_results(r, 1) && r->results->values[0]->bits == 1 &&
-	          r->results->values[0]->type == I32,
+	              r->results->values[0]->type == I32,
 	      "add(2, -1): %s", describe(r));
 	rep_free(r);
 	a[0] = val(I64, 1ull << 40);
@@ -593,13 +596,13 @@ static void test_values(const compiled *c)
 	a[0]->v128.len = 16;
 	r = call(&w, "id_v128", a, 1, 0);
 	CHECK(is_results(r, 1) && r->results->values[0]->v128.len == 16 &&
-	          memcmp(r->results->values[0]->v128.data, v, 16) == 0,
+	              memcmp(r->results->values[0]->v128.data, v, 16) == 0,
 	      "id_v128: %s", describe(r));
 	rep_free(r);
 	a[0] = val(EXTERNREF, 0);
 	r = call(&w, "id_ext", a, 1, 0);
 	CHECK(is_results(r, 1) && !r->results->values[0]->is_null &&
-	          r->results->values[0]->bits == 0,
+	              r->results->values[0]->bits == 0,
 	      "externref token 0 round trip: %s", describe(r));
 	rep_free(r);
 	a[0] = val(EXTERNREF, 0xdeadbeefcafeull);
@@ -616,7 +619,7 @@ static void test_values(const compiled *c)
 	/* funcref: a token out, the same token back in */
 	r = call(&w, "get_fn", NULL, 0, 0);
 	CHECK(is_results(r, 1) && r->results->values[0]->type == FUNCREF &&
-	          !r->results->values[0]->is_null,
+	              !r->results->values[0]->is_null,
 	      "get_fn: %s", describe(r));
 	uint64_t tok = is_results(r, 1) ? r->results->values[0]->bits : 0;
 	rep_free(r);
@@ -637,7 +640,7 @@ static void test_values(const compiled *c)
 	a[0] = null_ref(FUNCREF);
 	r = call(&w, "call_fn", a, 2, 0);
 	CHECK(is_trap(r, WASMC__V1__TRAP_CODE__TRAP_INDIRECT_NULL, "uninitialized element") ||
-	          (r && r->body_case == WASMC__V1__WORKER__EXEC_REPLY__BODY_TRAP),
+	              (r && r->body_case == WASMC__V1__WORKER__EXEC_REPLY__BODY_TRAP),
 	      "call_fn(null): %s", describe(r));
 	rep_free(r);
 
@@ -668,12 +671,12 @@ static void test_values(const compiled *c)
 	CHECK(is_trap(r, WASMC__V1__TRAP_CODE__TRAP_UNREACHABLE, "unreachable") && !r->fatal,
 	      "unreachable: %s", describe(r));
 	CHECK(r && r->body_case == WASMC__V1__WORKER__EXEC_REPLY__BODY_TRAP &&
-	          strncmp(r->trap->location, "function ", 9) == 0,
+	              strncmp(r->trap->location, "function ", 9) == 0,
 	      "trap location: %s", describe(r));
 	rep_free(r);
 	r = call(&w, "div0", NULL, 0, 0);
-	CHECK(is_trap(r, WASMC__V1__TRAP_CODE__TRAP_DIV_ZERO, "integer divide by zero"),
-	      "div0: %s", describe(r));
+	CHECK(is_trap(r, WASMC__V1__TRAP_CODE__TRAP_DIV_ZERO, "integer divide by zero"), "div0: %s",
+	      describe(r));
 	rep_free(r);
 	r = call(&w, "rec", NULL, 0, 0);
 	CHECK(is_trap(r, WASMC__V1__TRAP_CODE__TRAP_STACK_EXHAUSTED, "call stack exhausted"),
@@ -716,8 +719,8 @@ static void test_host_calls(const compiled *c)
 	a[0] = val(I32, 5);
 	Rep *r = call(&w, "outer", a, 1, 0);
 	CHECK(r && r->body_case == WASMC__V1__WORKER__EXEC_REPLY__BODY_HOST_CALL &&
-	          r->host_call->func_id == 7 && r->host_call->n_args == 1 &&
-	          r->host_call->args[0]->bits == 5,
+	              r->host_call->func_id == 7 && r->host_call->n_args == 1 &&
+	              r->host_call->args[0]->bits == 5,
 	      "outer(5) -> HostCall(7, 5): %s", describe(r));
 	rep_free(r);
 	/* nested call while the host call waits, twice deep */
@@ -729,7 +732,7 @@ static void test_host_calls(const compiled *c)
 	a[0] = val(I32, 100);
 	r = call(&w, "outer", a, 1, 0);
 	CHECK(r && r->body_case == WASMC__V1__WORKER__EXEC_REPLY__BODY_HOST_CALL &&
-	          r->host_call->args[0]->bits == 100,
+	              r->host_call->args[0]->bits == 100,
 	      "nested outer(100) -> HostCall: %s", describe(r));
 	rep_free(r);
 	r = stats(&w);
@@ -752,8 +755,8 @@ static void test_host_calls(const compiled *c)
 	r = call(&w, "outer", a, 1, 0);
 	rep_free(r);
 	r = host_return(&w, NULL, 0, "boom from the client");
-	CHECK(is_trap(r, WASMC__V1__TRAP_CODE__TRAP_HOST, "boom from the client"),
-	      "host trap: %s", describe(r));
+	CHECK(is_trap(r, WASMC__V1__TRAP_CODE__TRAP_HOST, "boom from the client"), "host trap: %s",
+	      describe(r));
 	rep_free(r);
 	/* wrong result type from the host */
 	r = call(&w, "outer", a, 1, 0);
@@ -761,8 +764,8 @@ static void test_host_calls(const compiled *c)
 	a[0] = val(I64, 1);
 	r = host_return(&w, a, 1, NULL);
 	CHECK(r && r->body_case == WASMC__V1__WORKER__EXEC_REPLY__BODY_TRAP &&
-	          r->trap->code == WASMC__V1__TRAP_CODE__TRAP_HOST &&
-	          strstr(r->trap->message, "bad results"),
+	              r->trap->code == WASMC__V1__TRAP_CODE__TRAP_HOST &&
+	              strstr(r->trap->message, "bad results"),
 	      "bad host results: %s", describe(r));
 	rep_free(r);
 	/* nesting limit: 200 active calls, then BAD_REQUEST; then unwind */
@@ -774,7 +777,8 @@ static void test_host_calls(const compiled *c)
 		bool limit = is_error(r, WASMC__V1__ERROR_CODE__BAD_REQUEST);
 		rep_free(r);
 		if (!host) {
-			CHECK(limit && depth == 200, "nesting stops at 200 active calls (%d)", depth);
+			CHECK(limit && depth == 200, "nesting stops at 200 active calls (%d)",
+			      depth);
 			break;
 		}
 		depth++;
@@ -789,8 +793,7 @@ static void test_host_calls(const compiled *c)
 	CHECK(unwound, "%d nested host calls unwind", depth);
 	/* HostReturn with nothing waiting */
 	r = host_return(&w, NULL, 0, "x");
-	CHECK(is_error(r, WASMC__V1__ERROR_CODE__BAD_REQUEST), "stray HostReturn: %s",
-	      describe(r));
+	CHECK(is_error(r, WASMC__V1__ERROR_CODE__BAD_REQUEST), "stray HostReturn: %s", describe(r));
 	rep_free(r);
 	reap(&w);
 }
@@ -801,14 +804,15 @@ static void test_load_errors(const compiled *basic, const compiled *start_trap,
 	worker w = exec_start(false, false);
 	Rep *r = load(&w, basic, NULL, NULL, 0, false);
 	CHECK(is_error(r, WASMC__V1__ERROR_CODE__LINK_FAILED) &&
-	          strcmp(r->error->message, "unknown import: \"env\" \"cb\"") == 0,
+	              strcmp(r->error->message, "unknown import: \"env\" \"cb\"") == 0,
 	      "unbound import: %s", describe(r));
 	rep_free(r);
 	reap(&w);
 
 	w = exec_start(false, false);
 	r = load(&w, basic, NULL, &CB, 1, true);
-	CHECK(is_error(r, WASMC__V1__ERROR_CODE__INVALID_MODULE) && strstr(r->error->message, "MAC"),
+	CHECK(is_error(r, WASMC__V1__ERROR_CODE__INVALID_MODULE) &&
+	              strstr(r->error->message, "MAC"),
 	      "tampered artifact refused: %s", describe(r));
 	rep_free(r);
 	reap(&w);
@@ -833,7 +837,7 @@ static void test_load_errors(const compiled *basic, const compiled *start_trap,
 	binding_def hello = {"env", "hello", 3};
 	r = load(&w, start_host, NULL, &hello, 1, false);
 	CHECK(r && r->body_case == WASMC__V1__WORKER__EXEC_REPLY__BODY_HOST_CALL &&
-	          r->host_call->func_id == 3 && r->host_call->args[0]->bits == 42,
+	              r->host_call->func_id == 3 && r->host_call->args[0]->bits == 42,
 	      "start function's host call: %s", describe(r));
 	rep_free(r);
 	r = host_return(&w, NULL, 0, NULL);
@@ -890,7 +894,7 @@ static void test_limits(const compiled *basic, const compiled *fuel)
 	rep_free(r);
 	r = stats(&w);
 	CHECK(r && r->body_case == WASMC__V1__WORKER__EXEC_REPLY__BODY_STATS &&
-	          r->stats->memory_bytes == 2 * 65536 && r->stats->fuel_left == -1,
+	              r->stats->memory_bytes == 2 * 65536 && r->stats->fuel_left == -1,
 	      "stats: %s", describe(r));
 	rep_free(r);
 	reap(&w);
@@ -907,7 +911,7 @@ static void test_limits(const compiled *basic, const compiled *fuel)
 	rep_free(r);
 	r = stats(&w);
 	CHECK(r && r->body_case == WASMC__V1__WORKER__EXEC_REPLY__BODY_STATS &&
-	          r->stats->fuel_left > 0 && r->stats->fuel_left < 100000,
+	              r->stats->fuel_left > 0 && r->stats->fuel_left < 100000,
 	      "fuel_left after a call: %s", describe(r));
 	rep_free(r);
 	r = call(&w, "spin", NULL, 0, 0);
@@ -1015,7 +1019,8 @@ static void check_fds(pid_t pid, const char *when)
 		/* same uid, yet refused: the worker is not dumpable */
 		CHECK(true, "not dumpable");
 		printf("   (%s: not root; the worker's fds are hidden from its own uid: "
-		       "not dumpable)\n", when);
+		       "not dumpable)\n",
+		       when);
 		return;
 	}
 	CHECK(d != NULL, "%s: cannot list %s: %s", when, path, strerror(errno));
@@ -1086,7 +1091,8 @@ static void test_parent_death(void)
 	Rep *r = recv_rep(&w);
 	CHECK(r && r->body_case == WASMC__V1__WORKER__EXEC_REPLY__BODY_READY,
 	      "Ready through the middle process");
-	uint32_t wpid = r && r->body_case == WASMC__V1__WORKER__EXEC_REPLY__BODY_READY ? r->ready->pid : 0;
+	uint32_t wpid =
+	        r && r->body_case == WASMC__V1__WORKER__EXEC_REPLY__BODY_READY ? r->ready->pid : 0;
 	rep_free(r);
 	kill(middle, SIGKILL);
 	waitpid(middle, NULL, 0);
@@ -1112,7 +1118,8 @@ static void check_namespaces(pid_t pid)
 {
 	char a[128], b[128], path[64];
 	snprintf(path, sizeof path, "/proc/%d/ns/net", (int)pid);
-	ssize_t na = readlink(path, a, sizeof a - 1), nb = readlink("/proc/self/ns/net", b, sizeof b - 1);
+	ssize_t na = readlink(path, a, sizeof a - 1),
+	        nb = readlink("/proc/self/ns/net", b, sizeof b - 1);
 	if (na < 0 && errno == EACCES && geteuid() != 0) {
 		printf("   (not root: the worker's namespaces are hidden: not dumpable)\n");
 		return;
@@ -1136,8 +1143,8 @@ static void test_process(const compiled *basic)
 	      "load with namespaces: %s", describe(r));
 	rep_free(r);
 	check_fds(w.pid, "loaded");
-	CHECK(status_field(w.pid, "Seccomp_filters") == 2, "loaded worker: two seccomp filters (%ld)",
-	      status_field(w.pid, "Seccomp_filters"));
+	CHECK(status_field(w.pid, "Seccomp_filters") == 2,
+	      "loaded worker: two seccomp filters (%ld)", status_field(w.pid, "Seccomp_filters"));
 	reap(&w);
 
 	if (geteuid() != 0) {
