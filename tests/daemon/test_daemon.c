@@ -587,6 +587,63 @@ static void t_concurrent_calls(void)
 	dt_close(c);
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Latency of instantiate (pool worker ready) and of an empty call, as
+ * information (DESIGN.md §11 targets: 1 ms and 50 us at p50); checked
+ * only loosely here. */
+static void t_latency(void)
+{
+	dt_conn *c = conn();
+	if (!c)
+		return;
+	enum { NI = 40, NC = 500 };
+	int64_t inst_us[NI], call_us[NC];
+	int ni = 0, nc = 0;
+	uint8_t inst[16];
+	for (int i = 0; i < NI; i++) {
+		int64_t t0 = now_us();
+		if (!instantiate(c, basic_module, true, NULL, inst, NULL))
+			break;
+		inst_us[ni++] = now_us() - t0;
+		ProtobufCBinaryData h = bin(inst, 16);
+		dt_free(dt_drop(c, &h));
+		sleep_ms(5); /* let the pool refill */
+	}
+	if (instantiate(c, basic_module, true, NULL, inst, NULL)) {
+		for (int i = 0; i < NC; i++) {
+			int64_t t0 = now_us();
+			int32_t v;
+			if (!call_i32(c, inst, "answer", 0, NULL, &v))
+				break;
+			call_us[nc++] = now_us() - t0;
+		}
+		ProtobufCBinaryData h = bin(inst, 16);
+		dt_free(dt_drop(c, &h));
+	}
+	if (ni && nc) {
+		qsort(inst_us, (size_t)ni, sizeof inst_us[0], cmp_i64);
+		qsort(call_us, (size_t)nc, sizeof call_us[0], cmp_i64);
+		fprintf(stderr, "   instantiate p50 %lld us (p90 %lld); call p50 %lld us (p90 %lld)\n",
+		        (long long)inst_us[ni / 2], (long long)inst_us[ni * 9 / 10],
+		        (long long)call_us[nc / 2], (long long)call_us[nc * 9 / 10]);
+		CHECK(inst_us[ni / 2] < 50000, "instantiate p50 %lld us", (long long)inst_us[ni / 2]);
+		CHECK(call_us[nc / 2] < 5000, "call p50 %lld us", (long long)call_us[nc / 2]);
+	}
+	dt_close(c);
+}
+
 /* ---------------------------------------------------------------------------
  * Uploads at once, the cache
  */
@@ -1177,6 +1234,79 @@ static void t_quotas(void)
 }
 
 /* ---------------------------------------------------------------------------
+ * Compile workers that die or hang (a wrapper around the real one)
+ */
+
+static void t_compiler_failures(void)
+{
+	char real[4096], dir[] = "/tmp/wasmcd-libexec.XXXXXX", path[600];
+	if (!CHECK(realpath(bin_dir, real) && mkdtemp(dir), "setup"))
+		return;
+	snprintf(path, sizeof path, "%s/wasmc-exec", dir);
+	char target[4200];
+	snprintf(target, sizeof target, "%s/wasmc-exec", real);
+	CHECK(symlink(target, path) == 0, "symlink");
+	snprintf(path, sizeof path, "%s/wasmc-compiler", dir);
+	FILE *f = fopen(path, "w");
+	if (!CHECK(f, "cannot write %s", path))
+		return;
+	fprintf(f,
+	        "#!/bin/sh\n"
+	        "d=$(dirname \"$0\")\n"
+	        "if [ -e \"$d/die\" ]; then kill -ABRT $$; fi\n"
+	        "if [ -e \"$d/hang\" ]; then exec sleep 30; fi\n"
+	        "exec '%s/wasmc-compiler' \"$@\"\n",
+	        real);
+	fclose(f);
+	chmod(path, 0755);
+	char flags[700];
+	snprintf(flags, sizeof flags, "--libexec %s --compile-timeout 1 --pool 0 --no-namespaces", dir);
+	dt_daemon q;
+	if (!CHECK(dt_daemon_start(&q, bin_dir, flags), "daemon did not start")) {
+		dt_daemon_free(&q);
+		return;
+	}
+	dt_conn *c = dt_connect(q.socket, 5000);
+	char flag[700];
+	size_t len;
+	uint8_t *w = variant("dies", &len);
+	snprintf(flag, sizeof flag, "%s/die", dir);
+	close(open(flag, O_CREAT | O_WRONLY, 0644));
+	Wasmc__V1__Response *r = c ? dt_upload(c, w, len, WASMC__V1__TIER__TIER_FAST) : NULL;
+	CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__COMPILE_FAILED &&
+	              strstr(dt_errmsg(r), "compiler died (signal 6)"),
+	      "dying compiler: %d %s", dt_code(r), dt_errmsg(r));
+	dt_free(r);
+	unlink(flag);
+	snprintf(flag, sizeof flag, "%s/hang", dir);
+	close(open(flag, O_CREAT | O_WRONLY, 0644));
+	int64_t t0 = now_ms();
+	r = c ? dt_upload(c, w, len, WASMC__V1__TIER__TIER_FAST) : NULL;
+	int64_t took = now_ms() - t0;
+	CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__COMPILE_FAILED &&
+	              strstr(dt_errmsg(r), "compile timed out after 1 s"),
+	      "hanging compiler: %d %s", dt_code(r), dt_errmsg(r));
+	CHECK(took >= 900 && took < 4000, "timed out after %lld ms", (long long)took);
+	dt_free(r);
+	unlink(flag);
+	r = c ? dt_upload(c, w, len, WASMC__V1__TIER__TIER_FAST) : NULL;
+	CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_MODULE && !r->module->cached,
+	      "upload once the compiler works: %s", dt_errmsg(r));
+	dt_free(r);
+	Wasmc__V1__Response *st;
+	Wasmc__V1__StatusReply *s = c ? status(c, &st) : NULL;
+	CHECK(s && s->compiles_running == 0, "compiles still running");
+	dt_free(st);
+	free(w);
+	dt_close(c);
+	int stopped = dt_daemon_stop(&q, 10000);
+	CHECK(stopped != -1 && WIFEXITED(stopped) && WEXITSTATUS(stopped) == 0, "stop: %d", stopped);
+	dt_daemon_free(&q);
+	snprintf(path, sizeof path, "rm -rf '%s'", dir);
+	CHECK(system(path) == 0, "cleanup");
+}
+
+/* ---------------------------------------------------------------------------
  * Configuration
  */
 
@@ -1357,6 +1487,7 @@ int main(int argc, char **argv)
 	run("process_list_kill", t_process_list_kill);
 	run("concurrent_calls", t_concurrent_calls);
 	run("concurrent_uploads", t_concurrent_uploads);
+	run("latency", t_latency);
 	run("cache", t_cache);
 	run("hostile", t_hostile);
 	run("other_uid", t_other_uid);
@@ -1365,6 +1496,7 @@ int main(int argc, char **argv)
 	main_conn = NULL;
 	run("config", t_config);
 	run("quotas", t_quotas);
+	run("compiler_failures", t_compiler_failures);
 	run("restart", t_restart);
 	run("sigterm_during_call", t_sigterm_during_call);
 	dt_daemon_free(&D);
