@@ -410,6 +410,22 @@ build/fuzz/fuzz-validate: $(FUZZ_OBJ)/tests/fuzz/fuzz_validate.o $(FUZZ_ENGINE_O
 build/fuzz/fuzz-compile: $(FUZZ_OBJ)/tests/fuzz/fuzz_compile.o \
 		$(patsubst %.c,$(FUZZ_OBJ)/%.o,$(JIT_SRC)) $(FUZZ_ENGINE_OBJ)
 	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) $^ $(LLVM_LIBS) $(RUNTIME_LIBS) -o $@
+# fuzz-request: wasmcd's request decoding (daemon/wcd_decode.c) with the
+# protocol's generated code and pb_util (FUZZ_TARGET=request).
+$(eval $(call fuzz_folder,proto,$$(INC_proto)))
+$(FUZZ_OBJ)/gen/%.o: $(GEN)/%.c $(PROTO_GEN_H)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wno-missing-prototypes $(INC_proto) -MMD -MP -c $< -o $@
+$(FUZZ_OBJ)/daemon/wcd_decode.o: daemon/wcd_decode.c $(PROTO_GEN_H)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(INC_daemon) -MMD -MP -c $< -o $@
+$(FUZZ_OBJ)/tests/fuzz/fuzz_request.o: tests/fuzz/fuzz_request.c $(PROTO_GEN_H)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(INC_daemon) -MMD -MP -c $< -o $@
+build/fuzz/fuzz-request: $(FUZZ_OBJ)/tests/fuzz/fuzz_request.o $(FUZZ_OBJ)/daemon/wcd_decode.o \
+		$(patsubst %.c,$(FUZZ_OBJ)/%.o,$(wildcard proto/*.c)) \
+		$(PROTO_GEN_C:$(GEN)/%.c=$(FUZZ_OBJ)/gen/%.o)
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) $^ $(PROTOBUF_LIBS) -o $@
 fuzz: $(FUZZ_TARGET:%=build/fuzz/fuzz-%)
 	@[ -d build/spec ] || $(MAKE) spec || true
 	@set -e; for t in $(FUZZ_TARGET); do bash tests/fuzz/run.sh build/fuzz/fuzz-$$t $(FUZZ_SECONDS); done

@@ -19,14 +19,12 @@
 #include <nng/protocol/reqrep0/rep.h>
 
 #include "pb_util.h"
+#include "wcd_decode.h"
 #include "wcd_inst.h"
 #include "wcd_log.h"
 
 /* Allocation budget of one request: protobuf-c's structures for n bytes of
  * input, with room for many small elements, capped. */
-#define BUDGET_PER_BYTE 16
-#define BUDGET_MAX ((size_t)1 << 30)
-#define UTF8_DEPTH 8
 
 struct wcd_server {
 	wcd_daemon *d;
@@ -69,27 +67,15 @@ static nng_msg *serve_one(wcd_server *s, nng_msg *msg)
 	atomic_fetch_add(&d->requests, 1);
 	Wasmc__V1__Request *req = NULL;
 	pb_budget b;
-	size_t limit = len > (BUDGET_MAX - (1 << 20)) / BUDGET_PER_BYTE ? BUDGET_MAX
-	                                                               : len * BUDGET_PER_BYTE + (1 << 20);
-	pb_budget_init(&b, limit);
+	char why[CMN_ERROR_MSG_MAX];
+	Wasmc__V1__ErrorCode code;
 	if (rv != 0 || uid64 > UINT32_MAX) {
+		pb_budget_init(&b, 0);
 		wcd_req_error(&rq, WASMC__V1__ERROR_CODE__PERMISSION_DENIED,
 		              "cannot tell who is connected (%s)", rv ? nng_strerror(rv) : "bad uid");
-	} else if (len > d->cfg.max_request_bytes) {
-		wcd_req_error(&rq, WASMC__V1__ERROR_CODE__TOO_LARGE,
-		              "request of %zu bytes is over the limit (max-request-bytes = %llu)", len,
-		              (unsigned long long)d->cfg.max_request_bytes);
-	} else if (!(req = wasmc__v1__request__unpack(&b.alloc, len, body))) {
-		if (b.exceeded)
-			wcd_req_error(&rq, WASMC__V1__ERROR_CODE__TOO_LARGE,
-			              "request needs more than %zu bytes of memory to decode (too many elements)",
-			              limit);
-		else
-			wcd_req_error(&rq, WASMC__V1__ERROR_CODE__BAD_REQUEST,
-			              "malformed request: %zu bytes that are not a wasmc.v1.Request", len);
-	} else if (!pb_message_utf8_valid(&req->base, UTF8_DEPTH)) {
-		wcd_req_error(&rq, WASMC__V1__ERROR_CODE__BAD_REQUEST,
-		              "malformed request: a string is not valid UTF-8");
+	} else if ((code = wcd_request_decode(body, len, d->cfg.max_request_bytes, &b, &req, why,
+	                                      sizeof why)) != WASMC__V1__ERROR_CODE__ERROR_NONE) {
+		wcd_req_error(&rq, code, "%s", why);
 	} else {
 		wcd_dispatch(d, &rq, req);
 	}

@@ -7,8 +7,15 @@ fuzzer=$1
 seconds=$2
 corpus=build/fuzz/corpus-$(basename "$fuzzer")
 seeds=build/fuzz/seeds
+if [ "$(basename "$fuzzer")" = fuzz-request ]; then
+	# Protocol requests, not modules: the target writes one valid request
+	# of every kind as seeds.
+	seeds=build/fuzz/seeds-request
+	mkdir -p "$seeds"
+	WASMC_FUZZ_SEED_DIR=$seeds "$fuzzer" -runs=0 "$seeds" >/dev/null 2>&1 || true
+fi
 mkdir -p "$corpus" "$seeds"
-if [ -d build/spec ]; then
+if [ "$seeds" = build/fuzz/seeds ] && [ -d build/spec ]; then
 	# Distinct binaries only, named by content.
 	find build/spec -name '*.wasm' -size -64k -exec sha256sum {} + |
 		while read -r sum f; do
@@ -26,5 +33,5 @@ fi
 # fault on to the previous handler (libFuzzer's, then ASan's): ASan must let
 # user code install it. The targets set the same in __asan_default_options.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-allow_user_segv_handler=1:detect_leaks=1}
-"$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
+"$fuzzer" -artifact_prefix=build/fuzz/ -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
 	-max_len=65536 -print_final_stats=1 "$corpus" "$seeds"
