@@ -385,6 +385,20 @@ static bool link_imports(const Wasmc__V1__Worker__ExecLoad *ld, rt_extern *ext)
 	return true;
 }
 
+/* A "; NAME N" field of the engine fingerprint (jit_fingerprint: "...;
+ * fuel 1; deadline 0; guard 2147483648"), or -1 when absent. */
+static long long fp_field(const char *fp, const char *name)
+{
+	char key[32];
+	snprintf(key, sizeof key, "; %s ", name);
+	const char *p = fp ? strstr(fp, key) : NULL;
+	if (!p)
+		return -1;
+	char *end;
+	long long v = strtoll(p + strlen(key), &end, 10);
+	return end == p + strlen(key) ? -1 : v;
+}
+
 static void send_loaded(void)
 {
 	cmn_arena a = {0};
@@ -429,10 +443,21 @@ void exw_load(exw_request *req)
 	}
 	const rt_module *m = W.loaded->mod;
 
-	/* Limits and the signals that enforce them. */
+	/* Limits and the signals that enforce them. The guard region is never
+	 * smaller than the one the code was compiled for (it relies on it for
+	 * unchecked accesses), whatever ExecLoad says. */
 	rt_store_config cfg;
 	rt_store_config_default(&cfg);
 	cfg.guard_bytes = ld->guard_bytes;
+	long long guard = fp_field(W.loaded->fingerprint, "guard");
+	uint64_t eff = cfg.guard_bytes ? cfg.guard_bytes : (uint64_t)2 << 30;
+	if (guard > 0 && (uint64_t)guard > eff)
+		cfg.guard_bytes = (uint64_t)guard;
+	if (ld->limits && ld->limits->fuel > 0 && fp_field(W.loaded->fingerprint, "fuel") == 0) {
+		exw_send_error(WASMC__V1__ERROR_CODE__BAD_REQUEST,
+		               "a fuel limit needs an artifact compiled with fuel");
+		return;
+	}
 	if (ld->limits) {
 		cfg.max_memory_bytes = ld->limits->max_memory_bytes;
 		cfg.max_table_elems = ld->limits->max_table_elems;

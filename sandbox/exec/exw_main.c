@@ -34,7 +34,8 @@
  *     an unkeyed artifact; fingerprint = exactly the artifact's, or empty
  *     for any) -> Loaded{exports with types, memory_bytes}
  *       | Error: INVALID_MODULE (artifact refused: magic, version,
- *         fingerprint, MAC; the runtime's message), LINK_FAILED
+ *         fingerprint, MAC; the runtime's message), BAD_REQUEST ("a fuel
+ *         limit needs an artifact compiled with fuel"), LINK_FAILED
  *         ("unknown import: \"m\" \"n\"" for any import not named in
  *         ExecLoad.imports or not a function), QUOTA_EXCEEDED (a memory
  *         or table minimum over the limits), BAD_REQUEST (no fd, second
@@ -43,6 +44,8 @@
  *     A start function that calls an import sends HostCall first, exactly
  *     as a call does. Only ONE ExecLoad per worker, successful or not:
  *     after a failed load, kill the worker and take a fresh one.
+ *     guard_bytes 0 means 2 GiB; a value below the guard the artifact was
+ *     compiled for (its fingerprint says) is raised to it.
  *     Once the artifact is mapped the strict filter is installed (before
  *     instantiation): no PROT_EXEC, no open, no socket, no exec/fork/clone,
  *     no signals to other processes, ...

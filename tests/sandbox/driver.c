@@ -827,6 +827,15 @@ static void test_load_errors(const compiled *basic, const compiled *start_trap,
 	reap(&w);
 
 	w = exec_start(false, false);
+	Wasmc__V1__InstanceLimits flim = WASMC__V1__INSTANCE_LIMITS__INIT;
+	flim.fuel = 1000;
+	r = load(&w, basic, &flim, &CB, 1, false);
+	CHECK(is_error(r, WASMC__V1__ERROR_CODE__BAD_REQUEST) && strstr(r->error->message, "fuel"),
+	      "fuel limit on an artifact without fuel: %s", describe(r));
+	rep_free(r);
+	reap(&w);
+
+	w = exec_start(false, false);
 	r = load(&w, start_trap, NULL, NULL, 0, false);
 	CHECK(is_trap(r, WASMC__V1__TRAP_CODE__TRAP_UNREACHABLE, "unreachable") && r->fatal,
 	      "start function trap: %s", describe(r));
