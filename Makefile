@@ -310,6 +310,15 @@ $(OBJ)/tests/integration/%.o: tests/integration/%.c $(PROTO_GEN_H)
 $(BIN)/integration-tests: $(IT_OBJ) $(LIBDIR)/libwasmc.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) $(IT_OBJ) $(LIBWASMC_LINK) $(CRITERION_LIBS) -lpthread -o $@
+.PHONY: systemd-test link-check product-test
+systemd-test:
+	bash tests/systemd/run.sh
+# No LLVM, runtime, jit or wasm in libwasmc and wasmcd (nm/ldd).
+link-check: $(PRODUCT)
+	bash tests/client/link-check.sh $(BIN) $(LIBDIR)
+# Everything of the product: workers and their sandbox, the client library,
+# the daemon alone, then all of it together through libwasmc and wasmctl.
+product-test: sandbox-test client-test daemon-test link-check systemd-test integration-test
 .PHONY: integration-test
 integration-test: $(PRODUCT) $(BIN)/integration-tests $(BIN)/wasmc-run
 	bash tests/integration/run.sh $(BIN)
@@ -371,7 +380,7 @@ spec: $(BIN)/spec-runner
 
 # Tests build here, not under plain `make` (criterion is a test-only
 # dependency).
-test: unit spec tools-test
+test: unit spec tools-test product-test
 
 # wasmc-run as a command (tests/tools/run.sh): the kernels with both tiers,
 # traps, malformed and invalid files, bad arguments, result printing.
