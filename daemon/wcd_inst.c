@@ -169,6 +169,15 @@ static void kill_inst(inst *in, const char *reason)
 
 enum { XCH_OK, XCH_DIED, XCH_TIMEOUT };
 
+/* Allocation budget for unpacking a worker reply of n bytes: a value
+ * costs protobuf-c ~60 bytes of structures for as little as 2 bytes of
+ * input. */
+static size_t reply_budget(size_t n)
+{
+	const size_t cap = (size_t)1 << 30;
+	return n > (cap - 65536) / 32 ? cap : n * 32 + 65536;
+}
+
 /* Sends `req` (with `fd` when >= 0) and waits up to timeout_ms for one
  * well-formed reply. */
 static int exchange(wcd_insts *r, const wcd_worker *w, const Wasmc__V1__Worker__ExecRequest *req,
@@ -207,7 +216,7 @@ static int exchange(wcd_insts *r, const wcd_worker *w, const Wasmc__V1__Worker__
 		cmn_fail(err, "out of memory");
 		return XCH_DIED;
 	}
-	pb_budget_init(&o->b, rlen * 4 + 65536);
+	pb_budget_init(&o->b, reply_budget(rlen));
 	o->rep = wasmc__v1__worker__exec_reply__unpack(&o->b.alloc, rlen, rbuf);
 	free(rbuf);
 	if (!o->rep || !pb_message_utf8_valid(&o->rep->base, 8)) {
@@ -219,19 +228,23 @@ static int exchange(wcd_insts *r, const wcd_worker *w, const Wasmc__V1__Worker__
 	return XCH_OK;
 }
 
-/* The message for a worker that ended: its wait status, and why the
- * daemon ended it when it did. */
-static void died_message(inst *in, char *buf, size_t n)
+/* How the worker ended (its wait status), waiting up to 1 s for it; a
+ * worker that is alive but silent or garbled is killed. No lock held. */
+static void worker_end_status(const inst *in, char *how, size_t n)
 {
 	int st;
-	char how[CMN_ERROR_MSG_MAX];
 	if (wcd_child_wait(in->w.pid, 1000, &st))
-		wcd_child_describe(st, how, sizeof how);
+		wcd_child_describe(st, how, n);
 	else {
-		/* Alive but silent or garbled: it goes. */
 		wcd_child_kill(in->w.pid);
-		snprintf(how, sizeof how, "broken channel");
+		snprintf(how, n, "broken channel");
 	}
+}
+
+/* The message for a worker that ended, with why the daemon ended it when
+ * it did (registry lock held, or the instance not listed). */
+static void died_message(const inst *in, const char *how, char *buf, size_t n)
+{
 	if (in->killed && in->reason[0])
 		snprintf(buf, n, "worker died (%.60s): %.160s", how, in->reason);
 	else
@@ -356,8 +369,9 @@ void wcd_inst_instantiate(wcd_insts *r, wcd_req *rq, const uint8_t *digest, cons
 		goto fail;
 	}
 	if (x == XCH_DIED) {
-		char msg[CMN_ERROR_MSG_MAX + 64];
-		died_message(ni, msg, sizeof msg);
+		char msg[CMN_ERROR_MSG_MAX + 64], how[CMN_ERROR_MSG_MAX];
+		worker_end_status(ni, how, sizeof how);
+		died_message(ni, how, msg, sizeof msg);
 		wcd_req_error(rq, r->stopping ? WASMC__V1__ERROR_CODE__SHUTTING_DOWN
 		                              : WASMC__V1__ERROR_CODE__WORKER_DIED,
 		              "%s while loading the module", msg);
@@ -524,9 +538,9 @@ static void finish(wcd_insts *r, wcd_req *rq, inst *in, int x, owned_reply *o, i
 {
 	double secs = (double)(wcd_mono_ms() - t0) / 1000.0;
 	call_reply *cr = NULL;
-	char msg[CMN_ERROR_MSG_MAX + 64];
+	char msg[CMN_ERROR_MSG_MAX + 64], how[CMN_ERROR_MSG_MAX];
 	if (x == XCH_DIED)
-		died_message(in, msg, sizeof msg);
+		worker_end_status(in, how, sizeof how);
 	else if (x == XCH_TIMEOUT) {
 		wcd_child_kill(in->w.pid);
 		int st;
@@ -534,6 +548,7 @@ static void finish(wcd_insts *r, wcd_req *rq, inst *in, int x, owned_reply *o, i
 	}
 	pthread_mutex_lock(&r->mu);
 	if (x == XCH_DIED) {
+		died_message(in, how, msg, sizeof msg);
 		bool unexpected = !in->killed && !r->stopping;
 		if (unexpected) {
 			r->died++;
