@@ -323,6 +323,22 @@ product-test: sandbox-test client-test daemon-test link-check systemd-test integ
 integration-test: $(PRODUCT) $(BIN)/integration-tests $(BIN)/wasmc-run
 	bash tests/integration/run.sh $(BIN)
 
+# Benchmarks of the daemon (bench/daemon/, suite `daemon` of make bench):
+# bench-daemon through libwasmc, bench-inproc with the engine in process.
+$(OBJ)/bench/daemon/bench_daemon.o: bench/daemon/bench_daemon.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(CFLAGS) -Iinclude -MMD -MP -c $< -o $@
+$(OBJ)/bench/daemon/bench_inproc.o: bench/daemon/bench_inproc.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_toollib) -MMD -MP -c $< -o $@
+$(BIN)/bench-daemon: $(OBJ)/bench/daemon/bench_daemon.o $(LIBDIR)/libwasmc.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) $< $(LIBWASMC_LINK) -lpthread -o $@
+$(BIN)/bench-inproc: $(OBJ)/bench/daemon/bench_inproc.o $(TOOLLIB_OBJ) $(FULL_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) $^ $(FULL_LIBS) -o $@
+BENCH_DAEMON_BINS := $(PRODUCT) $(BIN)/bench-daemon $(BIN)/bench-inproc
+
 # make install [DESTDIR=...] [PREFIX=/usr/local]: daemon, workers (in
 # libexec), wasmctl, libwasmc with headers and pkg-config, the systemd unit
 # with its sysusers.d/tmpfiles.d snippets, a default configuration.
@@ -449,11 +465,13 @@ BENCH_WASMC_RUN := $(filter $(BIN)/wasmc-run,$(TOOL_BIN))
 BENCH_ARGS ?=
 BENCH_RUN := node bench/run.mjs --kernels $(BENCH_KERNELS) --wasmc-run $(BIN)/wasmc-run \
 	--out $(REPORTS)/bench.json
-.PHONY: bench-kernels bench-build
+.PHONY: bench-kernels bench-build bench-daemon
 bench-build:
 	bash bench/kernels/build.sh $(BENCH_KERNELS)
-bench: $(BIN)/wasmc-validate $(BIN)/wasmc-compile $(BENCH_WASMC_RUN) bench-build
-	$(BENCH_RUN) --validate $(BIN)/wasmc-validate --compile $(BIN)/wasmc-compile $(BENCH_ARGS)
+bench: $(BIN)/wasmc-validate $(BIN)/wasmc-compile $(BENCH_WASMC_RUN) bench-build $(BENCH_DAEMON_BINS)
+	$(BENCH_RUN) --validate $(BIN)/wasmc-validate --compile $(BIN)/wasmc-compile --bin $(BIN) $(BENCH_ARGS)
+bench-daemon: $(BENCH_DAEMON_BINS)
+	$(BENCH_RUN) --suite daemon --bin $(BIN) $(BENCH_ARGS)
 bench-kernels: $(BENCH_WASMC_RUN) bench-build
 	$(BENCH_RUN) --suite kernels $(BENCH_ARGS)
 

@@ -1,11 +1,12 @@
 // bench/run.mjs - runs wasmc's benchmarks and writes build/reports/bench.json
 // (DESIGN.md §10: a flat list of {suite, name, runner, metric, value, unit}).
 //
-//   node bench/run.mjs [--suite validate|kernels|compile]... [--out REPORT.json]
+//   node bench/run.mjs [--suite validate|kernels|compile|daemon]... [--out REPORT.json]
 //        [--validate BUILD/bin/wasmc-validate] [--repeat N]
 //        [--compile BUILD/bin/wasmc-compile]
 //        [--kernels build/bench/kernels] [--wasmc-run BUILD/bin/wasmc-run]
 //        [--kernels-repeat N] [--kernels-quick] [--kernel NAME,...]
+//        [--bin BUILD/bin] [--daemon-quick]
 //
 // Without --suite every suite runs. The report keeps the results of suites
 // that did not run this time (so `make bench-kernels` updates only its own).
@@ -20,6 +21,9 @@
 //
 // Suite "kernels": see kernels.mjs.
 //
+// Suite "daemon": see daemon.mjs (wasmcd's instantiate and call latency and
+// call throughput, beside the engine in process).
+//
 // Suite "compile": compile the same StarlingMonkey module into an artifact
 // with `wasmc-compile FILE -o OUT --tier fast` and `--tier optimized`, each
 // once, under GNU time (/usr/bin/time, Debian package `time`): CPU time
@@ -31,6 +35,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchKernels } from "./kernels.mjs";
+import { benchDaemon } from "./daemon.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -251,12 +256,17 @@ if (runs("kernels")) {
 }
 
 if (runs("compile")) ok = benchCompile() && ok;
+if (runs("daemon")) {
+  ok = (await benchDaemon({ root, bin: resolve(opt("--bin", "build/bin")),
+    quick: args.includes("--daemon-quick"), add })) && ok;
+}
 
 // Keep what earlier runs measured for the suites that did not run now.
 const ran = new Set(results.map((r) => r.suite));
 if (runs("validate")) ran.add("validate");
 if (runs("kernels")) ran.add("kernels");
 if (runs("compile")) ran.add("compile");
+if (runs("daemon")) ran.add("daemon");
 let kept = [];
 if (existsSync(out)) {
   try {
