@@ -29,8 +29,8 @@ void wcd_ce_fp_tag(const char *fp, char out[17])
 }
 
 /* dir/objects/ab/<hex>{.wasm | -<tag>.cwasm | -<tag>.meta} */
-void wcd_ce_path(const wcd_cache *c, const uint8_t *digest, bool source,
-                       const char *fp, const char *ext, char *out, size_t n)
+void wcd_ce_path(const wcd_cache *c, const uint8_t *digest, bool source, const char *fp,
+                 const char *ext, char *out, size_t n)
 {
 	char hex[2 * WCD_DIGEST_LEN + 1];
 	wcd_hex(digest, WCD_DIGEST_LEN, hex);
@@ -87,7 +87,8 @@ void wcd_ce_del_owner(entry *e, uint32_t uid)
 {
 	for (size_t i = 0; i < e->nowners; i++)
 		if (e->owners[i] == uid) {
-			memmove(e->owners + i, e->owners + i + 1, (e->nowners - i - 1) * sizeof *e->owners);
+			memmove(e->owners + i, e->owners + i + 1,
+			        (e->nowners - i - 1) * sizeof *e->owners);
 			e->nowners--;
 			return;
 		}
@@ -169,8 +170,8 @@ static entry *lru_victim(wcd_cache *c, bool any_uid, uint32_t uid)
 }
 
 /* Evicts until the total (or uid's charge) plus `incoming` fits `limit`. */
-void wcd_cache_evict(wcd_cache *c, bool any_uid, uint32_t uid, uint64_t limit,
-                  uint64_t incoming, uint32_t *removed, uint64_t *freed, gone_list *gone)
+void wcd_cache_evict(wcd_cache *c, bool any_uid, uint32_t uid, uint64_t limit, uint64_t incoming,
+                     uint32_t *removed, uint64_t *freed, gone_list *gone)
 {
 	for (;;) {
 		uint64_t used = any_uid ? c->total : wcd_cache_charged(c, uid);
@@ -199,7 +200,9 @@ static wcd_code make_room(wcd_cache *c, uint32_t uid, uint64_t size, gone_list *
 	wcd_cache_evict(c, false, uid, c->uid_quota, size, NULL, NULL, gone);
 	uint64_t mine = wcd_cache_charged(c, uid);
 	if (mine + size > c->uid_quota) {
-		cmn_fail(err, "cache quota exceeded: max-cache-bytes is %llu per uid; uid %u uses %llu and needs %llu more (pinned or in use)",
+		cmn_fail(err,
+		         "cache quota exceeded: max-cache-bytes is %llu per uid; uid %u uses %llu "
+		         "and needs %llu more (pinned or in use)",
 		         (unsigned long long)c->uid_quota, uid, (unsigned long long)mine,
 		         (unsigned long long)size);
 		return WASMC__V1__ERROR_CODE__QUOTA_EXCEEDED;
@@ -224,10 +227,13 @@ static bool load_key(wcd_cache *c, const char *state_dir, cmn_error *err)
 		          read(fd, c->key, WCD_KEY_LEN) == WCD_KEY_LEN;
 		close(fd);
 		if (!ok)
-			return cmn_fail(err, "%s is not a %d-byte key (remove it to make a new one; the cache will be recompiled)",
+			return cmn_fail(err,
+			                "%s is not a %d-byte key (remove it to make a new one; the "
+			                "cache will be recompiled)",
 			                path, WCD_KEY_LEN);
 		if (st.st_mode & 077)
-			wcd_log(WCD_LOG_WARNING, "%s is readable by others (mode %o): should be 0600", path,
+			wcd_log(WCD_LOG_WARNING,
+			        "%s is readable by others (mode %o): should be 0600", path,
 			        (unsigned)(st.st_mode & 0777));
 		return true;
 	}
@@ -245,8 +251,8 @@ static bool load_key(wcd_cache *c, const char *state_dir, cmn_error *err)
  * Open / close
  */
 
-bool wcd_cache_open(const char *dir, const char *state_dir, uint64_t budget,
-                    uint64_t uid_quota, wcd_cache **ret, cmn_error *err)
+bool wcd_cache_open(const char *dir, const char *state_dir, uint64_t budget, uint64_t uid_quota,
+                    wcd_cache **ret, cmn_error *err)
 {
 	wcd_cache *c = calloc(1, sizeof *c);
 	if (!c)
@@ -408,7 +414,8 @@ static wcd_code store_files(wcd_cache *c, const uint8_t *digest, bool source, co
 	uint64_t size = alen + mlen;
 	pthread_mutex_lock(&c->mu);
 	bool exists = wcd_ce_find(c, digest, source, fp) != NULL;
-	wcd_code code = exists ? WASMC__V1__ERROR_CODE__ERROR_NONE : make_room(c, uid, size, &gone, err);
+	wcd_code code =
+	        exists ? WASMC__V1__ERROR_CODE__ERROR_NONE : make_room(c, uid, size, &gone, err);
 	pthread_mutex_unlock(&c->mu);
 	wcd_cache_report_gone(c, &gone);
 	if (code || exists) {
@@ -444,8 +451,8 @@ static wcd_code store_files(wcd_cache *c, const uint8_t *digest, bool source, co
 	return code;
 }
 
-wcd_code wcd_cache_put_source(wcd_cache *c, const uint8_t *digest, const uint8_t *wasm,
-                              size_t len, uint32_t uid, cmn_error *err)
+wcd_code wcd_cache_put_source(wcd_cache *c, const uint8_t *digest, const uint8_t *wasm, size_t len,
+                              uint32_t uid, cmn_error *err)
 {
 	return store_files(c, digest, true, "", WASMC__V1__TIER__TIER_DEFAULT, false, wasm, len,
 	                   NULL, 0, uid, err);
@@ -569,8 +576,8 @@ wcd_code wcd_cache_acquire(wcd_cache *c, const uint8_t *digest, const char *fp, 
 		e->v_mtime = st.st_mtim;
 		e->v_size = st.st_size;
 	} else if (!ok && e) {
-		wcd_log(WCD_LOG_WARNING, "cache: refusing %s: %s (removed; it will be compiled again)", p,
-		        why.msg);
+		wcd_log(WCD_LOG_WARNING,
+		        "cache: refusing %s: %s (removed; it will be compiled again)", p, why.msg);
 		e->in_use--;
 		wcd_ce_drop(c, e, &gone);
 	}
@@ -594,4 +601,3 @@ void wcd_cache_release(wcd_cache *c, const uint8_t *digest, const char *fp)
 		e->in_use--;
 	pthread_mutex_unlock(&c->mu);
 }
-

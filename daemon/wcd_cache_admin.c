@@ -82,7 +82,8 @@ wcd_code wcd_cache_remove(wcd_cache *c, const uint8_t *digest, uint32_t uid, boo
 	entry *e = c->entries;
 	while (e) {
 		entry *next = e->next;
-		if (memcmp(e->digest, digest, WCD_DIGEST_LEN) == 0 && (root || wcd_ce_has_owner(e, uid))) {
+		if (memcmp(e->digest, digest, WCD_DIGEST_LEN) == 0 &&
+		    (root || wcd_ce_has_owner(e, uid))) {
 			found = true;
 			if (!root)
 				wcd_ce_del_owner(e, uid);
@@ -108,7 +109,8 @@ wcd_code wcd_cache_pin(wcd_cache *c, const uint8_t *digest, bool unpin, uint32_t
 	bool found = false;
 	pthread_mutex_lock(&c->mu);
 	for (entry *e = c->entries; e; e = e->next)
-		if (memcmp(e->digest, digest, WCD_DIGEST_LEN) == 0 && (root || wcd_ce_has_owner(e, uid))) {
+		if (memcmp(e->digest, digest, WCD_DIGEST_LEN) == 0 &&
+		    (root || wcd_ce_has_owner(e, uid))) {
 			found = true;
 			if (unpin && e->pins)
 				e->pins--;
@@ -132,9 +134,11 @@ void wcd_cache_gc(wcd_cache *c, uint64_t budget, uint32_t uid, bool root,
 	uint64_t freed = 0;
 	pthread_mutex_lock(&c->mu);
 	if (root)
-		wcd_cache_evict(c, true, 0, budget ? budget : c->budget, 0, &removed, &freed, &gone);
+		wcd_cache_evict(c, true, 0, budget ? budget : c->budget, 0, &removed, &freed,
+		                &gone);
 	else
-		wcd_cache_evict(c, false, uid, budget ? budget : c->uid_quota, 0, &removed, &freed, &gone);
+		wcd_cache_evict(c, false, uid, budget ? budget : c->uid_quota, 0, &removed, &freed,
+		                &gone);
 	out->removed = removed;
 	out->freed_bytes = freed;
 	out->total_bytes = root ? c->total : wcd_cache_charged(c, uid);
@@ -179,9 +183,11 @@ void wcd_cache_verify(wcd_cache *c, Wasmc__V1__CacheVerifyReply *out)
 		} else {
 			wcd_ce_path(c, items[i].digest, false, items[i].fp, "cwasm", p, sizeof p);
 			int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-			ok = fd >= 0 && rt_artifact_check_fd(fd, items[i].fp, c->key, WCD_KEY_LEN, NULL, &why);
+			ok = fd >= 0 &&
+			     rt_artifact_check_fd(fd, items[i].fp, c->key, WCD_KEY_LEN, NULL, &why);
 			if (fd < 0)
-				snprintf(why.msg, sizeof why.msg, "cannot open: %s", strerror(errno));
+				snprintf(why.msg, sizeof why.msg, "cannot open: %s",
+				         strerror(errno));
 			if (fd >= 0)
 				close(fd);
 		}

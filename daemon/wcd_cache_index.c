@@ -87,8 +87,9 @@ static Wasmc__V1__Cache__Index *read_index(const wcd_cache *c, pb_budget *b)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno != ENOENT)
-			wcd_log(WCD_LOG_WARNING, "cache: cannot open %s (%s): rebuilding it from the files",
-			        path, strerror(errno));
+			wcd_log(WCD_LOG_WARNING,
+			        "cache: cannot open %s (%s): rebuilding it from the files", path,
+			        strerror(errno));
 		return NULL;
 	}
 	struct stat st;
@@ -103,23 +104,24 @@ static Wasmc__V1__Cache__Index *read_index(const wcd_cache *c, pb_budget *b)
 	idx = wasmc__v1__cache__index__unpack(&b->alloc, (size_t)st.st_size, buf);
 out:
 	if (!idx)
-		wcd_log(WCD_LOG_WARNING, "cache: %s is unreadable: rebuilding it from the files", path);
+		wcd_log(WCD_LOG_WARNING, "cache: %s is unreadable: rebuilding it from the files",
+		        path);
 	free(buf);
 	close(fd);
 	return idx;
 }
 
-static const Wasmc__V1__Cache__IndexEntry *index_lookup(const Wasmc__V1__Cache__Index *idx,
-                                                        const uint8_t *digest, bool source,
-                                                        const char *fp)
+static const Wasmc__V1__Cache__IndexEntry *
+index_lookup(const Wasmc__V1__Cache__Index *idx, const uint8_t *digest, bool source, const char *fp)
 {
 	if (!idx)
 		return NULL;
 	for (size_t i = 0; i < idx->n_entries; i++) {
 		const Wasmc__V1__Cache__IndexEntry *ie = idx->entries[i];
 		bool is_src = ie->kind == WASMC__V1__CACHE__KIND__KIND_SOURCE;
-		if (ie->digest.len == WCD_DIGEST_LEN && memcmp(ie->digest.data, digest, WCD_DIGEST_LEN) == 0 &&
-		    is_src == source && (source || (ie->fingerprint && strcmp(ie->fingerprint, fp) == 0)))
+		if (ie->digest.len == WCD_DIGEST_LEN &&
+		    memcmp(ie->digest.data, digest, WCD_DIGEST_LEN) == 0 && is_src == source &&
+		    (source || (ie->fingerprint && strcmp(ie->fingerprint, fp) == 0)))
 			return ie;
 	}
 	return NULL;
@@ -131,7 +133,9 @@ static bool parse_hex(const char *s, size_t n, uint8_t *out)
 		int v = 0;
 		for (int k = 0; k < 2; k++) {
 			char ch = s[2 * i + k];
-			int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+			int d = ch >= '0' && ch <= '9'   ? ch - '0'
+			        : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+			                                 : -1;
 			if (d < 0)
 				return false;
 			v = v * 16 + d;
@@ -150,12 +154,12 @@ Wasmc__V1__Cache__Meta *wcd_cache_read_meta(const char *path)
 	Wasmc__V1__Cache__Meta *m = NULL;
 	uint8_t *buf = NULL;
 	if (fstat(fd, &st) == 0 && st.st_size >= 0 && (size_t)st.st_size <= META_MAX &&
-	    (buf = malloc((size_t)st.st_size + 1)) && read(fd, buf, (size_t)st.st_size) == st.st_size)
+	    (buf = malloc((size_t)st.st_size + 1)) &&
+	    read(fd, buf, (size_t)st.st_size) == st.st_size)
 		m = wasmc__v1__cache__meta__unpack(NULL, (size_t)st.st_size, buf);
 	free(buf);
 	close(fd);
-	if (m && (!m->fingerprint || !*m->fingerprint ||
-	          !pb_message_utf8_valid(&m->base, 8))) {
+	if (m && (!m->fingerprint || !*m->fingerprint || !pb_message_utf8_valid(&m->base, 8))) {
 		wasmc__v1__cache__meta__free_unpacked(m, NULL);
 		m = NULL;
 	}
@@ -315,4 +319,3 @@ fail:
 		wasmc__v1__cache__index__free_unpacked(idx, &b.alloc);
 	return false;
 }
-

@@ -81,8 +81,8 @@ void wcd_cache_report_gone(wcd_cache *c, const gone_list *gone);
 /* Bytes charged to uid; least-recent-use eviction down to `limit` (of
  * the whole cache, or of uid's charge) with `incoming` bytes to come. */
 uint64_t wcd_cache_charged(wcd_cache *c, uint32_t uid);
-void wcd_cache_evict(wcd_cache *c, bool any_uid, uint32_t uid, uint64_t limit,
-                     uint64_t incoming, uint32_t *removed, uint64_t *freed, gone_list *gone);
+void wcd_cache_evict(wcd_cache *c, bool any_uid, uint32_t uid, uint64_t limit, uint64_t incoming,
+                     uint32_t *removed, uint64_t *freed, gone_list *gone);
 
 /* The index file. */
 bool wcd_cache_write_index(wcd_cache *c, cmn_error *err);

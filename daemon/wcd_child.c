@@ -103,8 +103,8 @@ bool wcd_child_init(cmn_error *err)
 	return true;
 }
 
-bool wcd_child_spawn(const char *path, char *const argv[], pid_t *ret_pid,
-                     int *ret_sock, cmn_error *err)
+bool wcd_child_spawn(const char *path, char *const argv[], pid_t *ret_pid, int *ret_sock,
+                     cmn_error *err)
 {
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)

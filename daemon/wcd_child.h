@@ -29,8 +29,8 @@ bool wcd_child_init(cmn_error *err);
 /* Spawns `path` with `argv` (argv[0] included, NULL-terminated). On
  * success *ret_pid is the child and *ret_sock the daemon's end of the
  * channel (caller closes). */
-bool wcd_child_spawn(const char *path, char *const argv[], pid_t *ret_pid,
-                     int *ret_sock, cmn_error *err);
+bool wcd_child_spawn(const char *path, char *const argv[], pid_t *ret_pid, int *ret_sock,
+                     cmn_error *err);
 
 /* Waits up to timeout_ms (-1: forever) for `pid` to end; true with its
  * wait status in *ret_status. */

@@ -120,7 +120,8 @@ static wcd_code run_worker(wcd_compiler *w, const Wasmc__V1__Worker__CompileRequ
 		if (wcd_child_wait(pid, 2000, &st))
 			wcd_child_describe(st, how, sizeof how);
 		else
-			snprintf(how, sizeof how, "%s", r == CMN_FRAME_EOF ? "closed its channel" : e.msg);
+			snprintf(how, sizeof how, "%s",
+			         r == CMN_FRAME_EOF ? "closed its channel" : e.msg);
 		if (w->stopping) {
 			cmn_fail(err, "the daemon is stopping");
 			code = WASMC__V1__ERROR_CODE__SHUTTING_DOWN;
@@ -130,7 +131,7 @@ static wcd_code run_worker(wcd_compiler *w, const Wasmc__V1__Worker__CompileRequ
 	}
 	pb_budget_init(b, rlen * 2 + ((size_t)16 << 20));
 	Wasmc__V1__Worker__CompileReply *rep =
-		wasmc__v1__worker__compile_reply__unpack(&b->alloc, rlen, rbuf);
+	        wasmc__v1__worker__compile_reply__unpack(&b->alloc, rlen, rbuf);
 	if (!rep || !pb_message_utf8_valid(&rep->base, 8)) {
 		if (rep)
 			wasmc__v1__worker__compile_reply__free_unpacked(rep, &b->alloc);
@@ -206,12 +207,15 @@ static wcd_code compile_store(wcd_compiler *w, const uint8_t *digest, const uint
 		if (code != WASMC__V1__ERROR_CODE__INVALID_MODULE &&
 		    code != WASMC__V1__ERROR_CODE__UNSUPPORTED)
 			code = WASMC__V1__ERROR_CODE__COMPILE_FAILED;
-		cmn_fail(err, "%s", rep->error->message && *rep->error->message
-		                         ? rep->error->message : "compile failed");
+		cmn_fail(err, "%s",
+		         rep->error->message && *rep->error->message ? rep->error->message
+		                                                     : "compile failed");
 	} else if (!rep->fingerprint || strcmp(rep->fingerprint, fp) != 0) {
 		code = WASMC__V1__ERROR_CODE__COMPILE_FAILED;
-		cmn_fail(err, "the compiler changed its fingerprint (restart wasmcd after updating it)");
-	} else if (!rt_artifact_check(rep->artifact.data, rep->artifact.len, fp, NULL, 0, NULL, &e) ||
+		cmn_fail(err,
+		         "the compiler changed its fingerprint (restart wasmcd after updating it)");
+	} else if (!rt_artifact_check(rep->artifact.data, rep->artifact.len, fp, NULL, 0, NULL,
+	                              &e) ||
 	           !rt_artifact_seal(rep->artifact.data, rep->artifact.len, wcd_cache_key(w->cache),
 	                             WCD_KEY_LEN, &e)) {
 		code = WASMC__V1__ERROR_CODE__COMPILE_FAILED;
@@ -245,9 +249,9 @@ static wcd_code compile_store(wcd_compiler *w, const uint8_t *digest, const uint
  * Deduplication
  */
 
-wcd_code wcd_compile_ensure(wcd_compiler *w, const uint8_t *digest, const uint8_t *wasm,
-                            size_t len, Wasmc__V1__Tier tier, bool fuel, uint32_t uid,
-                            bool *ret_cached, double *ret_seconds, cmn_error *err)
+wcd_code wcd_compile_ensure(wcd_compiler *w, const uint8_t *digest, const uint8_t *wasm, size_t len,
+                            Wasmc__V1__Tier tier, bool fuel, uint32_t uid, bool *ret_cached,
+                            double *ret_seconds, cmn_error *err)
 {
 	const char *fp = wcd_compiler_fp(w, tier, fuel);
 	if (!fp) {
@@ -363,10 +367,12 @@ static void *background(void *arg)
 		cmn_error err;
 		char hex[2 * WCD_DIGEST_LEN + 1];
 		wcd_hex(q.digest, WCD_DIGEST_LEN, hex);
-		wcd_code code = wcd_compile_ensure(w, q.digest, NULL, 0, WASMC__V1__TIER__TIER_OPTIMIZED,
-		                                   q.fuel, q.uid, &cached, &secs, &err);
+		wcd_code code =
+		        wcd_compile_ensure(w, q.digest, NULL, 0, WASMC__V1__TIER__TIER_OPTIMIZED,
+		                           q.fuel, q.uid, &cached, &secs, &err);
 		if (code && code != WASMC__V1__ERROR_CODE__SHUTTING_DOWN)
-			wcd_log(WCD_LOG_WARNING, "background optimized compile of %s failed: %s", hex, err.msg);
+			wcd_log(WCD_LOG_WARNING, "background optimized compile of %s failed: %s",
+			        hex, err.msg);
 		pthread_mutex_lock(&w->mu);
 	}
 	pthread_mutex_unlock(&w->mu);
@@ -381,7 +387,8 @@ void wcd_compile_background(wcd_compiler *w, const uint8_t *digest, bool fuel, u
 	pthread_mutex_lock(&w->mu);
 	bool dup = false;
 	for (unsigned i = 0; i < w->nqueued; i++)
-		if (memcmp(w->queue[i].digest, digest, WCD_DIGEST_LEN) == 0 && w->queue[i].fuel == fuel)
+		if (memcmp(w->queue[i].digest, digest, WCD_DIGEST_LEN) == 0 &&
+		    w->queue[i].fuel == fuel)
 			dup = true;
 	if (!dup && !w->stopping && w->nqueued < QUEUE_MAX) {
 		queued *q = &w->queue[w->nqueued++];
@@ -416,7 +423,8 @@ static void refresh_fps(wcd_compiler *w)
 	bool ok = true;
 	for (int opt = 0; opt < 2 && ok; opt++)
 		for (int fuel = 0; fuel < 2 && ok; fuel++) {
-			Wasmc__V1__Tier t = opt ? WASMC__V1__TIER__TIER_OPTIMIZED : WASMC__V1__TIER__TIER_FAST;
+			Wasmc__V1__Tier t =
+			        opt ? WASMC__V1__TIER__TIER_OPTIMIZED : WASMC__V1__TIER__TIER_FAST;
 			ok = ask_fingerprint(w, t, fuel, &got[opt][fuel], &e);
 		}
 	if (!ok) {
@@ -424,7 +432,9 @@ static void refresh_fps(wcd_compiler *w)
 			for (int fuel = 0; fuel < 2; fuel++)
 				free(got[opt][fuel]);
 		snprintf(w->unavailable, sizeof w->unavailable, "%s", e.msg);
-		wcd_log(WCD_LOG_ERR, "compiler %s does not answer (%s): uploads fail until it does (retried every %d s)",
+		wcd_log(WCD_LOG_ERR,
+		        "compiler %s does not answer (%s): uploads fail until it does (retried "
+		        "every %d s)",
 		        w->exe, e.msg, FP_RETRY_MS / 1000);
 	} else {
 		/* fps[0][0] last: it is the "published" flag readers test. */
@@ -445,11 +455,12 @@ const char *wcd_compiler_fp(wcd_compiler *w, Wasmc__V1__Tier tier, bool fuel)
 		refresh_fps(w);
 	if (!__atomic_load_n(&w->fps[0][0], __ATOMIC_ACQUIRE))
 		return NULL;
-	return __atomic_load_n(&w->fps[tier == WASMC__V1__TIER__TIER_OPTIMIZED][fuel], __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&w->fps[tier == WASMC__V1__TIER__TIER_OPTIMIZED][fuel],
+	                       __ATOMIC_ACQUIRE);
 }
 
-bool wcd_compiler_new(const char *exe, const wcd_config *cfg, wcd_cache *cache,
-                      wcd_compiler **ret, cmn_error *err)
+bool wcd_compiler_new(const char *exe, const wcd_config *cfg, wcd_cache *cache, wcd_compiler **ret,
+                      cmn_error *err)
 {
 	wcd_compiler *w = calloc(1, sizeof *w);
 	if (!w || !(w->exe = strdup(exe))) {

@@ -6,8 +6,8 @@
  * the daemon's key and stored in the cache.
  *
  * Engine fingerprints are asked once per (tier, fuel) at startup
- * (fingerprint_only), and again later while the compiler does not answer. Concurrent requests for one (digest, fingerprint)
- * compile once: the others wait for the same compile. Optimized builds
+ * (fingerprint_only), and again later while the compiler does not answer. Concurrent requests for
+ * one (digest, fingerprint) compile once: the others wait for the same compile. Optimized builds
  * after a fast one run in the background, one at a time, from the input
  * kept in the cache.
  *
@@ -30,8 +30,8 @@ typedef struct wcd_compiler wcd_compiler;
 /* `exe` is the wasmc-compiler path. Asks the fingerprints; a compiler that
  * cannot answer is logged, and every compile then fails with its reason
  * (the daemon still serves everything else). The cache is borrowed. */
-bool wcd_compiler_new(const char *exe, const wcd_config *cfg, wcd_cache *cache,
-                      wcd_compiler **ret, cmn_error *err);
+bool wcd_compiler_new(const char *exe, const wcd_config *cfg, wcd_cache *cache, wcd_compiler **ret,
+                      cmn_error *err);
 
 /* Stops the background thread and frees. Accepts NULL. Compile workers
  * still running are killed by the caller (wcd_child_kill_all) first. */
@@ -46,9 +46,9 @@ const char *wcd_compiler_fp(wcd_compiler *w, Wasmc__V1__Tier tier, bool fuel);
  * `wasm` (NULL: the input stored in the cache) when it is not. On success
  * *ret_cached tells whether it was there already and *ret_seconds is the
  * compile's wall time. `uid` is charged for what is stored. */
-wcd_code wcd_compile_ensure(wcd_compiler *w, const uint8_t *digest, const uint8_t *wasm,
-                            size_t len, Wasmc__V1__Tier tier, bool fuel, uint32_t uid,
-                            bool *ret_cached, double *ret_seconds, cmn_error *err);
+wcd_code wcd_compile_ensure(wcd_compiler *w, const uint8_t *digest, const uint8_t *wasm, size_t len,
+                            Wasmc__V1__Tier tier, bool fuel, uint32_t uid, bool *ret_cached,
+                            double *ret_seconds, cmn_error *err);
 
 /* Queues an optimized build of (digest, fuel) in the background (nothing
  * when it is cached, queued or the queue is full). */

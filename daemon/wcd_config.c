@@ -80,8 +80,7 @@ static bool parse_u64(const char *v, uint64_t min, uint64_t max, uint64_t *ret)
 	return true;
 }
 
-static bool set_str(char **slot, const char *v, const char *where, const char *key,
-                    cmn_error *err)
+static bool set_str(char **slot, const char *v, const char *where, const char *key, cmn_error *err)
 {
 	if (!*v)
 		return cmn_fail(err, "%s: %s needs a value", where, key);
@@ -93,8 +92,8 @@ static bool set_str(char **slot, const char *v, const char *where, const char *k
 	return true;
 }
 
-bool wcd_config_set(wcd_config *c, const char *key, const char *v,
-                    const char *where, cmn_error *err)
+bool wcd_config_set(wcd_config *c, const char *key, const char *v, const char *where,
+                    cmn_error *err)
 {
 	static const struct {
 		const char *key;
@@ -102,22 +101,23 @@ bool wcd_config_set(wcd_config *c, const char *key, const char *v,
 		uint64_t min, max;
 		bool wide;
 	} nums[] = {
-		{"pool", offsetof(wcd_config, pool), 0, 1024, false},
-		{"threads", offsetof(wcd_config, threads), 1, 4096, false},
-		{"max-instances", offsetof(wcd_config, max_instances), 0, 1000000, false},
-		{"max-calls", offsetof(wcd_config, max_calls), 1, 1000000, false},
-		{"max-cache-bytes", offsetof(wcd_config, max_cache_bytes), 0, UINT64_MAX, true},
-		{"max-request-bytes", offsetof(wcd_config, max_request_bytes), 1024,
-		 (uint64_t)1 << 30, true},
-		{"compile-timeout", offsetof(wcd_config, compile_timeout), 1, 86400, false},
-		{"compile-memory-mb", offsetof(wcd_config, compile_memory_mb), 64, 1 << 20, false},
+	        {"pool", offsetof(wcd_config, pool), 0, 1024, false},
+	        {"threads", offsetof(wcd_config, threads), 1, 4096, false},
+	        {"max-instances", offsetof(wcd_config, max_instances), 0, 1000000, false},
+	        {"max-calls", offsetof(wcd_config, max_calls), 1, 1000000, false},
+	        {"max-cache-bytes", offsetof(wcd_config, max_cache_bytes), 0, UINT64_MAX, true},
+	        {"max-request-bytes", offsetof(wcd_config, max_request_bytes), 1024,
+	         (uint64_t)1 << 30, true},
+	        {"compile-timeout", offsetof(wcd_config, compile_timeout), 1, 86400, false},
+	        {"compile-memory-mb", offsetof(wcd_config, compile_memory_mb), 64, 1 << 20, false},
 	};
 	for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
 		if (strcmp(key, nums[i].key) != 0)
 			continue;
 		uint64_t n;
 		if (!parse_u64(v, nums[i].min, nums[i].max, &n))
-			return cmn_fail(err, "%s: %s must be a number from %llu to %llu, not \"%s\"",
+			return cmn_fail(err,
+			                "%s: %s must be a number from %llu to %llu, not \"%s\"",
 			                where, key, (unsigned long long)nums[i].min,
 			                (unsigned long long)nums[i].max, v);
 		char *slot = (char *)c + nums[i].off;
@@ -141,7 +141,9 @@ bool wcd_config_set(wcd_config *c, const char *key, const char *v,
 		return set_str(&c->libexec, v, where, key, err);
 	if (strcmp(key, "log-level") == 0) {
 		if (!wcd_log_parse_level(v, &c->log_level))
-			return cmn_fail(err, "%s: log-level must be err, warning, notice, info or debug, not \"%s\"",
+			return cmn_fail(err,
+			                "%s: log-level must be err, warning, notice, info or "
+			                "debug, not \"%s\"",
 			                where, v);
 		return true;
 	}
@@ -151,7 +153,8 @@ bool wcd_config_set(wcd_config *c, const char *key, const char *v,
 		else if (strcmp(v, "false") == 0 || strcmp(v, "no") == 0 || strcmp(v, "0") == 0)
 			c->no_namespaces = false;
 		else
-			return cmn_fail(err, "%s: no-namespaces must be true or false, not \"%s\"", where, v);
+			return cmn_fail(err, "%s: no-namespaces must be true or false, not \"%s\"",
+			                where, v);
 		return true;
 	}
 	return cmn_fail(err, "%s: unknown setting \"%s\"", where, key);
@@ -205,7 +208,8 @@ static bool load_file(wcd_config *c, const char *path, cmn_error *err)
 
 const char *wcd_config_usage(void)
 {
-	return "usage: wasmcd [--config FILE] [--socket PATH] [--socket-group GROUP] [--cache DIR]\n"
+	return "usage: wasmcd [--config FILE] [--socket PATH] [--socket-group GROUP] [--cache "
+	       "DIR]\n"
 	       "              [--state-dir DIR]"
 	       "              [--libexec DIR] [--pool N] [--threads N] [--max-instances N]\n"
 	       "              [--max-calls N] [--max-cache-bytes N] [--max-request-bytes N]\n"

@@ -24,18 +24,18 @@
 #define WCD_VERSION "0.1.0"
 
 typedef struct wcd_config {
-	char *socket;    /* path of the ipc socket */
+	char *socket;       /* path of the ipc socket */
 	char *socket_group; /* group given the socket and its directory; NULL: unchanged */
-	char *cache;     /* cache directory */
-	char *state_dir; /* where the key lives; NULL: the cache directory */
-	char *libexec;   /* directory of wasmc-exec / wasmc-compiler; NULL: beside wasmcd */
-	unsigned pool;   /* pre-started exec workers */
+	char *cache;        /* cache directory */
+	char *state_dir;    /* where the key lives; NULL: the cache directory */
+	char *libexec;      /* directory of wasmc-exec / wasmc-compiler; NULL: beside wasmcd */
+	unsigned pool;      /* pre-started exec workers */
 	unsigned threads;
 	unsigned max_instances;   /* per uid */
 	unsigned max_calls;       /* calls in flight per uid */
 	uint64_t max_cache_bytes; /* per uid, and the cache's gc budget */
 	uint64_t max_request_bytes;
-	unsigned compile_timeout;  /* seconds */
+	unsigned compile_timeout; /* seconds */
 	unsigned compile_memory_mb;
 	int log_level;
 	bool no_namespaces;
@@ -51,8 +51,8 @@ bool wcd_config_load(wcd_config *c, int argc, char **argv, cmn_error *err);
 
 /* Applies one `key`, `value` pair (used by both the file and the flags);
  * `where` prefixes errors ("FILE:LINE" or "--flag"). */
-bool wcd_config_set(wcd_config *c, const char *key, const char *value,
-                    const char *where, cmn_error *err);
+bool wcd_config_set(wcd_config *c, const char *key, const char *value, const char *where,
+                    cmn_error *err);
 
 /* The --help text. */
 const char *wcd_config_usage(void);

@@ -21,8 +21,8 @@ static bool digest_ok(wcd_req *rq, const ProtobufCBinaryData *d, const char *wha
 {
 	if (d->len == WCD_DIGEST_LEN)
 		return true;
-	wcd_req_error(rq, WASMC__V1__ERROR_CODE__BAD_REQUEST, "%s: digest must be %d bytes, not %zu",
-	              what, WCD_DIGEST_LEN, d->len);
+	wcd_req_error(rq, WASMC__V1__ERROR_CODE__BAD_REQUEST,
+	              "%s: digest must be %d bytes, not %zu", what, WCD_DIGEST_LEN, d->len);
 	return false;
 }
 
@@ -86,8 +86,9 @@ static void module_reply_free(void *p)
 }
 
 /* Replies Module for (uid, digest) whose artifact of tier `tier` is stored. */
-static void reply_module(wcd_daemon *d, wcd_req *rq, const uint8_t *digest, Wasmc__V1__Tier req_tier,
-                         Wasmc__V1__Tier tier, bool cached, double seconds)
+static void reply_module(wcd_daemon *d, wcd_req *rq, const uint8_t *digest,
+                         Wasmc__V1__Tier req_tier, Wasmc__V1__Tier tier, bool cached,
+                         double seconds)
 {
 	module_reply *mr = calloc(1, sizeof *mr);
 	if (!mr) {
@@ -97,7 +98,8 @@ static void reply_module(wcd_daemon *d, wcd_req *rq, const uint8_t *digest, Wasm
 	const char *fp = wcd_compiler_fp(d->compiler, tier, false);
 	if (!fp || !wcd_cache_find(d->cache, digest, fp, &mr->meta)) {
 		free(mr);
-		wcd_req_error(rq, WASMC__V1__ERROR_CODE__NOT_FOUND, "module not found (no longer in the cache)");
+		wcd_req_error(rq, WASMC__V1__ERROR_CODE__NOT_FOUND,
+		              "module not found (no longer in the cache)");
 		return;
 	}
 	if (!wcd_modules_handle(d->modules, rq->uid, digest, req_tier, mr->handle)) {
@@ -131,7 +133,8 @@ static void reply_module(wcd_daemon *d, wcd_req *rq, const uint8_t *digest, Wasm
 static void hello(wcd_daemon *d, wcd_req *rq, const Wasmc__V1__Hello *h)
 {
 	if (h->protocol == 0) {
-		wcd_req_error(rq, WASMC__V1__ERROR_CODE__BAD_REQUEST, "hello: protocol version is required (1)");
+		wcd_req_error(rq, WASMC__V1__ERROR_CODE__BAD_REQUEST,
+		              "hello: protocol version is required (1)");
 		return;
 	}
 	if (h->protocol > PROTOCOL_VERSION) {
@@ -186,7 +189,8 @@ static void upload(wcd_daemon *d, wcd_req *rq, const Wasmc__V1__Upload *u)
 	}
 	/* Keep the input: other variants (fuel, optimized) compile from it. */
 	cmn_error err;
-	wcd_code code = wcd_cache_put_source(d->cache, digest, u->wasm.data, u->wasm.len, rq->uid, &err);
+	wcd_code code =
+	        wcd_cache_put_source(d->cache, digest, u->wasm.data, u->wasm.len, rq->uid, &err);
 	if (code) {
 		wcd_req_error(rq, code, "%s", err.msg);
 		return;
@@ -194,8 +198,8 @@ static void upload(wcd_daemon *d, wcd_req *rq, const Wasmc__V1__Upload *u)
 	tier = u->tier == optimized ? optimized : fast;
 	bool cached = false;
 	double secs = 0;
-	code = wcd_compile_ensure(d->compiler, digest, u->wasm.data, u->wasm.len, tier, false, rq->uid,
-	                          &cached, &secs, &err);
+	code = wcd_compile_ensure(d->compiler, digest, u->wasm.data, u->wasm.len, tier, false,
+	                          rq->uid, &cached, &secs, &err);
 	if (code) {
 		wcd_req_error(rq, code, "%s", err.msg);
 		return;
@@ -212,13 +216,15 @@ static void inspect(wcd_daemon *d, wcd_req *rq, const Wasmc__V1__Inspect *in)
 	uint8_t digest[WCD_DIGEST_LEN];
 	Wasmc__V1__Tier req_tier, tier;
 	const char *fp;
-	if (!wcd_modules_lookup(d->modules, rq->uid, in->module.data, in->module.len, digest, &req_tier)) {
+	if (!wcd_modules_lookup(d->modules, rq->uid, in->module.data, in->module.len, digest,
+	                        &req_tier)) {
 		wcd_req_error(rq, WASMC__V1__ERROR_CODE__NOT_FOUND, "module not found");
 		return;
 	}
 	if (!stored_tier(d, digest, req_tier, false, &tier, &fp) &&
 	    !stored_tier(d, digest, WASMC__V1__TIER__TIER_DEFAULT, false, &tier, &fp)) {
-		wcd_req_error(rq, WASMC__V1__ERROR_CODE__NOT_FOUND, "module not found (no longer in the cache)");
+		wcd_req_error(rq, WASMC__V1__ERROR_CODE__NOT_FOUND,
+		              "module not found (no longer in the cache)");
 		return;
 	}
 	reply_module(d, rq, digest, req_tier, tier, true, 0);
@@ -229,12 +235,14 @@ static void instantiate(wcd_daemon *d, wcd_req *rq, const Wasmc__V1__Instantiate
 	uint8_t digest[WCD_DIGEST_LEN];
 	Wasmc__V1__Tier req_tier, tier;
 	const char *fp = NULL;
-	if (!wcd_modules_lookup(d->modules, rq->uid, in->module.data, in->module.len, digest, &req_tier)) {
+	if (!wcd_modules_lookup(d->modules, rq->uid, in->module.data, in->module.len, digest,
+	                        &req_tier)) {
 		wcd_req_error(rq, WASMC__V1__ERROR_CODE__NOT_FOUND, "module not found");
 		return;
 	}
 	if (in->limits && in->limits->fuel < 0) {
-		wcd_req_error(rq, WASMC__V1__ERROR_CODE__BAD_REQUEST, "instantiate: fuel must not be negative");
+		wcd_req_error(rq, WASMC__V1__ERROR_CODE__BAD_REQUEST,
+		              "instantiate: fuel must not be negative");
 		return;
 	}
 	bool fuel = in->limits && in->limits->fuel > 0;
@@ -247,8 +255,8 @@ static void instantiate(wcd_daemon *d, wcd_req *rq, const Wasmc__V1__Instantiate
 			tier = req_tier == optimized ? optimized : fast;
 			bool cached;
 			double secs;
-			wcd_code code = wcd_compile_ensure(d->compiler, digest, NULL, 0, tier, fuel, rq->uid,
-			                                   &cached, &secs, &err);
+			wcd_code code = wcd_compile_ensure(d->compiler, digest, NULL, 0, tier, fuel,
+			                                   rq->uid, &cached, &secs, &err);
 			if (code) {
 				wcd_req_error(rq, code, "%s", err.msg);
 				return;
@@ -264,7 +272,8 @@ static void instantiate(wcd_daemon *d, wcd_req *rq, const Wasmc__V1__Instantiate
 		}
 	}
 	if (fd < 0) {
-		wcd_req_error(rq, WASMC__V1__ERROR_CODE__INTERNAL, "the artifact could not be stored or read back");
+		wcd_req_error(rq, WASMC__V1__ERROR_CODE__INTERNAL,
+		              "the artifact could not be stored or read back");
 		return;
 	}
 	wcd_inst_instantiate(d->insts, rq, digest, fp, fd, in);
@@ -339,7 +348,8 @@ static void cache_request(wcd_daemon *d, wcd_req *rq, const Wasmc__V1__Request *
 	case WASMC__V1__REQUEST__BODY_CACHE_REMOVE:
 		if (!digest_ok(rq, &req->cache_remove->digest, "cache_remove"))
 			return;
-		code = wcd_cache_remove(d->cache, req->cache_remove->digest.data, rq->uid, rq->root, &err);
+		code = wcd_cache_remove(d->cache, req->cache_remove->digest.data, rq->uid, rq->root,
+		                        &err);
 		if (code)
 			wcd_req_error(rq, code, "%s", err.msg);
 		else
@@ -348,8 +358,8 @@ static void cache_request(wcd_daemon *d, wcd_req *rq, const Wasmc__V1__Request *
 	case WASMC__V1__REQUEST__BODY_CACHE_PIN:
 		if (!digest_ok(rq, &req->cache_pin->digest, "cache_pin"))
 			return;
-		code = wcd_cache_pin(d->cache, req->cache_pin->digest.data, req->cache_pin->unpin, rq->uid,
-		                     rq->root, &err);
+		code = wcd_cache_pin(d->cache, req->cache_pin->digest.data, req->cache_pin->unpin,
+		                     rq->uid, rq->root, &err);
 		if (code)
 			wcd_req_error(rq, code, "%s", err.msg);
 		else

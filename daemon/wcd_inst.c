@@ -23,11 +23,11 @@ typedef struct inst {
 	wcd_worker w;
 	uint8_t digest[WCD_DIGEST_LEN];
 	char *fp;
-	unsigned refs;   /* the registry's (while listed) + each request using it */
+	unsigned refs; /* the registry's (while listed) + each request using it */
 	bool listed;
-	bool busy;       /* a request is waiting on the worker */
+	bool busy; /* a request is waiting on the worker */
 	bool dead;
-	bool killed;     /* the daemon ended the worker on purpose */
+	bool killed; /* the daemon ended the worker on purpose */
 	char reason[CMN_ERROR_MSG_MAX];
 	uint8_t tokens[WCD_MAX_HOST_DEPTH][WCD_HANDLE_LEN]; /* pending host calls */
 	unsigned depth;
@@ -279,8 +279,8 @@ static const char *worker_error_msg(const Wasmc__V1__Error *e)
 	return e && e->message && *e->message ? e->message : "the worker failed";
 }
 
-void wcd_inst_instantiate(wcd_insts *r, wcd_req *rq, const uint8_t *digest, const char *fp,
-                          int fd, const Wasmc__V1__Instantiate *in)
+void wcd_inst_instantiate(wcd_insts *r, wcd_req *rq, const uint8_t *digest, const char *fp, int fd,
+                          const Wasmc__V1__Instantiate *in)
 {
 	cmn_error err;
 	inst *ni = calloc(1, sizeof *ni);
@@ -307,10 +307,12 @@ void wcd_inst_instantiate(wcd_insts *r, wcd_req *rq, const uint8_t *digest, cons
 		pthread_mutex_unlock(&r->mu);
 		free_inst(r, ni);
 		if (stopping)
-			wcd_req_error(rq, WASMC__V1__ERROR_CODE__SHUTTING_DOWN, "the daemon is stopping");
+			wcd_req_error(rq, WASMC__V1__ERROR_CODE__SHUTTING_DOWN,
+			              "the daemon is stopping");
 		else
 			wcd_req_error(rq, WASMC__V1__ERROR_CODE__QUOTA_EXCEEDED,
-			              "instance quota exceeded: max-instances is %u per uid", r->max_instances);
+			              "instance quota exceeded: max-instances is %u per uid",
+			              r->max_instances);
 		return;
 	}
 	u->instances++;
@@ -321,7 +323,8 @@ void wcd_inst_instantiate(wcd_insts *r, wcd_req *rq, const uint8_t *digest, cons
 	wcd_code code = WASMC__V1__ERROR_CODE__ERROR_NONE;
 	if (!wcd_pool_take(r->pool, &ni->w, &err)) {
 		wcd_log(WCD_LOG_ERR, "%s", err.msg);
-		wcd_req_error(rq, WASMC__V1__ERROR_CODE__INTERNAL, "cannot start an exec worker: %s", err.msg);
+		wcd_req_error(rq, WASMC__V1__ERROR_CODE__INTERNAL,
+		              "cannot start an exec worker: %s", err.msg);
 		code = WASMC__V1__ERROR_CODE__INTERNAL;
 		goto fail;
 	}
@@ -364,7 +367,8 @@ void wcd_inst_instantiate(wcd_insts *r, wcd_req *rq, const uint8_t *digest, cons
 	if (x == XCH_TIMEOUT) {
 		wcd_child_kill(ni->w.pid);
 		wcd_req_error(rq, WASMC__V1__ERROR_CODE__WORKER_DIED,
-		              "worker did not load the module within %d s (killed)", WCD_LOAD_TIMEOUT_MS / 1000);
+		              "worker did not load the module within %d s (killed)",
+		              WCD_LOAD_TIMEOUT_MS / 1000);
 		code = WASMC__V1__ERROR_CODE__WORKER_DIED;
 		goto fail;
 	}
@@ -372,8 +376,9 @@ void wcd_inst_instantiate(wcd_insts *r, wcd_req *rq, const uint8_t *digest, cons
 		char msg[CMN_ERROR_MSG_MAX + 64], how[CMN_ERROR_MSG_MAX];
 		worker_end_status(ni, how, sizeof how);
 		died_message(ni, how, msg, sizeof msg);
-		wcd_req_error(rq, r->stopping ? WASMC__V1__ERROR_CODE__SHUTTING_DOWN
-		                              : WASMC__V1__ERROR_CODE__WORKER_DIED,
+		wcd_req_error(rq,
+		              r->stopping ? WASMC__V1__ERROR_CODE__SHUTTING_DOWN
+		                          : WASMC__V1__ERROR_CODE__WORKER_DIED,
 		              "%s while loading the module", msg);
 		code = WASMC__V1__ERROR_CODE__WORKER_DIED;
 		goto fail;
@@ -486,7 +491,8 @@ static inst *begin(wcd_insts *r, wcd_req *rq, const ProtobufCBinaryData *handle,
 		goto refuse;
 	}
 	if (in->dead) {
-		wcd_req_error(rq, WASMC__V1__ERROR_CODE__INSTANCE_DEAD, "instance is dead: %s", in->reason);
+		wcd_req_error(rq, WASMC__V1__ERROR_CODE__INSTANCE_DEAD, "instance is dead: %s",
+		              in->reason);
 		goto refuse;
 	}
 	if (in->busy) {
@@ -495,14 +501,18 @@ static inst *begin(wcd_insts *r, wcd_req *rq, const ProtobufCBinaryData *handle,
 	}
 	const uint8_t *top = in->depth ? in->tokens[in->depth - 1] : NULL;
 	if (token) { /* HostReturn */
-		if (!top || token->len != WCD_HANDLE_LEN || memcmp(token->data, top, WCD_HANDLE_LEN) != 0) {
-			wcd_req_error(rq, WASMC__V1__ERROR_CODE__NOT_FOUND,
-			              top ? "host call not found: the token is not the innermost pending host call"
-			                  : "host call not found: the instance has no pending host call");
+		if (!top || token->len != WCD_HANDLE_LEN ||
+		    memcmp(token->data, top, WCD_HANDLE_LEN) != 0) {
+			wcd_req_error(
+			        rq, WASMC__V1__ERROR_CODE__NOT_FOUND,
+			        top ? "host call not found: the token is not the innermost pending "
+			              "host call"
+			            : "host call not found: the instance has no pending host call");
 			goto refuse;
 		}
 	} else if (parent && parent->len) { /* nested call */
-		if (!top || parent->len != WCD_HANDLE_LEN || memcmp(parent->data, top, WCD_HANDLE_LEN) != 0) {
+		if (!top || parent->len != WCD_HANDLE_LEN ||
+		    memcmp(parent->data, top, WCD_HANDLE_LEN) != 0) {
 			wcd_req_error(rq, WASMC__V1__ERROR_CODE__BUSY,
 			              "parent is not the instance's innermost pending host call");
 			goto refuse;
@@ -516,7 +526,8 @@ static inst *begin(wcd_insts *r, wcd_req *rq, const ProtobufCBinaryData *handle,
 	if (!u || u->calls >= r->max_calls) {
 		uid_stat_trim(r, u);
 		wcd_req_error(rq, WASMC__V1__ERROR_CODE__QUOTA_EXCEEDED,
-		              "call quota exceeded: max-calls is %u calls in flight per uid", r->max_calls);
+		              "call quota exceeded: max-calls is %u calls in flight per uid",
+		              r->max_calls);
 		goto refuse;
 	}
 	u->calls++;
@@ -552,14 +563,16 @@ static void finish(wcd_insts *r, wcd_req *rq, inst *in, int x, owned_reply *o, i
 		bool unexpected = !in->killed && !r->stopping;
 		if (unexpected) {
 			r->died++;
-			wcd_log(WCD_LOG_NOTICE, "instance of uid %u (pid %d): %s", in->owner, (int)in->w.pid, msg);
+			wcd_log(WCD_LOG_NOTICE, "instance of uid %u (pid %d): %s", in->owner,
+			        (int)in->w.pid, msg);
 		}
 		in->dead = true;
 		in->depth = 0;
 		if (!in->reason[0])
 			snprintf(in->reason, sizeof in->reason, "%.200s", msg);
 		if (r->stopping)
-			wcd_req_error(rq, WASMC__V1__ERROR_CODE__SHUTTING_DOWN, "the daemon is stopping (%s)", msg);
+			wcd_req_error(rq, WASMC__V1__ERROR_CODE__SHUTTING_DOWN,
+			              "the daemon is stopping (%s)", msg);
 		else
 			wcd_req_error(rq, WASMC__V1__ERROR_CODE__WORKER_DIED, "%s", msg);
 		(void)err;
@@ -599,7 +612,8 @@ static void finish(wcd_insts *r, wcd_req *rq, inst *in, int x, owned_reply *o, i
 			call_reply_free(cr);
 			cr = NULL;
 			wcd_req_error(rq, WASMC__V1__ERROR_CODE__INSTANCE_DEAD,
-			              "host calls nested deeper than %d: instance killed", WCD_MAX_HOST_DEPTH);
+			              "host calls nested deeper than %d: instance killed",
+			              WCD_MAX_HOST_DEPTH);
 			goto out;
 		}
 		memcpy(in->tokens[in->depth++], cr->token, WCD_HANDLE_LEN);
@@ -614,7 +628,8 @@ static void finish(wcd_insts *r, wcd_req *rq, inst *in, int x, owned_reply *o, i
 		cr->msg.host_call = &cr->host;
 		break;
 	case WASMC__V1__WORKER__EXEC_REPLY__BODY_ERROR:
-		wcd_req_error(rq, worker_error_code(rep->error), "%s", worker_error_msg(rep->error));
+		wcd_req_error(rq, worker_error_code(rep->error), "%s",
+		              worker_error_msg(rep->error));
 		call_reply_free(cr);
 		cr = NULL;
 		goto out;
@@ -673,7 +688,8 @@ void wcd_inst_host_return(wcd_insts *r, wcd_req *rq, const Wasmc__V1__HostReturn
 {
 	if (h->outcome_case != WASMC__V1__HOST_RETURN__OUTCOME_RESULTS &&
 	    h->outcome_case != WASMC__V1__HOST_RETURN__OUTCOME_TRAP) {
-		wcd_req_error(rq, WASMC__V1__ERROR_CODE__BAD_REQUEST, "host_return: results or trap is required");
+		wcd_req_error(rq, WASMC__V1__ERROR_CODE__BAD_REQUEST,
+		              "host_return: results or trap is required");
 		return;
 	}
 	inst *in = begin(r, rq, &h->instance, NULL, &h->token);

@@ -41,16 +41,16 @@
 typedef struct wcd_insts wcd_insts;
 
 /* The pool and cache are borrowed. */
-bool wcd_insts_new(const wcd_config *cfg, wcd_pool *pool, wcd_cache *cache,
-                   wcd_insts **ret, cmn_error *err);
+bool wcd_insts_new(const wcd_config *cfg, wcd_pool *pool, wcd_cache *cache, wcd_insts **ret,
+                   cmn_error *err);
 /* Kills every worker and frees. Accepts NULL. No request may be running. */
 void wcd_insts_free(wcd_insts *r);
 
 /* Instantiates the artifact (digest, fp), open on `fd` (borrowed; already
  * acquired from the cache: released when the instance ends, or here on
  * failure). Fills the response (Instance or Error). */
-void wcd_inst_instantiate(wcd_insts *r, wcd_req *rq, const uint8_t *digest, const char *fp,
-                          int fd, const Wasmc__V1__Instantiate *in);
+void wcd_inst_instantiate(wcd_insts *r, wcd_req *rq, const uint8_t *digest, const char *fp, int fd,
+                          const Wasmc__V1__Instantiate *in);
 
 void wcd_inst_call(wcd_insts *r, wcd_req *rq, const Wasmc__V1__Call *in);
 void wcd_inst_host_return(wcd_insts *r, wcd_req *rq, const Wasmc__V1__HostReturn *in);

@@ -41,7 +41,8 @@ static bool libexec_dir(const wcd_config *cfg, char *out, size_t n, cmn_error *e
 	char self[PATH_MAX];
 	ssize_t r = readlink("/proc/self/exe", self, sizeof self - 1);
 	if (r <= 0)
-		return cmn_fail(err, "cannot read /proc/self/exe (%s): give --libexec DIR", strerror(errno));
+		return cmn_fail(err, "cannot read /proc/self/exe (%s): give --libexec DIR",
+		                strerror(errno));
 	self[r] = 0;
 	snprintf(out, n, "%s", dirname(self));
 	return true;
@@ -96,15 +97,17 @@ int main(int argc, char **argv)
 	snprintf(exec_path, sizeof exec_path, "%s/wasmc-exec", libexec);
 	snprintf(compiler_path, sizeof compiler_path, "%s/wasmc-compiler", libexec);
 	if (access(exec_path, X_OK) != 0)
-		wcd_log(WCD_LOG_ERR, "exec worker %s: %s (instantiations will fail)", exec_path, strerror(errno));
+		wcd_log(WCD_LOG_ERR, "exec worker %s: %s (instantiations will fail)", exec_path,
+		        strerror(errno));
 	if (access(compiler_path, X_OK) != 0)
-		wcd_log(WCD_LOG_ERR, "compile worker %s: %s (uploads will fail)", compiler_path, strerror(errno));
+		wcd_log(WCD_LOG_ERR, "compile worker %s: %s (uploads will fail)", compiler_path,
+		        strerror(errno));
 	const char *state = d.cfg.state_dir ? d.cfg.state_dir : d.cfg.cache;
 	wcd_log(WCD_LOG_INFO, "wasmcd %s (uid %u): socket %s, cache %s, state %s, workers from %s",
 	        WCD_VERSION, (unsigned)getuid(), d.cfg.socket, d.cfg.cache, state, libexec);
 
-	if (!wcd_child_init(&err) ||
-	    !wcd_cache_open(d.cfg.cache, state, d.cfg.max_cache_bytes, d.cfg.max_cache_bytes, &d.cache, &err))
+	if (!wcd_child_init(&err) || !wcd_cache_open(d.cfg.cache, state, d.cfg.max_cache_bytes,
+	                                             d.cfg.max_cache_bytes, &d.cache, &err))
 		goto fail;
 	if (!wcd_modules_new(&d.modules)) {
 		cmn_fail(&err, "out of memory");
@@ -117,7 +120,8 @@ int main(int argc, char **argv)
 	    !wcd_server_start(&d, &server, &err))
 		goto fail;
 	const char *fp = wcd_compiler_fp(d.compiler, WASMC__V1__TIER__TIER_FAST, false);
-	wcd_log(WCD_LOG_NOTICE, "listening on ipc://%s (%u threads, %u pre-started workers, engine %s)",
+	wcd_log(WCD_LOG_NOTICE,
+	        "listening on ipc://%s (%u threads, %u pre-started workers, engine %s)",
 	        d.cfg.socket, d.cfg.threads, d.cfg.pool, fp ? fp : "unavailable");
 	wcd_notify("READY=1");
 
@@ -129,7 +133,8 @@ int main(int argc, char **argv)
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
 		if (sig == SIGHUP)
-			wcd_log(WCD_LOG_INFO, "SIGHUP ignored (restart wasmcd to change its settings)");
+			wcd_log(WCD_LOG_INFO,
+			        "SIGHUP ignored (restart wasmcd to change its settings)");
 		if (!wcd_cache_flush(d.cache, &err))
 			wcd_log(WCD_LOG_ERR, "cache: cannot write the index: %s", err.msg);
 	}

@@ -55,8 +55,8 @@ static void unlink_mod(wcd_modules *m, mod *x)
 		}
 }
 
-bool wcd_modules_handle(wcd_modules *m, uint32_t uid, const uint8_t *digest,
-                        Wasmc__V1__Tier tier, uint8_t ret_handle[WCD_HANDLE_LEN])
+bool wcd_modules_handle(wcd_modules *m, uint32_t uid, const uint8_t *digest, Wasmc__V1__Tier tier,
+                        uint8_t ret_handle[WCD_HANDLE_LEN])
 {
 	pthread_mutex_lock(&m->mu);
 	mod *oldest = NULL;

@@ -28,8 +28,8 @@ void wcd_modules_free(wcd_modules *m);
 /* The handle of (uid, digest), made when new; `tier` is the tier the uid
  * asked for last (instantiations follow it). False when out of memory or
  * randomness. */
-bool wcd_modules_handle(wcd_modules *m, uint32_t uid, const uint8_t *digest,
-                        Wasmc__V1__Tier tier, uint8_t ret_handle[WCD_HANDLE_LEN]);
+bool wcd_modules_handle(wcd_modules *m, uint32_t uid, const uint8_t *digest, Wasmc__V1__Tier tier,
+                        uint8_t ret_handle[WCD_HANDLE_LEN]);
 
 /* The digest and tier of uid's handle; false when it is not one. */
 bool wcd_modules_lookup(wcd_modules *m, uint32_t uid, const uint8_t *handle, size_t len,

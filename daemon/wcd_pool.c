@@ -75,13 +75,15 @@ static bool start_worker(wcd_pool *p, wcd_worker *ret, cmn_error *err)
 			wcd_child_describe(st, s, sizeof s);
 			snprintf(how, sizeof how, "it ended before Ready (%s)", s);
 		} else
-			snprintf(how, sizeof how, "%s", r == CMN_FRAME_EOF ? "it closed its channel" : e.msg);
+			snprintf(how, sizeof how, "%s",
+			         r == CMN_FRAME_EOF ? "it closed its channel" : e.msg);
 		wcd_worker_end(&w);
 		return cmn_fail(err, "exec worker %s: %s", p->exe, how);
 	}
 	pb_budget b;
 	pb_budget_init(&b, len * 4 + 65536);
-	Wasmc__V1__Worker__ExecReply *rep = wasmc__v1__worker__exec_reply__unpack(&b.alloc, len, buf);
+	Wasmc__V1__Worker__ExecReply *rep =
+	        wasmc__v1__worker__exec_reply__unpack(&b.alloc, len, buf);
 	free(buf);
 	bool ok = rep && rep->body_case == WASMC__V1__WORKER__EXEC_REPLY__BODY_READY &&
 	          pb_message_utf8_valid(&rep->base, 4);
@@ -122,7 +124,9 @@ static void *refill(void *arg)
 				if (++p->failures == 1)
 					wcd_log(WCD_LOG_ERR, "%s", err.msg);
 				if (p->failures == 5)
-					wcd_log(WCD_LOG_WARNING, "exec pool: 5 workers in a row failed to start; refill paused until an instantiation needs one");
+					wcd_log(WCD_LOG_WARNING,
+					        "exec pool: 5 workers in a row failed to start; "
+					        "refill paused until an instantiation needs one");
 			} else if (p->stopping || p->nidle >= POOL_MAX) {
 				wcd_worker_end(&w);
 			} else {

@@ -35,7 +35,8 @@ bool wcd_req_defer(wcd_req *rq, void (*fn)(void *), void *arg)
 {
 	if (rq->ndefer == WCD_REQ_DEFER_MAX) {
 		fn(arg);
-		wcd_req_error(rq, WASMC__V1__ERROR_CODE__INTERNAL, "internal: too many deferred frees");
+		wcd_req_error(rq, WASMC__V1__ERROR_CODE__INTERNAL,
+		              "internal: too many deferred frees");
 		return false;
 	}
 	rq->defer_fn[rq->ndefer] = fn;

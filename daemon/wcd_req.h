@@ -37,7 +37,7 @@ void wcd_req_init(wcd_req *rq, uint32_t uid, uint32_t pipe);
 
 /* Makes the response an Error with `code` and a printf-style message. */
 void wcd_req_error(wcd_req *rq, wcd_code code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 /* Calls fn(arg) after the response is packed. When the table is full, the
  * response becomes INTERNAL and fn(arg) runs at once (false). */

@@ -72,7 +72,8 @@ static nng_msg *serve_one(wcd_server *s, nng_msg *msg)
 	if (rv != 0 || uid64 > UINT32_MAX) {
 		pb_budget_init(&b, 0);
 		wcd_req_error(&rq, WASMC__V1__ERROR_CODE__PERMISSION_DENIED,
-		              "cannot tell who is connected (%s)", rv ? nng_strerror(rv) : "bad uid");
+		              "cannot tell who is connected (%s)",
+		              rv ? nng_strerror(rv) : "bad uid");
 	} else if ((code = wcd_request_decode(body, len, d->cfg.max_request_bytes, &b, &req, why,
 	                                      sizeof why)) != WASMC__V1__ERROR_CODE__ERROR_NONE) {
 		wcd_req_error(&rq, code, "%s", why);
@@ -82,7 +83,8 @@ static nng_msg *serve_one(wcd_server *s, nng_msg *msg)
 	if (rq.resp.body_case == WASMC__V1__RESPONSE__BODY__NOT_SET)
 		wcd_req_error(&rq, WASMC__V1__ERROR_CODE__INTERNAL, "internal: no response");
 	if (rq.resp.body_case == WASMC__V1__RESPONSE__BODY_ERROR)
-		wcd_log(rq.error.code == WASMC__V1__ERROR_CODE__INTERNAL ? WCD_LOG_ERR : WCD_LOG_DEBUG,
+		wcd_log(rq.error.code == WASMC__V1__ERROR_CODE__INTERNAL ? WCD_LOG_ERR
+		                                                         : WCD_LOG_DEBUG,
 		        "uid %u: request %d: error %d: %s", rq.uid, req ? (int)req->body_case : -1,
 		        (int)rq.error.code, rq.errmsg);
 	size_t olen = 0;
@@ -215,7 +217,8 @@ static bool prepare_path(const char *path, gid_t gid, cmn_error *err)
 		if (socket_alive(path))
 			return cmn_fail(err, "another daemon is listening on %s", path);
 		if (unlink(path) != 0)
-			return cmn_fail(err, "cannot remove the stale socket %s: %s", path, strerror(errno));
+			return cmn_fail(err, "cannot remove the stale socket %s: %s", path,
+			                strerror(errno));
 	}
 	return true;
 }

@@ -73,7 +73,8 @@ bool wcd_mkdirs(const char *path, mode_t mode, cmn_error *err)
 		char c = buf[i];
 		buf[i] = 0;
 		if (mkdir(buf, mode) != 0 && errno != EEXIST)
-			return cmn_fail(err, "cannot create directory %s: %s", buf, strerror(errno));
+			return cmn_fail(err, "cannot create directory %s: %s", buf,
+			                strerror(errno));
 		buf[i] = c;
 	}
 	struct stat st;
@@ -96,8 +97,7 @@ bool wcd_write_all(int fd, const void *buf, size_t n)
 	return true;
 }
 
-bool wcd_write_atomic(const char *path, const void *buf, size_t n, mode_t mode,
-                      cmn_error *err)
+bool wcd_write_atomic(const char *path, const void *buf, size_t n, mode_t mode, cmn_error *err)
 {
 	char dir[PATH_MAX], tmp[PATH_MAX];
 	const char *slash = strrchr(path, '/');

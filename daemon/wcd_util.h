@@ -38,8 +38,7 @@ bool wcd_mkdirs(const char *path, mode_t mode, cmn_error *err);
 /* Writes n bytes to `path` durably and atomically: a temporary file
  * beside it (".tmp-" prefix, cleaned at startup), fsync, rename, fsync of
  * the directory. `mode` is the file's mode. */
-bool wcd_write_atomic(const char *path, const void *buf, size_t n, mode_t mode,
-                      cmn_error *err);
+bool wcd_write_atomic(const char *path, const void *buf, size_t n, mode_t mode, cmn_error *err);
 
 /* snprintf into a path buffer; false when it did not fit (out is then
  * truncated and must not be used). */

@@ -36,8 +36,7 @@ static void le64(uint8_t *p, uint64_t v)
 
 static uint32_t rd32(const uint8_t *p)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 static uint64_t rd64(const uint8_t *p)
@@ -85,13 +84,14 @@ static bool fp_mismatch(const char *fp, const char *want, cmn_error *err)
 	while (fp[d] && fp[d] == want[d])
 		d++;
 	size_t from = d > 20 ? d - 20 : 0;
-	return cmn_fail(err, "artifact compiled for another engine (fingerprint \"%s%.60s\", expected \"%s%.60s\")",
+	return cmn_fail(err,
+	                "artifact compiled for another engine (fingerprint \"%s%.60s\", expected "
+	                "\"%s%.60s\")",
 	                from ? "..." : "", fp + from, from ? "..." : "", want + from);
 }
 
 bool rt_artifact_hdr_parse(const uint8_t *buf, size_t len, uint64_t file_size,
-                           const char *expected_fp, rt_artifact_hdr *ret,
-                           cmn_error *err)
+                           const char *expected_fp, rt_artifact_hdr *ret, cmn_error *err)
 {
 	if (len < 16 || memcmp(buf, RT_ARTIFACT_MAGIC, 8) != 0)
 		return cmn_fail(err, "not a wasmc artifact (bad magic)");
@@ -125,8 +125,9 @@ bool rt_artifact_hdr_parse(const uint8_t *buf, size_t len, uint64_t file_size,
 	if (flags != 0)
 		return cmn_fail(err, "artifact: unknown flags");
 	if (file_size != size)
-		return cmn_fail(err, "%s", file_size < size ? "artifact is truncated"
-		                                             : "artifact has trailing bytes");
+		return cmn_fail(err, "%s",
+		                file_size < size ? "artifact is truncated"
+		                                 : "artifact has trailing bytes");
 	if (size < hdr_len + dl || desc_off < hdr_len || desc_len > size ||
 	    desc_off > size - desc_len || tab_len > size || tab_off > size - tab_len ||
 	    text_len > size - dl || text_off > size - dl - text_len ||
@@ -149,8 +150,8 @@ bool rt_artifact_hdr_parse(const uint8_t *buf, size_t len, uint64_t file_size,
 	return true;
 }
 
-bool rt_artifact_digest(const uint8_t *p, size_t n, const uint8_t *key,
-                        size_t keylen, uint8_t out[RT_ARTIFACT_DIGEST_LEN])
+bool rt_artifact_digest(const uint8_t *p, size_t n, const uint8_t *key, size_t keylen,
+                        uint8_t out[RT_ARTIFACT_DIGEST_LEN])
 {
 	unsigned int len = RT_ARTIFACT_DIGEST_LEN;
 	if (key)
@@ -172,14 +173,14 @@ static bool kind_matches_key(uint32_t kind, const uint8_t *key, cmn_error *err)
 
 static bool digest_mismatch(uint32_t kind, cmn_error *err)
 {
-	return cmn_fail(err, "%s", kind == RT_DIGEST_HMAC_SHA256
-	                               ? "artifact MAC mismatch (damaged or tampered)"
-	                               : "artifact checksum mismatch (damaged)");
+	return cmn_fail(err, "%s",
+	                kind == RT_DIGEST_HMAC_SHA256
+	                        ? "artifact MAC mismatch (damaged or tampered)"
+	                        : "artifact checksum mismatch (damaged)");
 }
 
-bool rt_artifact_check(const uint8_t *file, size_t len, const char *expected_fp,
-                       const uint8_t *key, size_t keylen, rt_artifact_hdr *ret,
-                       cmn_error *err)
+bool rt_artifact_check(const uint8_t *file, size_t len, const char *expected_fp, const uint8_t *key,
+                       size_t keylen, rt_artifact_hdr *ret, cmn_error *err)
 {
 	rt_artifact_hdr *h = malloc(sizeof *h);
 	if (!h)
@@ -205,8 +206,7 @@ out:
 	return ok;
 }
 
-bool rt_artifact_seal(uint8_t *file, size_t len, const uint8_t *key,
-                      size_t keylen, cmn_error *err)
+bool rt_artifact_seal(uint8_t *file, size_t len, const uint8_t *key, size_t keylen, cmn_error *err)
 {
 	if (len < 16 || memcmp(file, RT_ARTIFACT_MAGIC, 8) != 0)
 		return cmn_fail(err, "not a wasmc artifact (bad magic)");
@@ -236,8 +236,7 @@ static bool pread_full(int fd, void *buf, size_t n, uint64_t off)
 	return true;
 }
 
-bool rt_artifact_hdr_read_fd(int fd, const char *expected_fp,
-                             rt_artifact_hdr *ret, cmn_error *err)
+bool rt_artifact_hdr_read_fd(int fd, const char *expected_fp, rt_artifact_hdr *ret, cmn_error *err)
 {
 	struct stat st;
 	if (fstat(fd, &st) != 0)
@@ -258,7 +257,8 @@ bool rt_artifact_hdr_read_fd(int fd, const char *expected_fp,
 	if (!buf)
 		return cmn_fail(err, "out of memory");
 	bool ok = pread_full(fd, buf, want, 0)
-	                  ? rt_artifact_hdr_parse(buf, want, (uint64_t)st.st_size, expected_fp, ret, err)
+	                  ? rt_artifact_hdr_parse(buf, want, (uint64_t)st.st_size, expected_fp, ret,
+	                                          err)
 	                  : cmn_fail(err, "artifact: cannot read: %s", strerror(errno));
 	free(buf);
 	return ok;
@@ -280,8 +280,8 @@ static bool digest_fd(int fd, uint64_t n, const uint8_t *key, size_t keylen,
 	}
 	if (key) {
 		OSSL_PARAM params[2] = {
-			OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0),
-			OSSL_PARAM_construct_end(),
+		        OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0),
+		        OSSL_PARAM_construct_end(),
 		};
 		mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 		mctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
@@ -311,7 +311,7 @@ static bool digest_fd(int fd, uint64_t n, const uint8_t *key, size_t keylen,
 	size_t outlen = 0;
 	unsigned int mdlen = 0;
 	if (key ? !EVP_MAC_final(mctx, out, &outlen, RT_ARTIFACT_DIGEST_LEN) ||
-	                  outlen != RT_ARTIFACT_DIGEST_LEN
+	                    outlen != RT_ARTIFACT_DIGEST_LEN
 	        : !EVP_DigestFinal_ex(md, out, &mdlen) || mdlen != RT_ARTIFACT_DIGEST_LEN) {
 		cmn_fail(err, "artifact: digest failed");
 		goto out;
@@ -325,8 +325,8 @@ out:
 	return ok;
 }
 
-bool rt_artifact_check_fd(int fd, const char *expected_fp, const uint8_t *key,
-                          size_t keylen, rt_artifact_hdr *ret, cmn_error *err)
+bool rt_artifact_check_fd(int fd, const char *expected_fp, const uint8_t *key, size_t keylen,
+                          rt_artifact_hdr *ret, cmn_error *err)
 {
 	rt_artifact_hdr *h = malloc(sizeof *h);
 	if (!h)

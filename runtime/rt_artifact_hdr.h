@@ -77,37 +77,33 @@ void rt_artifact_hdr_write(uint8_t *buf, const rt_artifact_hdr *h);
  * `file_size`, and that the sections lie inside the file in order.
  * Does not check the digest. *ret is written only on success. */
 bool rt_artifact_hdr_parse(const uint8_t *buf, size_t len, uint64_t file_size,
-                           const char *expected_fp, rt_artifact_hdr *ret,
-                           cmn_error *err);
+                           const char *expected_fp, rt_artifact_hdr *ret, cmn_error *err);
 
 /* The digest of p[0..n): HMAC-SHA-256 with `key` (keylen bytes) when key is
  * not NULL, else SHA-256. */
-bool rt_artifact_digest(const uint8_t *p, size_t n, const uint8_t *key,
-                        size_t keylen, uint8_t out[RT_ARTIFACT_DIGEST_LEN]);
+bool rt_artifact_digest(const uint8_t *p, size_t n, const uint8_t *key, size_t keylen,
+                        uint8_t out[RT_ARTIFACT_DIGEST_LEN]);
 
 /* Checks a whole artifact in memory: the header (as rt_artifact_hdr_parse
  * with file_size = len) and the digest. The digest kind must match `key`:
  * a keyed (HMAC) artifact needs the key, an unkeyed one is refused when a
  * key is given. *ret (may be NULL) is written only on success. */
-bool rt_artifact_check(const uint8_t *file, size_t len, const char *expected_fp,
-                       const uint8_t *key, size_t keylen, rt_artifact_hdr *ret,
-                       cmn_error *err);
+bool rt_artifact_check(const uint8_t *file, size_t len, const char *expected_fp, const uint8_t *key,
+                       size_t keylen, rt_artifact_hdr *ret, cmn_error *err);
 
 /* Re-seals a whole artifact in memory that rt_artifact_check accepted (or
  * that was just built): sets the digest kind (HMAC-SHA-256 with `key`,
  * plain SHA-256 when key is NULL) and rewrites the trailing digest. */
-bool rt_artifact_seal(uint8_t *file, size_t len, const uint8_t *key,
-                      size_t keylen, cmn_error *err);
+bool rt_artifact_seal(uint8_t *file, size_t len, const uint8_t *key, size_t keylen, cmn_error *err);
 
 /* Checks an artifact file by descriptor, reading it (pread; no mapping):
  * header, size (fstat), digest, as rt_artifact_check. The file offset is
  * not used. *ret (may be NULL) is written only on success. */
-bool rt_artifact_check_fd(int fd, const char *expected_fp, const uint8_t *key,
-                          size_t keylen, rt_artifact_hdr *ret, cmn_error *err);
+bool rt_artifact_check_fd(int fd, const char *expected_fp, const uint8_t *key, size_t keylen,
+                          rt_artifact_hdr *ret, cmn_error *err);
 
 /* Reads and checks only the header of an artifact file by descriptor (as
  * rt_artifact_hdr_parse, with the file's size from fstat). */
-bool rt_artifact_hdr_read_fd(int fd, const char *expected_fp,
-                             rt_artifact_hdr *ret, cmn_error *err);
+bool rt_artifact_hdr_read_fd(int fd, const char *expected_fp, rt_artifact_hdr *ret, cmn_error *err);
 
 #endif

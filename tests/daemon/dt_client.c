@@ -86,7 +86,8 @@ Wasmc__V1__Response *dt_raw(dt_conn *c, const void *buf, size_t len)
 	Wasmc__V1__Response *r = wasmc__v1__response__unpack(NULL, rlen, rbuf);
 	nng_free(rbuf, rlen);
 	if (!r)
-		snprintf(c->err, sizeof c->err, "the daemon sent %zu bytes that are not a Response", rlen);
+		snprintf(c->err, sizeof c->err, "the daemon sent %zu bytes that are not a Response",
+		         rlen);
 	return r;
 }
 

@@ -43,7 +43,7 @@ static const char *test_name;
 #define CHECK(cond, ...) check(!!(cond), __LINE__, #cond, __VA_ARGS__)
 
 static bool check(bool ok, int line, const char *expr, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+        __attribute__((format(printf, 4, 5)));
 static bool check(bool ok, int line, const char *expr, const char *fmt, ...)
 {
 	if (ok)
@@ -146,11 +146,13 @@ static bool instantiate(dt_conn *c, const uint8_t *module, bool with_cb,
                         const Wasmc__V1__InstanceLimits *lim, uint8_t handle[16], pid_t *pid)
 {
 	ProtobufCBinaryData m = bin(module, 16);
-	Wasmc__V1__Response *r = dt_instantiate(c, &m, lim, with_cb ? 1 : 0, cb_mod, cb_name, cb_id);
+	Wasmc__V1__Response *r =
+	        dt_instantiate(c, &m, lim, with_cb ? 1 : 0, cb_mod, cb_name, cb_id);
 	bool ok = CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_INSTANCE, "instantiate: %s",
 	                r ? dt_errmsg(r) : "no response");
 	if (ok) {
-		ok = CHECK(r->instance->handle.len == 16, "handle of %zu bytes", r->instance->handle.len);
+		ok = CHECK(r->instance->handle.len == 16, "handle of %zu bytes",
+		           r->instance->handle.len);
 		if (ok)
 			memcpy(handle, r->instance->handle.data, 16);
 		if (pid)
@@ -180,7 +182,8 @@ static Wasmc__V1__StatusReply *status(dt_conn *c, Wasmc__V1__Response **keep)
 {
 	Wasmc__V1__Response *r = dt_simple(c, WASMC__V1__REQUEST__BODY_STATUS);
 	*keep = r;
-	if (!CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_STATUS, "status: %s", dt_errmsg(r)))
+	if (!CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_STATUS, "status: %s",
+	           dt_errmsg(r)))
 		return NULL;
 	return r->status;
 }
@@ -207,16 +210,18 @@ static void t_hello(void)
 	if (!c)
 		return;
 	Wasmc__V1__Response *r = dt_hello(c, 1);
-	if (CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_HELLO, "hello: %s", dt_errmsg(r))) {
+	if (CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_HELLO, "hello: %s",
+	          dt_errmsg(r))) {
 		CHECK(r->hello->protocol == 1, "protocol %u", r->hello->protocol);
 		CHECK(r->hello->uid == getuid(), "uid %u", r->hello->uid);
-		CHECK(r->hello->fingerprint && strlen(r->hello->fingerprint) > 10, "fingerprint \"%s\"",
-		      r->hello->fingerprint);
+		CHECK(r->hello->fingerprint && strlen(r->hello->fingerprint) > 10,
+		      "fingerprint \"%s\"", r->hello->fingerprint);
 		CHECK(r->hello->version && *r->hello->version, "no version");
 	}
 	dt_free(r);
 	r = dt_hello(c, 2);
-	CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__VERSION_MISMATCH, "protocol 2: %s", dt_errmsg(r));
+	CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__VERSION_MISMATCH, "protocol 2: %s",
+	      dt_errmsg(r));
 	dt_free(r);
 	r = dt_hello(c, 0);
 	CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__BAD_REQUEST, "protocol 0: %s", dt_errmsg(r));
@@ -243,24 +248,29 @@ static void t_upload(void)
 	dt_free(st0);
 
 	Wasmc__V1__Response *r = dt_upload(c, basic, basic_len, WASMC__V1__TIER__TIER_DEFAULT);
-	if (CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_MODULE, "upload: %s", dt_errmsg(r))) {
+	if (CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_MODULE, "upload: %s",
+	          dt_errmsg(r))) {
 		Wasmc__V1__Module *m = r->module;
 		CHECK(m->handle.len == 16, "handle %zu bytes", m->handle.len);
-		CHECK(m->digest.len == 32 && memcmp(m->digest.data, basic_digest, 32) == 0, "digest is not the SHA-256");
+		CHECK(m->digest.len == 32 && memcmp(m->digest.data, basic_digest, 32) == 0,
+		      "digest is not the SHA-256");
 		CHECK(!m->cached, "first upload reported cached");
 		CHECK(m->tier == WASMC__V1__TIER__TIER_FAST, "tier %d (fast first)", m->tier);
 		CHECK(m->n_imports == 1 && strcmp(m->imports[0]->module, "env") == 0 &&
 		              strcmp(m->imports[0]->name, "cb") == 0,
 		      "imports: %zu", m->n_imports);
-		CHECK(has_export(m, "add") && has_export(m, "callcb") && has_export(m, "mem"), "exports");
+		CHECK(has_export(m, "add") && has_export(m, "callcb") && has_export(m, "mem"),
+		      "exports");
 		if (m->handle.len == 16)
 			memcpy(basic_module, m->handle.data, 16);
 	}
 	dt_free(r);
 	r = dt_upload(c, basic, basic_len, WASMC__V1__TIER__TIER_DEFAULT);
-	if (CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_MODULE, "upload again: %s", dt_errmsg(r))) {
+	if (CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_MODULE, "upload again: %s",
+	          dt_errmsg(r))) {
 		CHECK(r->module->cached, "second upload not cached");
-		CHECK(memcmp(r->module->handle.data, basic_module, 16) == 0, "second upload, other handle");
+		CHECK(memcmp(r->module->handle.data, basic_module, 16) == 0,
+		      "second upload, other handle");
 	}
 	dt_free(r);
 	r = dt_has_digest(c, basic_digest, 32);
@@ -279,7 +289,8 @@ static void t_upload(void)
 	s = status(c, &st0);
 	CHECK(s && s->compiles_total >= compiles0 + 1, "compiles %llu -> %llu",
 	      (unsigned long long)compiles0, (unsigned long long)(s ? s->compiles_total : 0));
-	CHECK(s && s->cache_hits >= 2, "cache hits %llu", (unsigned long long)(s ? s->cache_hits : 0));
+	CHECK(s && s->cache_hits >= 2, "cache hits %llu",
+	      (unsigned long long)(s ? s->cache_hits : 0));
 	dt_free(st0);
 	dt_close(c);
 }
@@ -295,7 +306,8 @@ static void t_invalid_module(void)
 	      "truncated module: %d %s", dt_code(r), dt_errmsg(r));
 	dt_free(r);
 	r = dt_upload(c, (const uint8_t *)"hello", 5, WASMC__V1__TIER__TIER_FAST);
-	CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__INVALID_MODULE, "not wasm: %d %s", dt_code(r), dt_errmsg(r));
+	CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__INVALID_MODULE, "not wasm: %d %s", dt_code(r),
+	      dt_errmsg(r));
 	dt_free(r);
 	dt_close(c);
 }
@@ -366,7 +378,8 @@ static void t_host_calls(void)
 	/* While the host call waits: a plain call is BUSY, a wrong token is
 	 * not found, a nested call runs. */
 	r = dt_call(c, &h, "answer", 0, NULL, NULL);
-	CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__BUSY, "call during a host call: %s", dt_errmsg(r));
+	CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__BUSY, "call during a host call: %s",
+	      dt_errmsg(r));
 	dt_free(r);
 	uint8_t wrong[16];
 	memset(wrong, 1, sizeof wrong);
@@ -477,16 +490,19 @@ static void t_worker_killed(void)
 	CHECK(dt_code(a.r) == WASMC__V1__ERROR_CODE__WORKER_DIED, "call on a killed worker: %d %s",
 	      dt_code(a.r), dt_errmsg(a.r));
 	CHECK(strstr(dt_errmsg(a.r), "worker died (signal 9)"), "message \"%s\"", dt_errmsg(a.r));
-	CHECK(a.done_ms - killed < 1000, "answered %lld ms after the kill", (long long)(a.done_ms - killed));
+	CHECK(a.done_ms - killed < 1000, "answered %lld ms after the kill",
+	      (long long)(a.done_ms - killed));
 	dt_free(a.r);
 	ProtobufCBinaryData h = bin(a.inst, 16);
 	Wasmc__V1__Response *r = dt_call(c, &h, "answer", 0, NULL, NULL);
-	CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__INSTANCE_DEAD, "call after death: %s", dt_errmsg(r));
+	CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__INSTANCE_DEAD, "call after death: %s",
+	      dt_errmsg(r));
 	dt_free(r);
 	r = dt_simple(c, WASMC__V1__REQUEST__BODY_PROCESS_LIST);
 	bool listed_dead = false;
 	for (size_t i = 0; r && r->body_case == WASMC__V1__RESPONSE__BODY_PROCESS_LIST &&
-	                   i < r->process_list->n_processes; i++) {
+	                   i < r->process_list->n_processes;
+	     i++) {
 		Wasmc__V1__Process *p = r->process_list->processes[i];
 		if (p->instance.len == 16 && memcmp(p->instance.data, a.inst, 16) == 0)
 			listed_dead = strcmp(p->state, "dead") == 0;
@@ -520,7 +536,8 @@ static void t_process_list_kill(void)
 	Wasmc__V1__Response *r = dt_simple(c, WASMC__V1__REQUEST__BODY_PROCESS_LIST);
 	bool found = false;
 	for (size_t i = 0; r && r->body_case == WASMC__V1__RESPONSE__BODY_PROCESS_LIST &&
-	                   i < r->process_list->n_processes; i++) {
+	                   i < r->process_list->n_processes;
+	     i++) {
 		Wasmc__V1__Process *p = r->process_list->processes[i];
 		if (p->instance.len == 16 && memcmp(p->instance.data, inst, 16) == 0) {
 			found = true;
@@ -528,7 +545,8 @@ static void t_process_list_kill(void)
 			CHECK(p->owner == getuid(), "owner %u", p->owner);
 			CHECK(strcmp(p->state, "idle") == 0, "state %s", p->state);
 			CHECK(p->memory_bytes > 0, "no memory figure");
-			CHECK(p->digest.len == 32 && memcmp(p->digest.data, basic_digest, 32) == 0, "digest");
+			CHECK(p->digest.len == 32 && memcmp(p->digest.data, basic_digest, 32) == 0,
+			      "digest");
 		}
 	}
 	CHECK(found, "instance not in the process list: %s", dt_errmsg(r));
@@ -538,7 +556,8 @@ static void t_process_list_kill(void)
 	CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_OK, "kill: %s", dt_errmsg(r));
 	dt_free(r);
 	r = dt_call(c, &h, "answer", 0, NULL, NULL);
-	CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__INSTANCE_DEAD, "call after kill: %s", dt_errmsg(r));
+	CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__INSTANCE_DEAD, "call after kill: %s",
+	      dt_errmsg(r));
 	dt_free(r);
 	sleep_ms(100);
 	CHECK(kill(pid, 0) != 0, "worker %d still exists after ProcessKill", (int)pid);
@@ -575,7 +594,8 @@ static void t_concurrent_calls(void)
 	/* The same instance is busy meanwhile. */
 	ProtobufCBinaryData h = bin(a.inst, 16);
 	Wasmc__V1__Response *r = dt_call(c, &h, "answer", 0, NULL, NULL);
-	CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__BUSY, "second call on a busy instance: %s", dt_errmsg(r));
+	CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__BUSY, "second call on a busy instance: %s",
+	      dt_errmsg(r));
 	dt_free(r);
 	pthread_join(t, NULL);
 	CHECK(a.r && a.r->body_case == WASMC__V1__RESPONSE__BODY_CALL &&
@@ -635,10 +655,12 @@ static void t_latency(void)
 	if (ni && nc) {
 		qsort(inst_us, (size_t)ni, sizeof inst_us[0], cmp_i64);
 		qsort(call_us, (size_t)nc, sizeof call_us[0], cmp_i64);
-		fprintf(stderr, "   instantiate p50 %lld us (p90 %lld); call p50 %lld us (p90 %lld)\n",
+		fprintf(stderr,
+		        "   instantiate p50 %lld us (p90 %lld); call p50 %lld us (p90 %lld)\n",
 		        (long long)inst_us[ni / 2], (long long)inst_us[ni * 9 / 10],
 		        (long long)call_us[nc / 2], (long long)call_us[nc * 9 / 10]);
-		CHECK(inst_us[ni / 2] < 50000, "instantiate p50 %lld us", (long long)inst_us[ni / 2]);
+		CHECK(inst_us[ni / 2] < 50000, "instantiate p50 %lld us",
+		      (long long)inst_us[ni / 2]);
 		CHECK(call_us[nc / 2] < 5000, "call p50 %lld us", (long long)call_us[nc / 2]);
 	}
 	dt_close(c);
@@ -655,8 +677,8 @@ static uint8_t *variant(const char *tag, size_t *len)
 	uint8_t *b = malloc(plain_len + 3 + tl);
 	memcpy(b, plain, plain_len);
 	uint8_t *p = b + plain_len;
-	*p++ = 0;                   /* custom section */
-	*p++ = (uint8_t)(1 + tl);   /* size: name length byte + name */
+	*p++ = 0;                 /* custom section */
+	*p++ = (uint8_t)(1 + tl); /* size: name length byte + name */
 	*p++ = (uint8_t)tl;
 	memcpy(p, tag, tl);
 	*len = plain_len + 3 + tl;
@@ -703,8 +725,8 @@ static void t_concurrent_uploads(void)
 	int cached = 0;
 	for (int i = 0; i < N; i++) {
 		pthread_join(t[i], NULL);
-		CHECK(a[i].r && a[i].r->body_case == WASMC__V1__RESPONSE__BODY_MODULE, "upload %d: %s", i,
-		      dt_errmsg(a[i].r));
+		CHECK(a[i].r && a[i].r->body_case == WASMC__V1__RESPONSE__BODY_MODULE,
+		      "upload %d: %s", i, dt_errmsg(a[i].r));
 		if (a[i].r && a[i].r->body_case == WASMC__V1__RESPONSE__BODY_MODULE)
 			cached += a[i].r->module->cached;
 		dt_free(a[i].r);
@@ -781,7 +803,8 @@ static void t_cache(void)
 
 	r = dt_simple(c, WASMC__V1__REQUEST__BODY_CACHE_LIST);
 	uint32_t pins = 99;
-	CHECK(list_has(r, digest, &pins) && pins == 0, "cache list lacks the module: %s", dt_errmsg(r));
+	CHECK(list_has(r, digest, &pins) && pins == 0, "cache list lacks the module: %s",
+	      dt_errmsg(r));
 	CHECK(list_has(r, basic_digest, NULL), "cache list lacks basic");
 	if (r && r->body_case == WASMC__V1__RESPONSE__BODY_CACHE_LIST) {
 		CHECK(r->cache_list->total_bytes > 0, "total bytes 0");
@@ -805,7 +828,8 @@ static void t_cache(void)
 	CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_CACHE_GC, "gc: %s", dt_errmsg(r));
 	dt_free(r);
 	r = dt_simple(c, WASMC__V1__REQUEST__BODY_CACHE_LIST);
-	CHECK(list_has(r, digest, &pins) && pins == 1, "pinned entry gone after gc (pins %u)", pins);
+	CHECK(list_has(r, digest, &pins) && pins == 1, "pinned entry gone after gc (pins %u)",
+	      pins);
 	dt_free(r);
 	r = dt_digest_req(c, WASMC__V1__REQUEST__BODY_CACHE_PIN, digest, true);
 	CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_OK, "unpin: %s", dt_errmsg(r));
@@ -821,7 +845,8 @@ static void t_cache(void)
 	r = dt_digest_req(c, WASMC__V1__REQUEST__BODY_CACHE_PIN, basic_digest, true);
 	dt_free(r);
 	r = dt_has_digest(c, digest, 32);
-	CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__NOT_FOUND, "has_digest after gc: %s", dt_errmsg(r));
+	CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__NOT_FOUND, "has_digest after gc: %s",
+	      dt_errmsg(r));
 	dt_free(r);
 
 	/* Remove, and an unknown digest. */
@@ -845,10 +870,12 @@ static void t_cache(void)
 		r = dt_simple(c, WASMC__V1__REQUEST__BODY_CACHE_VERIFY);
 		char h[65];
 		hex(digest, 32, h);
-		CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_CACHE_VERIFY && r->cache_verify->bad == 1 &&
-		              r->cache_verify->n_problems == 1 && strstr(r->cache_verify->problems[0], h),
+		CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_CACHE_VERIFY &&
+		              r->cache_verify->bad == 1 && r->cache_verify->n_problems == 1 &&
+		              strstr(r->cache_verify->problems[0], h),
 		      "verify: %s", dt_errmsg(r));
-		CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_CACHE_VERIFY && r->cache_verify->checked >= 2,
+		CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_CACHE_VERIFY &&
+		              r->cache_verify->checked >= 2,
 		      "verify checked too little");
 		dt_free(r);
 		CHECK(access(path, F_OK) != 0, "bad artifact still on disk");
@@ -864,7 +891,8 @@ static void t_cache(void)
 		flip_byte(path, 40);
 		r = dt_upload(c, w, len, WASMC__V1__TIER__TIER_FAST);
 		uint8_t mod[16], inst[16];
-		if (CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_MODULE, "upload: %s", dt_errmsg(r))) {
+		if (CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_MODULE, "upload: %s",
+		          dt_errmsg(r))) {
 			memcpy(mod, r->module->handle.data, 16);
 			if (instantiate(c, mod, false, NULL, inst, NULL)) {
 				int32_t v;
@@ -873,7 +901,8 @@ static void t_cache(void)
 				ProtobufCBinaryData h = bin(inst, 16);
 				dt_free(dt_drop(c, &h));
 			}
-			CHECK(dt_daemon_logged(&D, "refusing"), "no log line about the refused artifact");
+			CHECK(dt_daemon_logged(&D, "refusing"),
+			      "no log line about the refused artifact");
 		}
 		dt_free(r);
 	}
@@ -916,8 +945,8 @@ static void t_hostile(void)
 	uint8_t *packed = dt_pack(&req, &len);
 	for (size_t cut = 1; cut < len; cut += 37) {
 		Wasmc__V1__Response *r = dt_raw(c, packed, cut);
-		CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__BAD_REQUEST, "cut at %zu of %zu: %d %s", cut, len,
-		      dt_code(r), dt_errmsg(r));
+		CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__BAD_REQUEST, "cut at %zu of %zu: %d %s",
+		      cut, len, dt_code(r), dt_errmsg(r));
 		dt_free(r);
 	}
 	free(packed);
@@ -944,7 +973,8 @@ static void t_hostile(void)
 		many[k++] = 0x00;
 	}
 	r = dt_raw(c, many, k);
-	CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__TOO_LARGE, "200k values: %d %s", dt_code(r), dt_errmsg(r));
+	CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__TOO_LARGE, "200k values: %d %s", dt_code(r),
+	      dt_errmsg(r));
 	dt_free(r);
 	free(many);
 
@@ -973,14 +1003,16 @@ static void t_hostile(void)
 	memset(rnd, 0xab, sizeof rnd);
 	ProtobufCBinaryData rb = bin(rnd, 16);
 	r = dt_call(c, &rb, "answer", 0, NULL, NULL);
-	CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__NOT_FOUND && strstr(dt_errmsg(r), "instance not found"),
+	CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__NOT_FOUND &&
+	              strstr(dt_errmsg(r), "instance not found"),
 	      "unknown instance: %s", dt_errmsg(r));
 	dt_free(r);
 	r = dt_drop(c, &rb);
 	CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__NOT_FOUND, "drop unknown: %s", dt_errmsg(r));
 	dt_free(r);
 	r = dt_instantiate(c, &rb, NULL, 0, NULL, NULL, NULL);
-	CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__NOT_FOUND, "instantiate unknown: %s", dt_errmsg(r));
+	CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__NOT_FOUND, "instantiate unknown: %s",
+	      dt_errmsg(r));
 	dt_free(r);
 	ProtobufCBinaryData shortb = bin(rnd, 3);
 	r = dt_call(c, &shortb, "answer", 0, NULL, NULL);
@@ -991,7 +1023,8 @@ static void t_hostile(void)
 	size_t big = (size_t)4 << 20;
 	uint8_t *bigw = calloc(1, big + 4096);
 	r = dt_upload(c, bigw, big + 1024, WASMC__V1__TIER__TIER_FAST);
-	CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__TOO_LARGE && strstr(dt_errmsg(r), "max-request-bytes"),
+	CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__TOO_LARGE &&
+	              strstr(dt_errmsg(r), "max-request-bytes"),
 	      "4 MiB + 1 KiB: %d %s", dt_code(r), dt_errmsg(r));
 	dt_free(r);
 	free(bigw);
@@ -1004,7 +1037,8 @@ static void t_hostile(void)
 		size_t huge_len = (size_t)8 << 20;
 		uint8_t *hw = calloc(1, huge_len);
 		r = dt_upload(c, hw, huge_len, WASMC__V1__TIER__TIER_FAST);
-		CHECK(!r || dt_code(r) == WASMC__V1__ERROR_CODE__TOO_LARGE, "8 MiB answered: %s", dt_errmsg(r));
+		CHECK(!r || dt_code(r) == WASMC__V1__ERROR_CODE__TOO_LARGE, "8 MiB answered: %s",
+		      dt_errmsg(r));
 		dt_free(r);
 		free(hw);
 		dt_close(c);
@@ -1012,7 +1046,8 @@ static void t_hostile(void)
 	c = conn();
 	if (c) {
 		r = dt_hello(c, 1);
-		CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_HELLO, "hello after hostile requests");
+		CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_HELLO,
+		      "hello after hostile requests");
 		dt_free(r);
 		int32_t val;
 		if (call_i32(c, main_inst, "answer", 0, NULL, &val))
@@ -1029,12 +1064,12 @@ static int other_uid_child(void)
 {
 	int fails = 0;
 	/* (A fresh process: nng does not survive fork.) */
-#define CHILD_CHECK(cond, what)                                        \
-	do {                                                               \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "FAIL other uid: %s\n", what);             \
-			fails++;                                                   \
-		}                                                              \
+#define CHILD_CHECK(cond, what)                                                                    \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "FAIL other uid: %s\n", what);                             \
+			fails++;                                                                   \
+		}                                                                                  \
 	} while (0)
 	if (setgid(65534) != 0 || setuid(65534) != 0) {
 		fprintf(stderr, "setuid: %s\n", strerror(errno));
@@ -1049,31 +1084,39 @@ static int other_uid_child(void)
 	dt_free(r);
 	ProtobufCBinaryData inst = bin(main_inst, 16), mod = bin(basic_module, 16);
 	r = dt_call(c, &inst, "answer", 0, NULL, NULL);
-	CHILD_CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__NOT_FOUND && strstr(dt_errmsg(r), "instance not found"),
+	CHILD_CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__NOT_FOUND &&
+	                    strstr(dt_errmsg(r), "instance not found"),
 	            "another uid's instance is not found");
 	dt_free(r);
 	r = dt_drop(c, &inst);
-	CHILD_CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__NOT_FOUND, "drop of another uid's instance");
+	CHILD_CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__NOT_FOUND,
+	            "drop of another uid's instance");
 	dt_free(r);
 	r = dt_kill(c, &inst);
-	CHILD_CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__NOT_FOUND, "kill of another uid's instance");
+	CHILD_CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__NOT_FOUND,
+	            "kill of another uid's instance");
 	dt_free(r);
 	r = dt_instantiate(c, &mod, NULL, 1, cb_mod, cb_name, cb_id);
-	CHILD_CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__NOT_FOUND, "instantiate another uid's module");
+	CHILD_CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__NOT_FOUND,
+	            "instantiate another uid's module");
 	dt_free(r);
 	r = dt_has_digest(c, basic_digest, 32);
-	CHILD_CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__NOT_FOUND, "has_digest of another uid's upload");
+	CHILD_CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__NOT_FOUND,
+	            "has_digest of another uid's upload");
 	dt_free(r);
 	r = dt_simple(c, WASMC__V1__REQUEST__BODY_PROCESS_LIST);
-	CHILD_CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_PROCESS_LIST && r->process_list->n_processes == 0,
+	CHILD_CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_PROCESS_LIST &&
+	                    r->process_list->n_processes == 0,
 	            "process list shows only own instances");
 	dt_free(r);
 	r = dt_simple(c, WASMC__V1__REQUEST__BODY_CACHE_LIST);
-	CHILD_CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_CACHE_LIST && r->cache_list->n_entries == 0,
+	CHILD_CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_CACHE_LIST &&
+	                    r->cache_list->n_entries == 0,
 	            "cache list shows only own entries");
 	dt_free(r);
 	r = dt_digest_req(c, WASMC__V1__REQUEST__BODY_CACHE_REMOVE, basic_digest, false);
-	CHILD_CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__NOT_FOUND, "remove of another uid's entry");
+	CHILD_CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__NOT_FOUND,
+	            "remove of another uid's entry");
 	dt_free(r);
 	/* Its own upload of the same bytes: found in the cache, own handle. */
 	r = dt_upload(c, basic, basic_len, WASMC__V1__TIER__TIER_DEFAULT);
@@ -1101,8 +1144,8 @@ static void t_other_uid(void)
 	hex(basic_module, 16, mh);
 	pid_t pid = fork();
 	if (pid == 0) {
-		execl("/proc/self/exe", "daemon-test", "--other-uid", D.socket, ih, mh, "--fixtures", fix_dir,
-		      (char *)NULL);
+		execl("/proc/self/exe", "daemon-test", "--other-uid", D.socket, ih, mh,
+		      "--fixtures", fix_dir, (char *)NULL);
 		_exit(127);
 	}
 	int st = 0;
@@ -1167,21 +1210,25 @@ static void *call_spin(void *p)
 static void t_quotas(void)
 {
 	dt_daemon q;
-	if (!CHECK(dt_daemon_start(&q, bin_dir, "--max-instances 2 --max-calls 1 --pool 0 --no-namespaces"),
+	if (!CHECK(dt_daemon_start(&q, bin_dir,
+	                           "--max-instances 2 --max-calls 1 --pool 0 --no-namespaces"),
 	           "quota daemon did not start")) {
 		dt_daemon_free(&q);
 		return;
 	}
 	dt_conn *c = dt_connect(q.socket, 5000);
-	Wasmc__V1__Response *r = c ? dt_upload(c, plain, plain_len, WASMC__V1__TIER__TIER_FAST) : NULL;
+	Wasmc__V1__Response *r =
+	        c ? dt_upload(c, plain, plain_len, WASMC__V1__TIER__TIER_FAST) : NULL;
 	uint8_t mod[16], i1[16], i2[16];
-	if (CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_MODULE, "upload: %s", dt_errmsg(r))) {
+	if (CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_MODULE, "upload: %s",
+	          dt_errmsg(r))) {
 		memcpy(mod, r->module->handle.data, 16);
-		bool ok = instantiate(c, mod, false, NULL, i1, NULL) && instantiate(c, mod, false, NULL, i2, NULL);
+		bool ok = instantiate(c, mod, false, NULL, i1, NULL) &&
+		          instantiate(c, mod, false, NULL, i2, NULL);
 		ProtobufCBinaryData m = bin(mod, 16);
 		Wasmc__V1__Response *r3 = dt_instantiate(c, &m, NULL, 0, NULL, NULL, NULL);
-		CHECK(dt_code(r3) == WASMC__V1__ERROR_CODE__QUOTA_EXCEEDED && strstr(dt_errmsg(r3), "max-instances") &&
-		              strstr(dt_errmsg(r3), "2"),
+		CHECK(dt_code(r3) == WASMC__V1__ERROR_CODE__QUOTA_EXCEEDED &&
+		              strstr(dt_errmsg(r3), "max-instances") && strstr(dt_errmsg(r3), "2"),
 		      "third instance: %s", dt_errmsg(r3));
 		dt_free(r3);
 		if (ok) {
@@ -1193,13 +1240,15 @@ static void t_quotas(void)
 			pthread_create(&t, NULL, call_spin, &arg);
 			sleep_ms(300);
 			Wasmc__V1__Response *rc = dt_call(c, &h2, "seven", 0, NULL, NULL);
-			CHECK(dt_code(rc) == WASMC__V1__ERROR_CODE__QUOTA_EXCEEDED && strstr(dt_errmsg(rc), "max-calls"),
+			CHECK(dt_code(rc) == WASMC__V1__ERROR_CODE__QUOTA_EXCEEDED &&
+			              strstr(dt_errmsg(rc), "max-calls"),
 			      "second call in flight: %s", dt_errmsg(rc));
 			dt_free(rc);
 			rc = dt_kill(c, &h1);
 			dt_free(rc);
 			pthread_join(t, NULL);
-			CHECK(dt_code(arg.r) == WASMC__V1__ERROR_CODE__WORKER_DIED, "killed spin: %s", dt_errmsg(arg.r));
+			CHECK(dt_code(arg.r) == WASMC__V1__ERROR_CODE__WORKER_DIED,
+			      "killed spin: %s", dt_errmsg(arg.r));
 			dt_free(arg.r);
 			int32_t v;
 			if (call_i32(c, i2, "seven", 0, NULL, &v))
@@ -1224,8 +1273,8 @@ static void t_quotas(void)
 	}
 	c = dt_connect(q.socket, 5000);
 	r = c ? dt_upload(c, plain, plain_len, WASMC__V1__TIER__TIER_FAST) : NULL;
-	CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__QUOTA_EXCEEDED && strstr(dt_errmsg(r), "max-cache-bytes") &&
-	              strstr(dt_errmsg(r), "2000"),
+	CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__QUOTA_EXCEEDED &&
+	              strstr(dt_errmsg(r), "max-cache-bytes") && strstr(dt_errmsg(r), "2000"),
 	      "upload over the cache quota: %s", dt_errmsg(r));
 	dt_free(r);
 	dt_close(c);
@@ -1260,7 +1309,8 @@ static void t_compiler_failures(void)
 	fclose(f);
 	chmod(path, 0755);
 	char flags[700];
-	snprintf(flags, sizeof flags, "--libexec %s --compile-timeout 1 --pool 0 --no-namespaces", dir);
+	snprintf(flags, sizeof flags, "--libexec %s --compile-timeout 1 --pool 0 --no-namespaces",
+	         dir);
 	dt_daemon q;
 	if (!CHECK(dt_daemon_start(&q, bin_dir, flags), "daemon did not start")) {
 		dt_daemon_free(&q);
@@ -1300,7 +1350,8 @@ static void t_compiler_failures(void)
 	free(w);
 	dt_close(c);
 	int stopped = dt_daemon_stop(&q, 10000);
-	CHECK(stopped != -1 && WIFEXITED(stopped) && WEXITSTATUS(stopped) == 0, "stop: %d", stopped);
+	CHECK(stopped != -1 && WIFEXITED(stopped) && WEXITSTATUS(stopped) == 0, "stop: %d",
+	      stopped);
 	dt_daemon_free(&q);
 	snprintf(path, sizeof path, "rm -rf '%s'", dir);
 	CHECK(system(path) == 0, "cleanup");
@@ -1317,7 +1368,8 @@ static void t_config(void)
 	FILE *f = fopen(path, "w");
 	fprintf(f, "# comment\npool = 2\nno-such-key = 1\n");
 	fclose(f);
-	snprintf(cmd, sizeof cmd, "%s/wasmcd --config %s --socket %s/x.sock 2>&1", bin_dir, path, D.dir);
+	snprintf(cmd, sizeof cmd, "%s/wasmcd --config %s --socket %s/x.sock 2>&1", bin_dir, path,
+	         D.dir);
 	FILE *p = popen(cmd, "r");
 	char out[2048] = "";
 	size_t n = p ? fread(out, 1, sizeof out - 1, p) : 0;
@@ -1342,7 +1394,8 @@ static void t_config(void)
 static void t_restart(void)
 {
 	dt_conn *c = conn();
-	Wasmc__V1__Response *r = c ? dt_upload(c, plain, plain_len, WASMC__V1__TIER__TIER_FAST) : NULL;
+	Wasmc__V1__Response *r =
+	        c ? dt_upload(c, plain, plain_len, WASMC__V1__TIER__TIER_FAST) : NULL;
 	uint8_t plain_digest[32];
 	sha256(plain, plain_len, plain_digest);
 	dt_free(r);
@@ -1408,7 +1461,8 @@ static void t_sigterm_during_call(void)
 	int64_t t0 = now_ms();
 	int st = dt_daemon_stop(&D, 15000);
 	pthread_join(t, NULL);
-	CHECK(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "SIGTERM during a call: status %d", st);
+	CHECK(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "SIGTERM during a call: status %d",
+	      st);
 	CHECK(now_ms() - t0 < 8000, "stopping took %lld ms", (long long)(now_ms() - t0));
 	CHECK(dt_code(a.r) == WASMC__V1__ERROR_CODE__SHUTTING_DOWN, "the running call got %d %s",
 	      dt_code(a.r), dt_errmsg(a.r));
@@ -1471,7 +1525,9 @@ int main(int argc, char **argv)
 		return other_uid_child();
 	const char *flags = getenv("DT_FLAGS");
 	if (!dt_daemon_start(&D, bin_dir,
-	                     flags ? flags : "--pool 2 --max-request-bytes 4194304 --log-level debug --no-namespaces")) {
+	                     flags ? flags
+	                           : "--pool 2 --max-request-bytes 4194304 --log-level debug "
+	                             "--no-namespaces")) {
 		fprintf(stderr, "wasmcd did not start\n0 passed, 1 failed\n");
 		dt_daemon_free(&D);
 		return 1;
