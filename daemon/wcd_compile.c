@@ -62,6 +62,9 @@ struct wcd_compiler {
 	unsigned nqueued;
 	pthread_t bg;
 	bool bg_started;
+	/* Compiles at once (fingerprint questions aside): the others wait
+	 * for a slot before their timeout starts. */
+	unsigned slots, slots_used;
 };
 
 /* ---------------------------------------------------------------------------
@@ -80,8 +83,28 @@ static wcd_code run_worker(wcd_compiler *w, const Wasmc__V1__Worker__CompileRequ
 	pid_t pid;
 	int sock;
 	cmn_error e;
+	bool slot = !req->fingerprint_only;
+	if (slot) {
+		pthread_mutex_lock(&w->mu);
+		while (w->slots_used >= w->slots && !w->stopping)
+			pthread_cond_wait(&w->cond, &w->mu);
+		bool stopping = w->stopping;
+		if (!stopping)
+			w->slots_used++;
+		pthread_mutex_unlock(&w->mu);
+		if (stopping) {
+			cmn_fail(err, "the daemon is stopping");
+			return WASMC__V1__ERROR_CODE__SHUTTING_DOWN;
+		}
+	}
 	if (!wcd_child_spawn(w->exe, argv, &pid, &sock, &e)) {
 		cmn_fail(err, "cannot start the compiler: %s", e.msg);
+		if (slot) {
+			pthread_mutex_lock(&w->mu);
+			w->slots_used--;
+			pthread_cond_broadcast(&w->cond);
+			pthread_mutex_unlock(&w->mu);
+		}
 		return WASMC__V1__ERROR_CODE__COMPILE_FAILED;
 	}
 	pthread_mutex_lock(&w->mu);
@@ -151,6 +174,10 @@ out:
 	free(rbuf);
 	pthread_mutex_lock(&w->mu);
 	w->running--;
+	if (slot) {
+		w->slots_used--;
+		pthread_cond_broadcast(&w->cond);
+	}
 	pthread_mutex_unlock(&w->mu);
 	return code;
 }
@@ -470,6 +497,8 @@ bool wcd_compiler_new(const char *exe, const wcd_config *cfg, wcd_cache *cache, 
 	w->cache = cache;
 	w->timeout_s = cfg->compile_timeout;
 	w->memory_mb = cfg->compile_memory_mb;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	w->slots = ncpu < 2 ? 2 : ncpu > 64 ? 64 : (unsigned)ncpu;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_mutex_init(&w->fp_mu, NULL);
 	pthread_cond_init(&w->cond, NULL);

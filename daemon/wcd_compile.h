@@ -11,8 +11,11 @@
  * after a fast one run in the background, one at a time, from the input
  * kept in the cache.
  *
+ * At most one compile per CPU (at least 2) runs at once; the others wait
+ * for a slot before their timeout starts.
+ *
  * Thread-safe. wcd_compile_ensure blocks for the compile (up to the
- * configured timeout).
+ * configured timeout, after a slot is free).
  */
 #ifndef WCD_COMPILE_H
 #define WCD_COMPILE_H
