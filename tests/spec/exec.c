@@ -11,6 +11,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "cmn_vec.h"
 #include "jit.h"
 #include "rt_artifact.h"
 #include "rt_instance.h"
@@ -44,20 +45,25 @@ typedef struct cache_entry {
 	char why[300];
 } cache_entry;
 
+/* A module registered under a name (register "as"). */
+typedef struct registration {
+	char *as;
+	modslot *mod;
+} registration;
+
 typedef struct exec_state {
 	bool ready;
 	rt_store *store[NTIERS];
 	wh_spectest sp[NTIERS];
 	modslot **mods;
-	size_t nmods;
+	uint32_t nmods, capmods;
 	modslot *current;
-	char **reg_as;
-	modslot **reg_mod;
-	size_t nregs;
+	registration *regs;
+	uint32_t nregs, capregs;
 	defn **defs;
-	size_t ndefs;
+	uint32_t ndefs, capdefs;
 	cache_entry *cache;
-	size_t ncache;
+	uint32_t ncache, capcache;
 } exec_state;
 
 static void arm_timeout(bool on)
@@ -85,14 +91,18 @@ static exec_state *es_get(void)
 	return &es;
 }
 
-static void *xgrow(void *p, size_t n, size_t size)
+/* Room for one more element in an array of `n` (cmn_grow); out of memory
+ * ends the process (this script's child). */
+static void grow1(void *arr, uint32_t *cap, uint32_t n, size_t size)
 {
-	void *q = realloc(p, (n + 1) * size);
-	if (!q) {
+	void *p;
+
+	memcpy(&p, arr, sizeof p);
+	if (!cmn_grow(&p, cap, (uint64_t)n + 1, size)) {
 		fprintf(stderr, "spec-runner: out of memory\n");
 		exit(2);
 	}
-	return q;
+	memcpy(arr, &p, sizeof p);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -141,10 +151,10 @@ static cache_entry *compile_tiers(file_run *fr, const uint8_t *bytes, size_t siz
 	exec_state *es = es_get();
 	uint8_t h[32];
 	SHA256(bytes, size, h);
-	for (size_t i = 0; i < es->ncache; i++)
+	for (uint32_t i = 0; i < es->ncache; i++)
 		if (memcmp(es->cache[i].hash, h, 32) == 0)
 			return &es->cache[i];
-	es->cache = xgrow(es->cache, es->ncache, sizeof *es->cache);
+	grow1(&es->cache, &es->capcache, es->ncache, sizeof *es->cache);
 	cache_entry *c = &es->cache[es->ncache++];
 	memset(c, 0, sizeof *c);
 	memcpy(c->hash, h, 32);
@@ -179,7 +189,7 @@ static modslot *find_mod(exec_state *es, const char *name)
 {
 	if (!name)
 		return es->current;
-	for (size_t i = es->nmods; i-- > 0;)
+	for (uint32_t i = es->nmods; i-- > 0;)
 		if (es->mods[i]->name && strcmp(es->mods[i]->name, name) == 0)
 			return es->mods[i];
 	return NULL;
@@ -187,9 +197,9 @@ static modslot *find_mod(exec_state *es, const char *name)
 
 static modslot *find_registered(exec_state *es, rt_name n)
 {
-	for (size_t i = es->nregs; i-- > 0;)
-		if (strlen(es->reg_as[i]) == n.len && memcmp(es->reg_as[i], n.ptr, n.len) == 0)
-			return es->reg_mod[i];
+	for (uint32_t i = es->nregs; i-- > 0;)
+		if (strlen(es->regs[i].as) == n.len && memcmp(es->regs[i].as, n.ptr, n.len) == 0)
+			return es->regs[i].mod;
 	return NULL;
 }
 
@@ -458,7 +468,7 @@ static modslot *new_slot(exec_state *es, const char *name)
 {
 	modslot *ms = calloc(1, sizeof *ms);
 	ms->name = name ? strdup(name) : NULL;
-	es->mods = xgrow(es->mods, es->nmods, sizeof *es->mods);
+	grow1(&es->mods, &es->capmods, es->nmods, sizeof *es->mods);
 	es->mods[es->nmods++] = ms;
 	es->current = ms;
 	return ms;
@@ -507,7 +517,7 @@ void exec_module(file_run *fr, json_t *cmd)
 				d->l[t] = c->l[t];
 		else if (tr[0].r == XR_SKIP)
 			d->skip = strdup(tr[0].msg);
-		es->defs = xgrow(es->defs, es->ndefs, sizeof *es->defs);
+		grow1(&es->defs, &es->capdefs, es->ndefs, sizeof *es->defs);
 		es->defs[es->ndefs++] = d;
 		conclude(fr, cmd, "module", tr, false);
 		return;
@@ -531,7 +541,7 @@ void exec_module_instance(file_run *fr, json_t *cmd, const char *type)
 	const char *mod = str_field(cmd, "module");
 	const char *inst = str_field(cmd, "instance");
 	defn *d = NULL;
-	for (size_t i = es->ndefs; i-- > 0;) {
+	for (uint32_t i = es->ndefs; i-- > 0;) {
 		if (!mod || (es->defs[i]->name && strcmp(es->defs[i]->name, mod) == 0)) {
 			d = es->defs[i];
 			break;
@@ -575,10 +585,9 @@ void exec_register(file_run *fr, json_t *cmd)
 		}
 	}
 	if (ms && as) {
-		es->reg_as = xgrow(es->reg_as, es->nregs, sizeof *es->reg_as);
-		es->reg_mod = xgrow(es->reg_mod, es->nregs, sizeof *es->reg_mod);
-		es->reg_as[es->nregs] = strdup(as);
-		es->reg_mod[es->nregs++] = ms;
+		grow1(&es->regs, &es->capregs, es->nregs, sizeof *es->regs);
+		es->regs[es->nregs].as = strdup(as);
+		es->regs[es->nregs++].mod = ms;
 	}
 	conclude(fr, cmd, "register", tr, false);
 }

@@ -69,20 +69,8 @@ static wh_stage load(rt_module *mod, rt_consts *consts, rt_image *img, const jit
 	return st;
 }
 
-wh_stage wh_compile_load(const uint8_t *bytes, size_t size, wb_features feat,
-                         const jit_options *opt, rt_loaded **ret, cmn_error *err)
-{
-	rt_module *mod;
-	rt_consts consts;
-	rt_image *img;
-	wh_stage st = wh_compile(bytes, size, feat, opt, &mod, &consts, &img, err);
-
-	if (st != WH_OK)
-		return st;
-	return load(mod, &consts, img, opt, NULL, ret, err);
-}
-
-wh_stage wh_compile_via_artifact(const uint8_t *bytes, size_t size, wb_features feat,
+/* wh_compile, then load (see load). */
+static wh_stage compile_and_load(const uint8_t *bytes, size_t size, wb_features feat,
                                  const jit_options *opt, const char *path, rt_loaded **ret,
                                  cmn_error *err)
 {
@@ -94,6 +82,19 @@ wh_stage wh_compile_via_artifact(const uint8_t *bytes, size_t size, wb_features 
 	if (st != WH_OK)
 		return st;
 	return load(mod, &consts, img, opt, path, ret, err);
+}
+
+wh_stage wh_compile_load(const uint8_t *bytes, size_t size, wb_features feat,
+                         const jit_options *opt, rt_loaded **ret, cmn_error *err)
+{
+	return compile_and_load(bytes, size, feat, opt, NULL, ret, err);
+}
+
+wh_stage wh_compile_via_artifact(const uint8_t *bytes, size_t size, wb_features feat,
+                                 const jit_options *opt, const char *path, rt_loaded **ret,
+                                 cmn_error *err)
+{
+	return compile_and_load(bytes, size, feat, opt, path, ret, err);
 }
 
 const char *wh_stage_name(wh_stage st)

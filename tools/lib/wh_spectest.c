@@ -72,13 +72,11 @@ bool wh_spectest_init(wh_spectest *sp, rt_store *s, bool quiet)
 	memset(&v, 0, sizeof v);
 	v.i32 = 666;
 	sp->global_i32 = global(s, RT_I32, v);
-	memset(&v, 0, sizeof v);
 	v.i64 = 666;
 	sp->global_i64 = global(s, RT_I64, v);
 	memset(&v, 0, sizeof v);
 	v.f32 = 666.6f;
 	sp->global_f32 = global(s, RT_F32, v);
-	memset(&v, 0, sizeof v);
 	v.f64 = 666.6;
 	sp->global_f64 = global(s, RT_F64, v);
 
