@@ -252,6 +252,11 @@ void wasmc_process_list_free(wasmc_process_list *list)
 	free(list);
 }
 
+bool wasmc_instance_id_parse(const char *text, uint8_t out[16])
+{
+	return wcl_unhex(text, out, 16);
+}
+
 wasmc_error *wasmc_process_kill(wasmc_conn *conn, const uint8_t instance[16])
 {
 	Wasmc__V1__Request req = WASMC__V1__REQUEST__INIT;

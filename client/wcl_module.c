@@ -2,13 +2,10 @@
  * wcl_module.c - loading modules (digest first, upload on a miss), their
  * imports and exports, digests.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/sha.h>
-
-#include <wasmc/admin.h>
 
 #include "cmn_file.h"
 #include "wcl_error.h"
@@ -24,47 +21,11 @@ void wasmc_digest_format(const uint8_t digest[32], char out[65])
 	wcl_hex(digest, 32, out);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-static bool parse_hex(const char *text, uint8_t *out, size_t n)
-{
-	if (text == NULL || strlen(text) != 2 * n)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		int hi = hexval(text[2 * i]), lo = hexval(text[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return false;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return true;
-}
-
 bool wasmc_digest_parse(const char *text, uint8_t out[32])
 {
-	uint8_t tmp[32];
 	if (text && strncmp(text, "sha256:", 7) == 0)
 		text += 7;
-	if (!parse_hex(text, tmp, 32))
-		return false;
-	memcpy(out, tmp, 32);
-	return true;
-}
-
-bool wasmc_instance_id_parse(const char *text, uint8_t out[16])
-{
-	uint8_t tmp[16];
-	if (!parse_hex(text, tmp, 16))
-		return false;
-	memcpy(out, tmp, 16);
-	return true;
+	return wcl_unhex(text, out, 32);
 }
 
 void wcl_drop_handle(wasmc_conn *conn, const uint8_t handle[WCL_HANDLE_LEN])

@@ -11,6 +11,7 @@
 #ifndef WCL_PROTO_H
 #define WCL_PROTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -88,7 +89,9 @@ const wasmc_export *wcl_export_find(const wasmc_export *exports, size_t n,
  * the daemon sent no message). */
 wasmc_error *wcl_error_from_proto(const Wasmc__V1__Error *err);
 
-/* Hex helpers: `n` bytes -> 2n lowercase characters + NUL. */
+/* Hex helpers: `n` bytes -> 2n lowercase characters + NUL; and back
+ * (exactly 2n hex digits of either case, else false and `out` untouched). */
 void wcl_hex(const uint8_t *bytes, size_t n, char *out);
+bool wcl_unhex(const char *text, uint8_t *out, size_t n);
 
 #endif

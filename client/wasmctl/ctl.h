@@ -69,6 +69,9 @@ bool ctl_parse_bytes(const char *s, uint64_t *ret);
 /* Parses an unsigned decimal number. */
 bool ctl_parse_u64(const char *s, uint64_t *ret);
 
+/* "default", "fast", "optimized". */
+const char *ctl_tier_name(wasmc_tier t);
+
 /* "12.0 MiB" style. */
 void ctl_format_bytes(uint64_t n, char *buf, size_t len);
 /* "2026-12-03 12:40" in local time, or "-" for 0. */

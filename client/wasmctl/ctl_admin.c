@@ -21,11 +21,6 @@ static int no_options(ctl *c, int argc, char **argv, int first, int want,
 	return CTL_EXIT_OK;
 }
 
-static const char *tier_name(wasmc_tier t)
-{
-	return t == WASMC_TIER_FAST ? "fast" : t == WASMC_TIER_OPTIMIZED ? "optimized" : "default";
-}
-
 static bool is_hex_prefix(const char *s, size_t max)
 {
 	size_t n = strlen(s);
@@ -175,7 +170,7 @@ static int cache_ls(ctl *c)
 			json_array_append_new(
 				arr, json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:b}", "digest",
 				               x->digest_hex, "fingerprint", x->fingerprint, "tier",
-				               tier_name(x->tier), "size", (json_int_t)x->size, "created",
+				               ctl_tier_name(x->tier), "size", (json_int_t)x->size, "created",
 				               (json_int_t)x->created, "last_used", (json_int_t)x->last_used,
 				               "pins", (json_int_t)x->pins, "owner", (json_int_t)x->owner,
 				               "fuel", x->fuel));
@@ -191,7 +186,7 @@ static int cache_ls(ctl *c)
 			char size[32], used[32];
 			ctl_format_bytes(x->size, size, sizeof size);
 			ctl_format_time(x->last_used, used, sizeof used);
-			printf("%-64s %-9s %10s %4u %6u %-16s %s\n", x->digest_hex, tier_name(x->tier),
+			printf("%-64s %-9s %10s %4u %6u %-16s %s\n", x->digest_hex, ctl_tier_name(x->tier),
 			       size, x->pins, x->owner, used, x->fuel ? "yes" : "no");
 		}
 		char total[32], budget[32];

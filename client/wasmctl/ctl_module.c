@@ -10,16 +10,6 @@
 #include "ctl.h"
 #include "ctl_progress.h"
 
-static const char *tier_name(wasmc_tier t)
-{
-	switch (t) {
-	case WASMC_TIER_FAST: return "fast";
-	case WASMC_TIER_OPTIMIZED: return "optimized";
-	case WASMC_TIER_DEFAULT: break;
-	}
-	return "default";
-}
-
 static bool parse_tier(const char *s, wasmc_tier *ret)
 {
 	if (strcmp(s, "default") == 0)
@@ -127,16 +117,16 @@ int ctl_cmd_compile(ctl *c, int argc, char **argv)
 		ctl_json_out(json_pack("{s:s,s:s,s:b,s:s,s:f,s:f,s:i,s:i}", "file", file,
 		                       "digest", wasmc_module_digest_hex(m), "cached",
 		                       wasmc_module_cached(m), "tier",
-		                       tier_name(wasmc_module_tier(m)), "compile_seconds",
+		                       ctl_tier_name(wasmc_module_tier(m)), "compile_seconds",
 		                       wasmc_module_compile_seconds(m), "seconds", secs,
 		                       "imports", (int)wasmc_module_import_count(m),
 		                       "exports", (int)wasmc_module_export_count(m)));
 	} else if (wasmc_module_cached(m)) {
 		printf("%s  %s: cached (tier %s)\n", wasmc_module_digest_hex(m), file,
-		       tier_name(wasmc_module_tier(m)));
+		       ctl_tier_name(wasmc_module_tier(m)));
 	} else {
 		printf("%s  %s: compiled in %.3f s (tier %s)\n", wasmc_module_digest_hex(m),
-		       file, wasmc_module_compile_seconds(m), tier_name(wasmc_module_tier(m)));
+		       file, wasmc_module_compile_seconds(m), ctl_tier_name(wasmc_module_tier(m)));
 	}
 	wasmc_module_free(m);
 	return CTL_EXIT_OK;
@@ -356,7 +346,7 @@ int ctl_cmd_inspect(ctl *c, int argc, char **argv)
 			json_array_append_new(exps, extern_json(NULL, ex->name, &ex->type));
 		}
 		ctl_json_out(json_pack("{s:s,s:s,s:o,s:o}", "digest", wasmc_module_digest_hex(m),
-		                       "tier", tier_name(wasmc_module_tier(m)), "imports", imps,
+		                       "tier", ctl_tier_name(wasmc_module_tier(m)), "imports", imps,
 		                       "exports", exps));
 	} else {
 		printf("module sha256:%s {\n", wasmc_module_digest_hex(m));

@@ -178,6 +178,16 @@ bool ctl_parse_bytes(const char *s, uint64_t *ret)
 	return false;
 }
 
+const char *ctl_tier_name(wasmc_tier t)
+{
+	switch (t) {
+	case WASMC_TIER_FAST: return "fast";
+	case WASMC_TIER_OPTIMIZED: return "optimized";
+	case WASMC_TIER_DEFAULT: break;
+	}
+	return "default";
+}
+
 void ctl_format_bytes(uint64_t n, char *buf, size_t len)
 {
 	static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
