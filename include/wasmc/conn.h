@@ -14,6 +14,13 @@
  * Lifetime: modules and instances keep their connection alive: the
  * connection is really closed when wasmc_conn_close() has been called and
  * the last module and instance made through it is freed.
+ *
+ * Daemon restarts: a request made while the connection is down waits up to
+ * one second for nng to reconnect, then fails with WASMC_ERR_TRANSPORT;
+ * handles made before the restart are gone (WASMC_ERR_NOT_FOUND).
+ *
+ * fork(): nng is not fork-safe; a child process must not use connections
+ * (or modules, instances) of its parent: it opens its own.
  */
 #ifndef WASMC_CONN_H
 #define WASMC_CONN_H
