@@ -19,25 +19,24 @@
 #include "wb_code.h"
 #include "wb_types.h"
 
-#define U (f->u)
-#define B (f->u->b)
-
 LLVMValueRef jit_pop(jit_fn *f)
 {
+	jit_unit *unit = f->u;
 	if (f->sp == 0 || (f->nctl > 0 && f->sp <= f->ctl[f->nctl - 1].height &&
 	                   !f->ctl[f->nctl - 1].unreachable)) {
 		/* cannot happen for validated code */
-		jit_fail(U, "internal error: value stack underflow");
-		return LLVMGetUndef(U->t_i32);
+		jit_fail(unit, "internal error: value stack underflow");
+		return LLVMGetUndef(unit->t_i32);
 	}
 	return f->stack[--f->sp];
 }
 
 void jit_push(jit_fn *f, LLVMValueRef v)
 {
+	jit_unit *unit = f->u;
 	if (!cmn_grow((void **)&f->stack, &f->capstack, f->sp + 1,
 	          sizeof(*f->stack))) {
-		jit_fail(U, "out of memory");
+		jit_fail(unit, "out of memory");
 		return;
 	}
 	f->stack[f->sp++] = v;
@@ -50,75 +49,85 @@ void jit_push(jit_fn *f, LLVMValueRef v)
 static LLVMValueRef entry_load(jit_fn *f, LLVMValueRef p, uint64_t off,
                                LLVMTypeRef ty)
 {
+	jit_unit *unit = f->u;
 	LLVMValueRef ld =
-		LLVMBuildLoad2(U->eb, ty, jit_gep_c(U, U->eb, p, off), "");
+		LLVMBuildLoad2(unit->eb, ty, jit_gep_c(unit, unit->eb, p, off), "");
 
-	jit_invariant(U, ld);
-	jit_tbaa(U, ld, JT_VMCTX);
+	jit_invariant(unit, ld);
+	jit_tbaa(unit, ld, JT_VMCTX);
 	return ld;
 }
 
 static LLVMValueRef vm_array_elem(jit_fn *f, jit_cache_ent *cache,
                                   size_t field, uint32_t i)
 {
+	jit_unit *unit = f->u;
 	LLVMValueRef arr;
 
-	if (cache[i].gen == U->gen)
+	if (cache[i].gen == unit->gen)
 		return cache[i].v;
-	arr = entry_load(f, f->vmctx, field, U->t_ptr);
-	cache[i].v = entry_load(f, arr, (uint64_t)i * 8, U->t_ptr);
-	cache[i].gen = U->gen;
+	arr = entry_load(f, f->vmctx, field, unit->t_ptr);
+	cache[i].v = entry_load(f, arr, (uint64_t)i * 8, unit->t_ptr);
+	cache[i].gen = unit->gen;
 	return cache[i].v;
 }
 
 static LLVMValueRef get_memory(jit_fn *f, uint32_t m)
 {
-	return vm_array_elem(f, U->c_mem, offsetof(rt_vmctx, memories), m);
+	jit_unit *unit = f->u;
+	return vm_array_elem(f, unit->c_mem, offsetof(rt_vmctx, memories), m);
 }
 
 static LLVMValueRef get_table(jit_fn *f, uint32_t t)
 {
-	return vm_array_elem(f, U->c_table, offsetof(rt_vmctx, tables), t);
+	jit_unit *unit = f->u;
+	return vm_array_elem(f, unit->c_table, offsetof(rt_vmctx, tables), t);
 }
 
 static LLVMValueRef get_global_cell(jit_fn *f, uint32_t g)
 {
-	return vm_array_elem(f, U->c_global, offsetof(rt_vmctx, globals), g);
+	jit_unit *unit = f->u;
+	return vm_array_elem(f, unit->c_global, offsetof(rt_vmctx, globals), g);
 }
 
 static LLVMValueRef get_funcref(jit_fn *f, uint32_t i)
 {
-	return vm_array_elem(f, U->c_func, offsetof(rt_vmctx, funcs), i);
+	jit_unit *unit = f->u;
+	return vm_array_elem(f, unit->c_func, offsetof(rt_vmctx, funcs), i);
 }
 
 static LLVMValueRef get_type_id(jit_fn *f, uint32_t t)
 {
+	jit_unit *unit = f->u;
 	LLVMValueRef arr;
 
-	if (U->c_type[t].gen == U->gen)
-		return U->c_type[t].v;
-	arr = entry_load(f, f->vmctx, offsetof(rt_vmctx, type_ids), U->t_ptr);
-	U->c_type[t].v = entry_load(f, arr, (uint64_t)t * 4, U->t_i32);
-	U->c_type[t].gen = U->gen;
-	return U->c_type[t].v;
+	if (unit->c_type[t].gen == unit->gen)
+		return unit->c_type[t].v;
+	arr = entry_load(f, f->vmctx, offsetof(rt_vmctx, type_ids), unit->t_ptr);
+	unit->c_type[t].v = entry_load(f, arr, (uint64_t)t * 4, unit->t_i32);
+	unit->c_type[t].gen = unit->gen;
+	return unit->c_type[t].v;
 }
 
 /* A service function pointer (rt_services field at `off`). */
 static LLVMValueRef svc_fn(jit_fn *f, size_t off)
 {
-	return entry_load(f, f->svc, off, U->t_ptr);
+	jit_unit *unit = f->u;
+	return entry_load(f, f->svc, off, unit->t_ptr);
 }
 
 static LLVMValueRef svc_call(jit_fn *f, size_t off, LLVMTypeRef ret,
                              LLVMTypeRef *ptys, LLVMValueRef *args,
                              unsigned n)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	LLVMTypeRef fty = LLVMFunctionType(ret, ptys, n, 0);
 	LLVMValueRef call =
-		LLVMBuildCall2(B, fty, svc_fn(f, off), args, n, "");
+		LLVMBuildCall2(bld, fty, svc_fn(f, off), args, n, "");
 
 	LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex,
-	                         U->a_nounwind);
+	                         unit->a_nounwind);
 	return call;
 }
 
@@ -128,7 +137,8 @@ static LLVMValueRef svc_call(jit_fn *f, size_t off, LLVMTypeRef ret,
 
 static LLVMBasicBlockRef new_block(jit_fn *f, const char *name)
 {
-	return LLVMAppendBasicBlockInContext(U->ctx, f->fn, name);
+	jit_unit *unit = f->u;
+	return LLVMAppendBasicBlockInContext(unit->ctx, f->fn, name);
 }
 
 static jit_ctl *top(jit_fn *f)
@@ -147,47 +157,51 @@ static void set_unreachable(jit_fn *f)
 
 static LLVMBasicBlockRef trap_block(jit_fn *f, uint32_t code)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	LLVMBasicBlockRef cur, bb;
 	LLVMValueRef args[2], call, fnp;
 
 	if (f->traps[code] != NULL)
 		return f->traps[code];
-	cur = LLVMGetInsertBlock(B);
+	cur = LLVMGetInsertBlock(bld);
 	bb = new_block(f, "trap");
-	LLVMPositionBuilderAtEnd(B, bb);
+	LLVMPositionBuilderAtEnd(bld, bb);
 	args[0] = f->vmctx;
-	args[1] = jit_i32c(U, code);
+	args[1] = jit_i32c(unit, code);
 	/* loaded here, on the cold path, not in the entry block */
-	fnp = LLVMBuildLoad2(B, U->t_ptr, f->vmctx, "");
-	fnp = LLVMBuildLoad2(B, U->t_ptr,
-	                     jit_gep_c(U, B, fnp, offsetof(rt_services, trap)),
+	fnp = LLVMBuildLoad2(bld, unit->t_ptr, f->vmctx, "");
+	fnp = LLVMBuildLoad2(bld, unit->t_ptr,
+	                     jit_gep_c(unit, bld, fnp, offsetof(rt_services, trap)),
 	                     "");
-	call = LLVMBuildCall2(B, U->t_trap, fnp, args, 2, "");
+	call = LLVMBuildCall2(bld, unit->t_trap, fnp, args, 2, "");
 	LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex,
-	                         U->a_noreturn);
+	                         unit->a_noreturn);
 	LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex,
-	                         U->a_nounwind);
-	LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex, U->a_cold);
-	LLVMBuildUnreachable(B);
-	LLVMPositionBuilderAtEnd(B, cur);
+	                         unit->a_nounwind);
+	LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex, unit->a_cold);
+	LLVMBuildUnreachable(bld);
+	LLVMPositionBuilderAtEnd(bld, cur);
 	f->traps[code] = bb;
 	return bb;
 }
 
 void jit_trap_if(jit_fn *f, LLVMValueRef cond, uint32_t code)
 {
+	LLVMBuilderRef bld = f->u->b;
 	LLVMBasicBlockRef cont;
 
 	if (LLVMIsAConstantInt(cond) && LLVMConstIntGetZExtValue(cond) == 0)
 		return;
 	cont = new_block(f, "");
-	LLVMBuildCondBr(B, cond, trap_block(f, code), cont);
-	LLVMPositionBuilderAtEnd(B, cont);
+	LLVMBuildCondBr(bld, cond, trap_block(f, code), cont);
+	LLVMPositionBuilderAtEnd(bld, cont);
 }
 
 void jit_trap(jit_fn *f, uint32_t code)
 {
-	LLVMBuildBr(B, trap_block(f, code));
+	LLVMBuilderRef bld = f->u->b;
+	LLVMBuildBr(bld, trap_block(f, code));
 	set_unreachable(f);
 }
 
@@ -197,53 +211,57 @@ void jit_trap(jit_fn *f, uint32_t code)
 
 static void fuel_flush(jit_fn *f)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	LLVMValueRef v, st;
 
-	if (!U->opt->fuel || f->fuel_pending == 0)
+	if (!unit->opt->fuel || f->fuel_pending == 0)
 		return;
-	v = LLVMBuildLoad2(B, U->t_i64, f->fuel_ptr, "");
-	jit_tbaa(U, v, JT_FUEL);
-	v = LLVMBuildSub(B, v, jit_i64c(U, f->fuel_pending), "");
-	st = LLVMBuildStore(B, v, f->fuel_ptr);
-	jit_tbaa(U, st, JT_FUEL);
+	v = LLVMBuildLoad2(bld, unit->t_i64, f->fuel_ptr, "");
+	jit_tbaa(unit, v, JT_FUEL);
+	v = LLVMBuildSub(bld, v, jit_i64c(unit, f->fuel_pending), "");
+	st = LLVMBuildStore(bld, v, f->fuel_ptr);
+	jit_tbaa(unit, st, JT_FUEL);
 	f->fuel_pending = 0;
 }
 
 /* At function entry and loop headers. */
 static void checkpoints(jit_fn *f)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	LLVMBasicBlockRef slow, cont;
 	LLVMValueRef v, args[1];
 
-	if (U->opt->fuel) {
-		v = LLVMBuildLoad2(B, U->t_i64, f->fuel_ptr, "");
-		jit_tbaa(U, v, JT_FUEL);
+	if (unit->opt->fuel) {
+		v = LLVMBuildLoad2(bld, unit->t_i64, f->fuel_ptr, "");
+		jit_tbaa(unit, v, JT_FUEL);
 		slow = new_block(f, "nofuel");
 		cont = new_block(f, "");
-		LLVMBuildCondBr(B,
-		                LLVMBuildICmp(B, LLVMIntSLT, v, jit_i64c(U, 0), ""),
+		LLVMBuildCondBr(bld,
+		                LLVMBuildICmp(bld, LLVMIntSLT, v, jit_i64c(unit, 0), ""),
 		                slow, cont);
-		LLVMPositionBuilderAtEnd(B, slow);
+		LLVMPositionBuilderAtEnd(bld, slow);
 		args[0] = f->vmctx;
-		svc_call(f, offsetof(rt_services, out_of_fuel), U->t_void,
-		         &U->t_ptr, args, 1);
-		LLVMBuildBr(B, cont);
-		LLVMPositionBuilderAtEnd(B, cont);
+		svc_call(f, offsetof(rt_services, out_of_fuel), unit->t_void,
+		         &unit->t_ptr, args, 1);
+		LLVMBuildBr(bld, cont);
+		LLVMPositionBuilderAtEnd(bld, cont);
 	}
-	if (U->opt->deadline) {
-		v = LLVMBuildLoad2(B, U->t_i32, f->interrupt_ptr, "");
+	if (unit->opt->deadline) {
+		v = LLVMBuildLoad2(bld, unit->t_i32, f->interrupt_ptr, "");
 		LLVMSetVolatile(v, 1);
 		slow = new_block(f, "interrupt");
 		cont = new_block(f, "");
-		LLVMBuildCondBr(B,
-		                LLVMBuildICmp(B, LLVMIntNE, v, jit_i32c(U, 0), ""),
+		LLVMBuildCondBr(bld,
+		                LLVMBuildICmp(bld, LLVMIntNE, v, jit_i32c(unit, 0), ""),
 		                slow, cont);
-		LLVMPositionBuilderAtEnd(B, slow);
+		LLVMPositionBuilderAtEnd(bld, slow);
 		args[0] = f->vmctx;
-		svc_call(f, offsetof(rt_services, interrupted), U->t_void,
-		         &U->t_ptr, args, 1);
-		LLVMBuildBr(B, cont);
-		LLVMPositionBuilderAtEnd(B, cont);
+		svc_call(f, offsetof(rt_services, interrupted), unit->t_void,
+		         &unit->t_ptr, args, 1);
+		LLVMBuildBr(bld, cont);
+		LLVMPositionBuilderAtEnd(bld, cont);
 	}
 }
 
@@ -253,8 +271,9 @@ static void checkpoints(jit_fn *f)
 
 static LLVMTypeRef *type_list(jit_fn *f, uint32_t typeidx, bool results)
 {
-	LLVMTypeRef **cache = results ? U->rtys : U->ptys;
-	const rt_functype *ft = rt_module_functype(U->mod, typeidx);
+	jit_unit *unit = f->u;
+	LLVMTypeRef **cache = results ? unit->rtys : unit->ptys;
+	const rt_functype *ft = rt_module_functype(unit->mod, typeidx);
 	uint32_t n = results ? ft->nresults : ft->nparams, i;
 	LLVMTypeRef *l;
 
@@ -262,42 +281,44 @@ static LLVMTypeRef *type_list(jit_fn *f, uint32_t typeidx, bool results)
 		return cache[typeidx];
 	l = malloc((n ? n : 1) * sizeof(*l));
 	if (l == NULL) {
-		jit_fail(U, "out of memory");
-		return U->one;
+		jit_fail(unit, "out of memory");
+		return unit->one;
 	}
 	for (i = 0; i < n; i++)
-		l[i] = jit_valtype(U, results ? ft->results[i] : ft->params[i]);
+		l[i] = jit_valtype(unit, results ? ft->results[i] : ft->params[i]);
 	cache[typeidx] = l;
 	return l;
 }
 
 static LLVMTypeRef *one_type(jit_fn *f, rt_valtype t)
 {
+	jit_unit *unit = f->u;
 	switch (t.kind) {
 	case RT_I32:
-		return &U->one[0];
+		return &unit->one[0];
 	case RT_I64:
-		return &U->one[1];
+		return &unit->one[1];
 	case RT_F32:
-		return &U->one[2];
+		return &unit->one[2];
 	case RT_F64:
-		return &U->one[3];
+		return &unit->one[3];
 	case RT_V128:
-		return &U->one[4];
+		return &unit->one[4];
 	default:
-		return &U->one[5];
+		return &unit->one[5];
 	}
 }
 
 static void block_sig(jit_fn *f, const wb_blocktype *bt, jit_ctl *c)
 {
+	jit_unit *unit = f->u;
 	c->nparams = c->nresults = 0;
 	c->ptypes = c->rtypes = NULL;
 	if (bt->kind == WB_BT_VAL) {
 		c->nresults = 1;
 		c->rtypes = one_type(f, bt->val);
 	} else if (bt->kind == WB_BT_TYPE) {
-		const rt_functype *ft = rt_module_functype(U->mod, bt->type);
+		const rt_functype *ft = rt_module_functype(unit->mod, bt->type);
 
 		c->nparams = ft->nparams;
 		c->nresults = ft->nresults;
@@ -308,11 +329,12 @@ static void block_sig(jit_fn *f, const wb_blocktype *bt, jit_ctl *c)
 
 static uint32_t alloc_phis(jit_fn *f, uint32_t n)
 {
+	jit_unit *unit = f->u;
 	uint32_t base = f->nphis;
 
 	if (!cmn_grow((void **)&f->phis, &f->capphis, f->nphis + n,
 	          sizeof(*f->phis))) {
-		jit_fail(U, "out of memory");
+		jit_fail(unit, "out of memory");
 		return 0;
 	}
 	f->nphis += n;
@@ -321,10 +343,11 @@ static uint32_t alloc_phis(jit_fn *f, uint32_t n)
 
 static jit_ctl *push_ctl(jit_fn *f, uint8_t kind, const wb_blocktype *bt)
 {
+	jit_unit *unit = f->u;
 	jit_ctl *c;
 
 	if (!cmn_grow((void **)&f->ctl, &f->capctl, f->nctl + 1, sizeof(*f->ctl))) {
-		jit_fail(U, "out of memory");
+		jit_fail(unit, "out of memory");
 		return NULL;
 	}
 	c = &f->ctl[f->nctl++];
@@ -343,6 +366,8 @@ static uint32_t label_arity(const jit_ctl *c)
 
 static LLVMBasicBlockRef label_block(jit_fn *f, jit_ctl *c)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	uint32_t i;
 	LLVMBasicBlockRef cur;
 
@@ -353,13 +378,13 @@ static LLVMBasicBlockRef label_block(jit_fn *f, jit_ctl *c)
 	if (!c->end_used) {
 		c->end_used = true;
 		if (c->nresults > 0) {
-			cur = LLVMGetInsertBlock(B);
+			cur = LLVMGetInsertBlock(bld);
 			c->phi_base = alloc_phis(f, c->nresults);
-			LLVMPositionBuilderAtEnd(B, c->end);
-			for (i = 0; i < c->nresults && !U->failed; i++)
+			LLVMPositionBuilderAtEnd(bld, c->end);
+			for (i = 0; i < c->nresults && !unit->failed; i++)
 				f->phis[c->phi_base + i] =
-					LLVMBuildPhi(B, c->rtypes[i], "");
-			LLVMPositionBuilderAtEnd(B, cur);
+					LLVMBuildPhi(bld, c->rtypes[i], "");
+			LLVMPositionBuilderAtEnd(bld, cur);
 		}
 	}
 	return c->end;
@@ -369,11 +394,13 @@ static LLVMBasicBlockRef label_block(jit_fn *f, jit_ctl *c)
  * from the current block. */
 static void add_incoming(jit_fn *f, jit_ctl *c)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	uint32_t n = label_arity(c), i;
-	LLVMBasicBlockRef cur = LLVMGetInsertBlock(B);
+	LLVMBasicBlockRef cur = LLVMGetInsertBlock(bld);
 
 	label_block(f, c);
-	if (U->failed)
+	if (unit->failed)
 		return;
 	for (i = 0; i < n; i++) {
 		LLVMValueRef v = f->stack[f->sp - n + i];
@@ -384,50 +411,55 @@ static void add_incoming(jit_fn *f, jit_ctl *c)
 
 static void br_label(jit_fn *f, uint32_t depth)
 {
+	LLVMBuilderRef bld = f->u->b;
 	jit_ctl *c = &f->ctl[f->nctl - 1 - depth];
 
 	fuel_flush(f);
 	add_incoming(f, c);
-	LLVMBuildBr(B, label_block(f, c));
+	LLVMBuildBr(bld, label_block(f, c));
 }
 
 static LLVMValueRef to_bool(jit_fn *f, LLVMValueRef v)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	/* a comparison's result: use its i1 directly */
 	if (LLVMIsAZExtInst(v) &&
-	    LLVMTypeOf(LLVMGetOperand(v, 0)) == U->t_i1)
+	    LLVMTypeOf(LLVMGetOperand(v, 0)) == unit->t_i1)
 		return LLVMGetOperand(v, 0);
-	return LLVMBuildICmp(B, LLVMIntNE, v, jit_zero(U, LLVMTypeOf(v)), "");
+	return LLVMBuildICmp(bld, LLVMIntNE, v, jit_zero(unit, LLVMTypeOf(v)), "");
 }
 
 static void br_if_label(jit_fn *f, uint32_t depth, LLVMValueRef cond)
 {
+	LLVMBuilderRef bld = f->u->b;
 	jit_ctl *c = &f->ctl[f->nctl - 1 - depth];
 	LLVMBasicBlockRef cont;
 
 	fuel_flush(f);
 	add_incoming(f, c);
 	cont = new_block(f, "");
-	LLVMBuildCondBr(B, cond, label_block(f, c), cont);
-	LLVMPositionBuilderAtEnd(B, cont);
+	LLVMBuildCondBr(bld, cond, label_block(f, c), cont);
+	LLVMPositionBuilderAtEnd(bld, cont);
 }
 
 static void emit_return(jit_fn *f)
 {
+	LLVMBuilderRef bld = f->u->b;
 	uint32_t n = f->ft->nresults, i;
 	LLVMValueRef agg;
 
 	fuel_flush(f);
 	if (n == 0) {
-		LLVMBuildRetVoid(B);
+		LLVMBuildRetVoid(bld);
 	} else if (n == 1) {
-		LLVMBuildRet(B, f->stack[f->sp - 1]);
+		LLVMBuildRet(bld, f->stack[f->sp - 1]);
 	} else {
 		agg = LLVMGetUndef(LLVMGetReturnType(LLVMGlobalGetValueType(f->fn)));
 		for (i = 0; i < n; i++)
-			agg = LLVMBuildInsertValue(B, agg, f->stack[f->sp - n + i],
+			agg = LLVMBuildInsertValue(bld, agg, f->stack[f->sp - n + i],
 			                           i, "");
-		LLVMBuildRet(B, agg);
+		LLVMBuildRet(bld, agg);
 	}
 }
 
@@ -438,8 +470,10 @@ static void do_block(jit_fn *f, const wb_instr *in)
 
 static void do_loop(jit_fn *f, const wb_instr *in)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	jit_ctl *c = push_ctl(f, JC_LOOP, &in->u.block.bt);
-	LLVMBasicBlockRef cur = LLVMGetInsertBlock(B);
+	LLVMBasicBlockRef cur = LLVMGetInsertBlock(bld);
 	uint32_t i;
 
 	if (c == NULL)
@@ -448,24 +482,26 @@ static void do_loop(jit_fn *f, const wb_instr *in)
 	fuel_flush(f);
 	if (c->nparams > 0) {
 		c->phi_base = alloc_phis(f, c->nparams);
-		LLVMPositionBuilderAtEnd(B, c->header);
-		for (i = 0; i < c->nparams && !U->failed; i++) {
-			LLVMValueRef phi = LLVMBuildPhi(B, c->ptypes[i], "");
+		LLVMPositionBuilderAtEnd(bld, c->header);
+		for (i = 0; i < c->nparams && !unit->failed; i++) {
+			LLVMValueRef phi = LLVMBuildPhi(bld, c->ptypes[i], "");
 			LLVMValueRef v = f->stack[c->height + i];
 
 			LLVMAddIncoming(phi, &v, &cur, 1);
 			f->phis[c->phi_base + i] = phi;
 			f->stack[c->height + i] = phi;
 		}
-		LLVMPositionBuilderAtEnd(B, cur);
+		LLVMPositionBuilderAtEnd(bld, cur);
 	}
-	LLVMBuildBr(B, c->header);
-	LLVMPositionBuilderAtEnd(B, c->header);
+	LLVMBuildBr(bld, c->header);
+	LLVMPositionBuilderAtEnd(bld, c->header);
 	checkpoints(f);
 }
 
 static void do_if(jit_fn *f, const wb_instr *in)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	LLVMValueRef cond = to_bool(f, jit_pop(f));
 	jit_ctl *c = push_ctl(f, JC_IF, &in->u.block.bt);
 	LLVMBasicBlockRef then_bb;
@@ -478,22 +514,23 @@ static void do_if(jit_fn *f, const wb_instr *in)
 	c->else_bb = new_block(f, "else");
 	if (c->nparams > 0) {
 		c->param_base = alloc_phis(f, c->nparams);
-		for (i = 0; i < c->nparams && !U->failed; i++)
+		for (i = 0; i < c->nparams && !unit->failed; i++)
 			f->phis[c->param_base + i] = f->stack[c->height + i];
 	}
-	LLVMBuildCondBr(B, cond, then_bb, c->else_bb);
-	LLVMPositionBuilderAtEnd(B, then_bb);
+	LLVMBuildCondBr(bld, cond, then_bb, c->else_bb);
+	LLVMPositionBuilderAtEnd(bld, then_bb);
 }
 
 /* Ends the then-branch of `c` and starts its else-branch. */
 static void begin_else(jit_fn *f, jit_ctl *c)
 {
+	LLVMBuilderRef bld = f->u->b;
 	uint32_t i;
 
 	if (!c->unreachable)
 		br_label(f, 0);
-	LLVMMoveBasicBlockAfter(c->else_bb, LLVMGetInsertBlock(B));
-	LLVMPositionBuilderAtEnd(B, c->else_bb);
+	LLVMMoveBasicBlockAfter(c->else_bb, LLVMGetInsertBlock(bld));
+	LLVMPositionBuilderAtEnd(bld, c->else_bb);
 	f->sp = c->height;
 	for (i = 0; i < c->nparams; i++)
 		jit_push(f, f->phis[c->param_base + i]);
@@ -504,6 +541,7 @@ static void begin_else(jit_fn *f, jit_ctl *c)
 /* `end` of the top frame. Returns false at the end of the function. */
 static bool do_end(jit_fn *f)
 {
+	LLVMBuilderRef bld = f->u->b;
 	jit_ctl *c = top(f);
 	jit_ctl saved;
 	bool reachable;
@@ -524,7 +562,7 @@ static bool do_end(jit_fn *f)
 		if (!c->unreachable)
 			br_label(f, 0);
 		LLVMMoveBasicBlockAfter(c->end, LLVMGetLastBasicBlock(f->fn));
-		LLVMPositionBuilderAtEnd(B, c->end);
+		LLVMPositionBuilderAtEnd(bld, c->end);
 		f->sp = c->height;
 		for (i = 0; i < c->nresults; i++)
 			jit_push(f, f->phis[c->phi_base + i]);
@@ -547,6 +585,8 @@ static bool do_end(jit_fn *f)
 
 static void do_br_table(jit_fn *f, const wb_instr *in)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	LLVMValueRef idx = jit_pop(f), sw;
 	wb_instr_iter it;
 	uint32_t label, k = 0;
@@ -555,13 +595,13 @@ static void do_br_table(jit_fn *f, const wb_instr *in)
 	fuel_flush(f);
 	d = &f->ctl[f->nctl - 1 - in->u.br_table.deflt];
 	add_incoming(f, d);
-	sw = LLVMBuildSwitch(B, idx, label_block(f, d), in->u.br_table.count);
+	sw = LLVMBuildSwitch(bld, idx, label_block(f, d), in->u.br_table.count);
 	wb_br_table_begin(in, &it);
-	while (wb_br_table_next(&it, &label) && !U->failed) {
+	while (wb_br_table_next(&it, &label) && !unit->failed) {
 		jit_ctl *c = &f->ctl[f->nctl - 1 - label];
 
 		add_incoming(f, c);
-		LLVMAddCase(sw, jit_i32c(U, k), label_block(f, c));
+		LLVMAddCase(sw, jit_i32c(unit, k), label_block(f, c));
 		k++;
 	}
 	set_unreachable(f);
@@ -573,8 +613,9 @@ static void do_br_table(jit_fn *f, const wb_instr *in)
 
 static LLVMValueRef *scratch_args(jit_fn *f, uint32_t n)
 {
+	jit_unit *unit = f->u;
 	if (!cmn_grow((void **)&f->args, &f->capargs, n + 1, sizeof(*f->args))) {
-		jit_fail(U, "out of memory");
+		jit_fail(unit, "out of memory");
 		return NULL;
 	}
 	return f->args;
@@ -583,8 +624,10 @@ static LLVMValueRef *scratch_args(jit_fn *f, uint32_t n)
 static void emit_call(jit_fn *f, uint32_t typeidx, LLVMValueRef callee,
                       LLVMValueRef cvm, bool tail)
 {
-	const rt_functype *ft = rt_module_functype(U->mod, typeidx);
-	LLVMTypeRef fty = jit_functype(U, typeidx);
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
+	const rt_functype *ft = rt_module_functype(unit->mod, typeidx);
+	LLVMTypeRef fty = jit_functype(unit, typeidx);
 	LLVMValueRef *args = scratch_args(f, ft->nparams + 1), call;
 	uint32_t n = ft->nparams, i;
 
@@ -595,11 +638,11 @@ static void emit_call(jit_fn *f, uint32_t typeidx, LLVMValueRef callee,
 		args[i + 1] = f->stack[f->sp - n + i];
 	f->sp -= n;
 	fuel_flush(f);
-	call = LLVMBuildCall2(B, fty, callee, args, n + 1, "");
+	call = LLVMBuildCall2(bld, fty, callee, args, n + 1, "");
 	LLVMSetInstructionCallConv(call, JIT_CC_TAIL);
 	if (tail) {
 		f->has_tail_call = true;
-		U->tail_calls = true;
+		unit->tail_calls = true;
 		if (jit_results_in_regs(ft)) {
 #if LLVM_VERSION_MAJOR >= 18
 			LLVMSetTailCallKind(call, LLVMTailCallKindMustTail);
@@ -608,9 +651,9 @@ static void emit_call(jit_fn *f, uint32_t typeidx, LLVMValueRef callee,
 #endif
 		}
 		if (ft->nresults == 0)
-			LLVMBuildRetVoid(B);
+			LLVMBuildRetVoid(bld);
 		else
-			LLVMBuildRet(B, call);
+			LLVMBuildRet(bld, call);
 		set_unreachable(f);
 		return;
 	}
@@ -625,23 +668,24 @@ static void emit_call(jit_fn *f, uint32_t typeidx, LLVMValueRef callee,
 		jit_push(f, call);
 	} else {
 		for (i = 0; i < ft->nresults; i++)
-			jit_push(f, LLVMBuildExtractValue(B, call, i, ""));
+			jit_push(f, LLVMBuildExtractValue(bld, call, i, ""));
 	}
 }
 
 static void do_call(jit_fn *f, uint32_t funcidx, bool tail)
 {
-	const rt_module *mod = U->mod;
+	jit_unit *unit = f->u;
+	const rt_module *mod = unit->mod;
 	uint32_t typeidx = mod->funcs[funcidx].type;
 	LLVMValueRef fr, code, cvm;
 
 	if (funcidx >= mod->nfuncs_imported) {
-		emit_call(f, typeidx, jit_func_decl(U, funcidx), f->vmctx, tail);
+		emit_call(f, typeidx, jit_func_decl(unit, funcidx), f->vmctx, tail);
 		return;
 	}
 	fr = get_funcref(f, funcidx);
-	code = entry_load(f, fr, offsetof(rt_funcref, code), U->t_ptr);
-	cvm = entry_load(f, fr, offsetof(rt_funcref, vmctx), U->t_ptr);
+	code = entry_load(f, fr, offsetof(rt_funcref, code), unit->t_ptr);
+	cvm = entry_load(f, fr, offsetof(rt_funcref, vmctx), unit->t_ptr);
 	emit_call(f, typeidx, code, cvm, tail);
 }
 
@@ -649,93 +693,102 @@ static void do_call(jit_fn *f, uint32_t funcidx, bool tail)
 static void call_funcref(jit_fn *f, uint32_t typeidx, LLVMValueRef fr,
                          bool tail)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	LLVMValueRef code, cvm;
 
-	code = LLVMBuildLoad2(B, U->t_ptr,
-	                      jit_gep_c(U, B, fr, offsetof(rt_funcref, code)), "");
-	jit_invariant(U, code);
-	jit_tbaa(U, code, JT_VMCTX);
-	cvm = LLVMBuildLoad2(B, U->t_ptr,
-	                     jit_gep_c(U, B, fr, offsetof(rt_funcref, vmctx)),
+	code = LLVMBuildLoad2(bld, unit->t_ptr,
+	                      jit_gep_c(unit, bld, fr, offsetof(rt_funcref, code)), "");
+	jit_invariant(unit, code);
+	jit_tbaa(unit, code, JT_VMCTX);
+	cvm = LLVMBuildLoad2(bld, unit->t_ptr,
+	                     jit_gep_c(unit, bld, fr, offsetof(rt_funcref, vmctx)),
 	                     "");
-	jit_invariant(U, cvm);
-	jit_tbaa(U, cvm, JT_VMCTX);
+	jit_invariant(unit, cvm);
+	jit_tbaa(unit, cvm, JT_VMCTX);
 	emit_call(f, typeidx, code, cvm, tail);
 }
 
 static LLVMValueRef table_index(jit_fn *f, uint32_t t, LLVMValueRef i)
 {
-	if (U->mod->tables[t].limits.is64)
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
+	if (unit->mod->tables[t].limits.is64)
 		return i;
-	return LLVMBuildZExt(B, i, U->t_i64, "");
+	return LLVMBuildZExt(bld, i, unit->t_i64, "");
 }
 
 static LLVMValueRef load_tbaa(jit_fn *f, LLVMTypeRef ty, LLVMValueRef p,
                               uint64_t off, int kind)
 {
-	LLVMValueRef ld = LLVMBuildLoad2(B, ty, jit_gep_c(U, B, p, off), "");
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
+	LLVMValueRef ld = LLVMBuildLoad2(bld, ty, jit_gep_c(unit, bld, p, off), "");
 
-	jit_tbaa(U, ld, kind);
+	jit_tbaa(unit, ld, kind);
 	return ld;
 }
 
 static void do_call_indirect(jit_fn *f, uint32_t typeidx, uint32_t t,
                              bool tail)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	LLVMValueRef i = table_index(f, t, jit_pop(f));
 	LLVMValueRef tab = get_table(f, t), size, elems, fr, tid, expected, ok;
 	LLVMValueRef args[3];
 	LLVMTypeRef ptys[3];
 	LLVMBasicBlockRef slow, call_bb;
 
-	size = load_tbaa(f, U->t_i64, tab, offsetof(rt_table, size), JT_TABLE);
-	jit_trap_if(f, LLVMBuildICmp(B, LLVMIntUGE, i, size, ""),
+	size = load_tbaa(f, unit->t_i64, tab, offsetof(rt_table, size), JT_TABLE);
+	jit_trap_if(f, LLVMBuildICmp(bld, LLVMIntUGE, i, size, ""),
 	            RT_TRAP_UNDEFINED_ELEMENT);
-	elems = load_tbaa(f, U->t_ptr, tab, offsetof(rt_table, elems),
+	elems = load_tbaa(f, unit->t_ptr, tab, offsetof(rt_table, elems),
 	                  JT_TABLE);
-	fr = LLVMBuildLoad2(B, U->t_ptr,
-	                    jit_gep(U, B, elems,
-	                            LLVMBuildShl(B, i, jit_i64c(U, 3), "")),
+	fr = LLVMBuildLoad2(bld, unit->t_ptr,
+	                    jit_gep(unit, bld, elems,
+	                            LLVMBuildShl(bld, i, jit_i64c(unit, 3), "")),
 	                    "");
-	jit_tbaa(U, fr, JT_TABLE);
-	jit_trap_if(f, LLVMBuildIsNull(B, fr, ""),
+	jit_tbaa(unit, fr, JT_TABLE);
+	jit_trap_if(f, LLVMBuildIsNull(bld, fr, ""),
 	            RT_TRAP_UNINITIALIZED_ELEMENT);
-	tid = LLVMBuildLoad2(B, U->t_i32,
-	                     jit_gep_c(U, B, fr, offsetof(rt_funcref, type_id)),
+	tid = LLVMBuildLoad2(bld, unit->t_i32,
+	                     jit_gep_c(unit, bld, fr, offsetof(rt_funcref, type_id)),
 	                     "");
-	jit_invariant(U, tid);
-	jit_tbaa(U, tid, JT_VMCTX);
+	jit_invariant(unit, tid);
+	jit_tbaa(unit, tid, JT_VMCTX);
 	expected = get_type_id(f, typeidx);
-	ok = LLVMBuildICmp(B, LLVMIntEQ, tid, expected, "");
-	if (U->mod->types[typeidx].final) {
+	ok = LLVMBuildICmp(bld, LLVMIntEQ, tid, expected, "");
+	if (unit->mod->types[typeidx].final) {
 		/* no subtypes: a different id is a mismatch */
-		jit_trap_if(f, LLVMBuildNot(B, ok, ""), RT_TRAP_INDIRECT_TYPE);
+		jit_trap_if(f, LLVMBuildNot(bld, ok, ""), RT_TRAP_INDIRECT_TYPE);
 	} else {
 		slow = new_block(f, "typecheck");
 		call_bb = new_block(f, "");
-		LLVMBuildCondBr(B, ok, call_bb, slow);
-		LLVMPositionBuilderAtEnd(B, slow);
+		LLVMBuildCondBr(bld, ok, call_bb, slow);
+		LLVMPositionBuilderAtEnd(bld, slow);
 		args[0] = f->vmctx;
 		args[1] = tid;
 		args[2] = expected;
-		ptys[0] = U->t_ptr;
-		ptys[1] = U->t_i32;
-		ptys[2] = U->t_i32;
-		ok = svc_call(f, offsetof(rt_services, func_type_match), U->t_i32,
+		ptys[0] = unit->t_ptr;
+		ptys[1] = unit->t_i32;
+		ptys[2] = unit->t_i32;
+		ok = svc_call(f, offsetof(rt_services, func_type_match), unit->t_i32,
 		              ptys, args, 3);
-		jit_trap_if(f, LLVMBuildICmp(B, LLVMIntEQ, ok, jit_i32c(U, 0), ""),
+		jit_trap_if(f, LLVMBuildICmp(bld, LLVMIntEQ, ok, jit_i32c(unit, 0), ""),
 		            RT_TRAP_INDIRECT_TYPE);
-		LLVMBuildBr(B, call_bb);
-		LLVMPositionBuilderAtEnd(B, call_bb);
+		LLVMBuildBr(bld, call_bb);
+		LLVMPositionBuilderAtEnd(bld, call_bb);
 	}
 	call_funcref(f, typeidx, fr, tail);
 }
 
 static void do_call_ref(jit_fn *f, uint32_t typeidx, bool tail)
 {
+	LLVMBuilderRef bld = f->u->b;
 	LLVMValueRef fr = jit_pop(f);
 
-	jit_trap_if(f, LLVMBuildIsNull(B, fr, ""), RT_TRAP_NULL_FUNC);
+	jit_trap_if(f, LLVMBuildIsNull(bld, fr, ""), RT_TRAP_NULL_FUNC);
 	call_funcref(f, typeidx, fr, tail);
 }
 
@@ -750,24 +803,28 @@ static LLVMValueRef global_ptr(jit_fn *f, uint32_t g)
 
 static void do_global_get(jit_fn *f, uint32_t g)
 {
-	const rt_globaltype *gt = &U->mod->globals[g];
-	LLVMTypeRef ty = jit_valtype(U, gt->type);
-	LLVMValueRef ld = LLVMBuildLoad2(B, ty, global_ptr(f, g), "");
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
+	const rt_globaltype *gt = &unit->mod->globals[g];
+	LLVMTypeRef ty = jit_valtype(unit, gt->type);
+	LLVMValueRef ld = LLVMBuildLoad2(bld, ty, global_ptr(f, g), "");
 
 	LLVMSetAlignment(ld, 8);
-	jit_tbaa(U, ld, JT_GLOBAL);
+	jit_tbaa(unit, ld, JT_GLOBAL);
 	if (!gt->mut)
-		jit_invariant(U, ld);
+		jit_invariant(unit, ld);
 	jit_push(f, ld);
 }
 
 static void do_global_set(jit_fn *f, uint32_t g)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	LLVMValueRef v = jit_pop(f);
-	LLVMValueRef st = LLVMBuildStore(B, v, global_ptr(f, g));
+	LLVMValueRef st = LLVMBuildStore(bld, v, global_ptr(f, g));
 
 	LLVMSetAlignment(st, 8);
-	jit_tbaa(U, st, JT_GLOBAL);
+	jit_tbaa(unit, st, JT_GLOBAL);
 }
 
 /* ---------------------------------------------------------------------------
@@ -776,43 +833,50 @@ static void do_global_set(jit_fn *f, uint32_t g)
 
 static bool mem_is64(jit_fn *f, uint32_t m)
 {
-	return U->mod->memories[m].limits.is64;
+	jit_unit *unit = f->u;
+	return unit->mod->memories[m].limits.is64;
 }
 
 static LLVMValueRef mem_base(jit_fn *f, uint32_t m)
 {
-	return load_tbaa(f, U->t_ptr, get_memory(f, m),
+	jit_unit *unit = f->u;
+	return load_tbaa(f, unit->t_ptr, get_memory(f, m),
 	                 offsetof(rt_memory, base), JT_MEM_DESC);
 }
 
 static LLVMValueRef mem_size(jit_fn *f, uint32_t m)
 {
-	return load_tbaa(f, U->t_i64, get_memory(f, m),
+	jit_unit *unit = f->u;
+	return load_tbaa(f, unit->t_i64, get_memory(f, m),
 	                 offsetof(rt_memory, size), JT_MEM_DESC);
 }
 
 static LLVMValueRef addr64(jit_fn *f, uint32_t m, LLVMValueRef idx)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	if (mem_is64(f, m))
 		return idx;
-	return LLVMBuildZExt(B, idx, U->t_i64, "");
+	return LLVMBuildZExt(bld, idx, unit->t_i64, "");
 }
 
 LLVMValueRef jit_mem_addr(jit_fn *f, const wb_memarg *ma, LLVMValueRef idx,
                           uint32_t size, bool atomic)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	uint32_t m = ma->mem;
 	bool is64 = mem_is64(f, m);
 	uint64_t off = ma->offset, end;
 	LLVMValueRef i64 = addr64(f, m, idx), ea, oob, msize;
 
 	if (atomic && size > 1) {
-		ea = LLVMBuildAdd(B, i64, jit_i64c(U, off), "");
+		ea = LLVMBuildAdd(bld, i64, jit_i64c(unit, off), "");
 		jit_trap_if(f,
-		            LLVMBuildICmp(B, LLVMIntNE,
-		                          LLVMBuildAnd(B, ea, jit_i64c(U, size - 1),
+		            LLVMBuildICmp(bld, LLVMIntNE,
+		                          LLVMBuildAnd(bld, ea, jit_i64c(unit, size - 1),
 		                                       ""),
-		                          jit_i64c(U, 0), ""),
+		                          jit_i64c(unit, 0), ""),
 		            RT_TRAP_UNALIGNED_ATOMIC);
 	}
 	if (off > UINT64_MAX - size) {
@@ -820,29 +884,29 @@ LLVMValueRef jit_mem_addr(jit_fn *f, const wb_memarg *ma, LLVMValueRef idx,
 		return NULL;
 	}
 	end = off + size;
-	if (is64 || U->opt->guard_bytes == 0 || end > U->opt->guard_bytes ||
-	    U->mod->memories[m].limits.page_log2 < 16) {
+	if (is64 || unit->opt->guard_bytes == 0 || end > unit->opt->guard_bytes ||
+	    unit->mod->memories[m].limits.page_log2 < 16) {
 		msize = mem_size(f, m);
 		if (!is64) {
 			/* index < 2^32, end < 2^33: no overflow */
-			oob = LLVMBuildICmp(B, LLVMIntUGT,
-			                    LLVMBuildAdd(B, i64, jit_i64c(U, end), ""),
+			oob = LLVMBuildICmp(bld, LLVMIntUGT,
+			                    LLVMBuildAdd(bld, i64, jit_i64c(unit, end), ""),
 			                    msize, "");
 		} else {
 			oob = LLVMBuildOr(
-				B,
-				LLVMBuildICmp(B, LLVMIntULT, msize, jit_i64c(U, end),
+				bld,
+				LLVMBuildICmp(bld, LLVMIntULT, msize, jit_i64c(unit, end),
 				              ""),
-				LLVMBuildICmp(B, LLVMIntUGT, i64,
-				              LLVMBuildSub(B, msize, jit_i64c(U, end),
+				LLVMBuildICmp(bld, LLVMIntUGT, i64,
+				              LLVMBuildSub(bld, msize, jit_i64c(unit, end),
 				                           ""),
 				              ""),
 				"");
 		}
 		jit_trap_if(f, oob, RT_TRAP_MEMORY_OOB);
 	}
-	ea = off ? LLVMBuildAdd(B, i64, jit_i64c(U, off), "") : i64;
-	return jit_gep(U, B, mem_base(f, m), ea);
+	ea = off ? LLVMBuildAdd(bld, i64, jit_i64c(unit, off), "") : i64;
+	return jit_gep(unit, bld, mem_base(f, m), ea);
 }
 
 /* Exact traps: every linear-memory load and store is volatile, so LLVM
@@ -850,45 +914,51 @@ LLVMValueRef jit_mem_addr(jit_fn *f, const wb_memarg *ma, LLVMValueRef idx,
  * moves it past another trap, call, load or store (see jit.h). */
 LLVMValueRef jit_mem_load(jit_fn *f, LLVMTypeRef ty, LLVMValueRef p)
 {
-	LLVMValueRef ld = LLVMBuildLoad2(B, ty, p, "");
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
+	LLVMValueRef ld = LLVMBuildLoad2(bld, ty, p, "");
 
 	LLVMSetAlignment(ld, 1);
 	LLVMSetVolatile(ld, 1);
-	jit_tbaa(U, ld, JT_WASM_MEM);
+	jit_tbaa(unit, ld, JT_WASM_MEM);
 	return ld;
 }
 
 void jit_mem_store(jit_fn *f, LLVMValueRef v, LLVMValueRef p)
 {
-	LLVMValueRef st = LLVMBuildStore(B, v, p);
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
+	LLVMValueRef st = LLVMBuildStore(bld, v, p);
 
 	LLVMSetAlignment(st, 1);
 	LLVMSetVolatile(st, 1);
-	jit_tbaa(U, st, JT_WASM_MEM);
+	jit_tbaa(unit, st, JT_WASM_MEM);
 }
 
 static bool do_load(jit_fn *f, const wb_instr *in)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	LLVMTypeRef mt, rt;
 	int ext = 0; /* 0 none, 1 sext, 2 zext */
 	uint32_t size;
 	LLVMValueRef p, v;
 
 	switch (in->op) {
-	case WB_OP_I32_LOAD: mt = rt = U->t_i32; break;
-	case WB_OP_I64_LOAD: mt = rt = U->t_i64; break;
-	case WB_OP_F32_LOAD: mt = rt = U->t_f32; break;
-	case WB_OP_F64_LOAD: mt = rt = U->t_f64; break;
-	case WB_OP_I32_LOAD8_S: mt = U->t_i8; rt = U->t_i32; ext = 1; break;
-	case WB_OP_I32_LOAD8_U: mt = U->t_i8; rt = U->t_i32; ext = 2; break;
-	case WB_OP_I32_LOAD16_S: mt = U->t_i16; rt = U->t_i32; ext = 1; break;
-	case WB_OP_I32_LOAD16_U: mt = U->t_i16; rt = U->t_i32; ext = 2; break;
-	case WB_OP_I64_LOAD8_S: mt = U->t_i8; rt = U->t_i64; ext = 1; break;
-	case WB_OP_I64_LOAD8_U: mt = U->t_i8; rt = U->t_i64; ext = 2; break;
-	case WB_OP_I64_LOAD16_S: mt = U->t_i16; rt = U->t_i64; ext = 1; break;
-	case WB_OP_I64_LOAD16_U: mt = U->t_i16; rt = U->t_i64; ext = 2; break;
-	case WB_OP_I64_LOAD32_S: mt = U->t_i32; rt = U->t_i64; ext = 1; break;
-	case WB_OP_I64_LOAD32_U: mt = U->t_i32; rt = U->t_i64; ext = 2; break;
+	case WB_OP_I32_LOAD: mt = rt = unit->t_i32; break;
+	case WB_OP_I64_LOAD: mt = rt = unit->t_i64; break;
+	case WB_OP_F32_LOAD: mt = rt = unit->t_f32; break;
+	case WB_OP_F64_LOAD: mt = rt = unit->t_f64; break;
+	case WB_OP_I32_LOAD8_S: mt = unit->t_i8; rt = unit->t_i32; ext = 1; break;
+	case WB_OP_I32_LOAD8_U: mt = unit->t_i8; rt = unit->t_i32; ext = 2; break;
+	case WB_OP_I32_LOAD16_S: mt = unit->t_i16; rt = unit->t_i32; ext = 1; break;
+	case WB_OP_I32_LOAD16_U: mt = unit->t_i16; rt = unit->t_i32; ext = 2; break;
+	case WB_OP_I64_LOAD8_S: mt = unit->t_i8; rt = unit->t_i64; ext = 1; break;
+	case WB_OP_I64_LOAD8_U: mt = unit->t_i8; rt = unit->t_i64; ext = 2; break;
+	case WB_OP_I64_LOAD16_S: mt = unit->t_i16; rt = unit->t_i64; ext = 1; break;
+	case WB_OP_I64_LOAD16_U: mt = unit->t_i16; rt = unit->t_i64; ext = 2; break;
+	case WB_OP_I64_LOAD32_S: mt = unit->t_i32; rt = unit->t_i64; ext = 1; break;
+	case WB_OP_I64_LOAD32_U: mt = unit->t_i32; rt = unit->t_i64; ext = 2; break;
 	default:
 		return false;
 	}
@@ -898,27 +968,29 @@ static bool do_load(jit_fn *f, const wb_instr *in)
 		return true;
 	v = jit_mem_load(f, mt, p);
 	if (ext == 1)
-		v = LLVMBuildSExt(B, v, rt, "");
+		v = LLVMBuildSExt(bld, v, rt, "");
 	else if (ext == 2)
-		v = LLVMBuildZExt(B, v, rt, "");
+		v = LLVMBuildZExt(bld, v, rt, "");
 	jit_push(f, v);
 	return true;
 }
 
 static bool do_store(jit_fn *f, const wb_instr *in)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	LLVMTypeRef mt;
 	LLVMValueRef v, p;
 	uint32_t size;
 
 	switch (in->op) {
-	case WB_OP_I32_STORE: mt = U->t_i32; break;
-	case WB_OP_I64_STORE: mt = U->t_i64; break;
-	case WB_OP_F32_STORE: mt = U->t_f32; break;
-	case WB_OP_F64_STORE: mt = U->t_f64; break;
-	case WB_OP_I32_STORE8: case WB_OP_I64_STORE8: mt = U->t_i8; break;
-	case WB_OP_I32_STORE16: case WB_OP_I64_STORE16: mt = U->t_i16; break;
-	case WB_OP_I64_STORE32: mt = U->t_i32; break;
+	case WB_OP_I32_STORE: mt = unit->t_i32; break;
+	case WB_OP_I64_STORE: mt = unit->t_i64; break;
+	case WB_OP_F32_STORE: mt = unit->t_f32; break;
+	case WB_OP_F64_STORE: mt = unit->t_f64; break;
+	case WB_OP_I32_STORE8: case WB_OP_I64_STORE8: mt = unit->t_i8; break;
+	case WB_OP_I32_STORE16: case WB_OP_I64_STORE16: mt = unit->t_i16; break;
+	case WB_OP_I64_STORE32: mt = unit->t_i32; break;
 	default:
 		return false;
 	}
@@ -928,41 +1000,47 @@ static bool do_store(jit_fn *f, const wb_instr *in)
 	if (p == NULL)
 		return true;
 	if (LLVMTypeOf(v) != mt)
-		v = LLVMBuildTrunc(B, v, mt, "");
+		v = LLVMBuildTrunc(bld, v, mt, "");
 	jit_mem_store(f, v, p);
 	return true;
 }
 
 static LLVMValueRef zext64(jit_fn *f, LLVMValueRef v)
 {
-	if (LLVMTypeOf(v) == U->t_i64)
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
+	if (LLVMTypeOf(v) == unit->t_i64)
 		return v;
-	return LLVMBuildZExt(B, v, U->t_i64, "");
+	return LLVMBuildZExt(bld, v, unit->t_i64, "");
 }
 
 static void do_memory_size(jit_fn *f, uint32_t m)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	LLVMValueRef v = mem_size(f, m);
 
-	v = LLVMBuildLShr(B, v,
-	                  jit_i64c(U, U->mod->memories[m].limits.page_log2), "");
+	v = LLVMBuildLShr(bld, v,
+	                  jit_i64c(unit, unit->mod->memories[m].limits.page_log2), "");
 	if (!mem_is64(f, m))
-		v = LLVMBuildTrunc(B, v, U->t_i32, "");
+		v = LLVMBuildTrunc(bld, v, unit->t_i32, "");
 	jit_push(f, v);
 }
 
 static void do_memory_grow(jit_fn *f, uint32_t m)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	LLVMValueRef delta = zext64(f, jit_pop(f)), args[3], r;
-	LLVMTypeRef ptys[3] = {U->t_ptr, U->t_i32, U->t_i64};
+	LLVMTypeRef ptys[3] = {unit->t_ptr, unit->t_i32, unit->t_i64};
 
 	args[0] = f->vmctx;
-	args[1] = jit_i32c(U, m);
+	args[1] = jit_i32c(unit, m);
 	args[2] = delta;
-	r = svc_call(f, offsetof(rt_services, memory_grow), U->t_i64, ptys,
+	r = svc_call(f, offsetof(rt_services, memory_grow), unit->t_i64, ptys,
 	             args, 3);
 	if (!mem_is64(f, m))
-		r = LLVMBuildTrunc(B, r, U->t_i32, "");
+		r = LLVMBuildTrunc(bld, r, unit->t_i32, "");
 	jit_push(f, r);
 }
 
@@ -972,9 +1050,11 @@ static void do_memory_grow(jit_fn *f, uint32_t m)
 
 static bool do_atomic(jit_fn *f, const wb_instr *in)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	const wb_op_info *oi = wb_op_get(in->op);
 	uint32_t size = 1u << oi->arg;
-	LLVMTypeRef mt = LLVMIntTypeInContext(U->ctx, size * 8);
+	LLVMTypeRef mt = LLVMIntTypeInContext(unit->ctx, size * 8);
 	LLVMTypeRef rt;
 	LLVMValueRef p, v, e, r, args[5];
 	LLVMTypeRef ptys[5];
@@ -983,10 +1063,10 @@ static bool do_atomic(jit_fn *f, const wb_instr *in)
 	const char *name = oi->name;
 
 	if (in->op == WB_OP_ATOMIC_FENCE) {
-		LLVMBuildFence(B, sc, 0, "");
+		LLVMBuildFence(bld, sc, 0, "");
 		return true;
 	}
-	rt = name[1] == '3' ? U->t_i32 : U->t_i64;
+	rt = name[1] == '3' ? unit->t_i32 : unit->t_i64;
 	switch (in->op) {
 	case WB_OP_MEMORY_ATOMIC_NOTIFY:
 	case WB_OP_MEMORY_ATOMIC_WAIT32:
@@ -1002,38 +1082,38 @@ static bool do_atomic(jit_fn *f, const wb_instr *in)
 			expected = jit_pop(f);
 		}
 		i64 = addr64(f, in->u.mem.mem, jit_pop(f));
-		ea = LLVMBuildAdd(B, i64, jit_i64c(U, in->u.mem.offset), "");
+		ea = LLVMBuildAdd(bld, i64, jit_i64c(unit, in->u.mem.offset), "");
 		jit_trap_if(f,
-		            LLVMBuildICmp(B, LLVMIntNE,
-		                          LLVMBuildAnd(B, ea, jit_i64c(U, size - 1),
+		            LLVMBuildICmp(bld, LLVMIntNE,
+		                          LLVMBuildAnd(bld, ea, jit_i64c(unit, size - 1),
 		                                       ""),
-		                          jit_i64c(U, 0), ""),
+		                          jit_i64c(unit, 0), ""),
 		            RT_TRAP_UNALIGNED_ATOMIC);
 		if (is64)
-			jit_trap_if(f, LLVMBuildICmp(B, LLVMIntULT, ea, i64, ""),
+			jit_trap_if(f, LLVMBuildICmp(bld, LLVMIntULT, ea, i64, ""),
 			            RT_TRAP_MEMORY_OOB);
 		fuel_flush(f);
 		args[0] = f->vmctx;
-		args[1] = jit_i32c(U, in->u.mem.mem);
+		args[1] = jit_i32c(unit, in->u.mem.mem);
 		args[2] = ea;
-		ptys[0] = U->t_ptr;
-		ptys[1] = U->t_i32;
-		ptys[2] = U->t_i64;
+		ptys[0] = unit->t_ptr;
+		ptys[1] = unit->t_i32;
+		ptys[2] = unit->t_i64;
 		if (count) {
 			args[3] = count;
-			ptys[3] = U->t_i32;
+			ptys[3] = unit->t_i32;
 			r = svc_call(f, offsetof(rt_services, atomic_notify),
-			             U->t_i32, ptys, args, 4);
+			             unit->t_i32, ptys, args, 4);
 		} else {
 			args[3] = expected;
 			ptys[3] = LLVMTypeOf(expected);
 			args[4] = timeout;
-			ptys[4] = U->t_i64;
+			ptys[4] = unit->t_i64;
 			r = svc_call(f,
 			             in->op == WB_OP_MEMORY_ATOMIC_WAIT32
 			                     ? offsetof(rt_services, atomic_wait32)
 			                     : offsetof(rt_services, atomic_wait64),
-			             U->t_i32, ptys, args, 5);
+			             unit->t_i32, ptys, args, 5);
 		}
 		jit_push(f, r);
 		return true;
@@ -1045,12 +1125,12 @@ static bool do_atomic(jit_fn *f, const wb_instr *in)
 		p = jit_mem_addr(f, &in->u.mem, jit_pop(f), size, true);
 		if (p == NULL)
 			return true;
-		v = LLVMBuildLoad2(B, mt, p, "");
+		v = LLVMBuildLoad2(bld, mt, p, "");
 		LLVMSetOrdering(v, sc);
 		LLVMSetAlignment(v, size);
-		jit_tbaa(U, v, JT_WASM_MEM);
+		jit_tbaa(unit, v, JT_WASM_MEM);
 		if (mt != rt)
-			v = LLVMBuildZExt(B, v, rt, "");
+			v = LLVMBuildZExt(bld, v, rt, "");
 		jit_push(f, v);
 		return true;
 	case WB_OP_I32_ATOMIC_STORE: case WB_OP_I64_ATOMIC_STORE:
@@ -1062,11 +1142,11 @@ static bool do_atomic(jit_fn *f, const wb_instr *in)
 		if (p == NULL)
 			return true;
 		if (LLVMTypeOf(v) != mt)
-			v = LLVMBuildTrunc(B, v, mt, "");
-		v = LLVMBuildStore(B, v, p);
+			v = LLVMBuildTrunc(bld, v, mt, "");
+		v = LLVMBuildStore(bld, v, p);
 		LLVMSetOrdering(v, sc);
 		LLVMSetAlignment(v, size);
-		jit_tbaa(U, v, JT_WASM_MEM);
+		jit_tbaa(unit, v, JT_WASM_MEM);
 		return true;
 	default:
 		break;
@@ -1079,14 +1159,14 @@ static bool do_atomic(jit_fn *f, const wb_instr *in)
 		if (p == NULL)
 			return true;
 		if (mt != rt) {
-			e = LLVMBuildTrunc(B, e, mt, "");
-			repl = LLVMBuildTrunc(B, repl, mt, "");
+			e = LLVMBuildTrunc(bld, e, mt, "");
+			repl = LLVMBuildTrunc(bld, repl, mt, "");
 		}
-		r = LLVMBuildAtomicCmpXchg(B, p, e, repl, sc, sc, 0);
-		jit_tbaa(U, r, JT_WASM_MEM);
-		v = LLVMBuildExtractValue(B, r, 0, "");
+		r = LLVMBuildAtomicCmpXchg(bld, p, e, repl, sc, sc, 0);
+		jit_tbaa(unit, r, JT_WASM_MEM);
+		v = LLVMBuildExtractValue(bld, r, 0, "");
 		if (mt != rt)
-			v = LLVMBuildZExt(B, v, rt, "");
+			v = LLVMBuildZExt(bld, v, rt, "");
 		jit_push(f, v);
 		return true;
 	}
@@ -1109,11 +1189,11 @@ static bool do_atomic(jit_fn *f, const wb_instr *in)
 	if (p == NULL)
 		return true;
 	if (mt != rt)
-		v = LLVMBuildTrunc(B, v, mt, "");
-	r = LLVMBuildAtomicRMW(B, op, p, v, sc, 0);
-	jit_tbaa(U, r, JT_WASM_MEM);
+		v = LLVMBuildTrunc(bld, v, mt, "");
+	r = LLVMBuildAtomicRMW(bld, op, p, v, sc, 0);
+	jit_tbaa(unit, r, JT_WASM_MEM);
 	if (mt != rt)
-		r = LLVMBuildZExt(B, r, rt, "");
+		r = LLVMBuildZExt(bld, r, rt, "");
 	jit_push(f, r);
 	return true;
 }
@@ -1124,142 +1204,148 @@ static bool do_atomic(jit_fn *f, const wb_instr *in)
 
 static bool table_is64(jit_fn *f, uint32_t t)
 {
-	return U->mod->tables[t].limits.is64;
+	jit_unit *unit = f->u;
+	return unit->mod->tables[t].limits.is64;
 }
 
 /* elems + i*8 after a bounds check (RT_TRAP_TABLE_OOB). */
 static LLVMValueRef table_slot(jit_fn *f, uint32_t t, LLVMValueRef i)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	LLVMValueRef tab = get_table(f, t), size, elems;
 
 	i = table_index(f, t, i);
-	size = load_tbaa(f, U->t_i64, tab, offsetof(rt_table, size), JT_TABLE);
-	jit_trap_if(f, LLVMBuildICmp(B, LLVMIntUGE, i, size, ""),
+	size = load_tbaa(f, unit->t_i64, tab, offsetof(rt_table, size), JT_TABLE);
+	jit_trap_if(f, LLVMBuildICmp(bld, LLVMIntUGE, i, size, ""),
 	            RT_TRAP_TABLE_OOB);
-	elems = load_tbaa(f, U->t_ptr, tab, offsetof(rt_table, elems),
+	elems = load_tbaa(f, unit->t_ptr, tab, offsetof(rt_table, elems),
 	                  JT_TABLE);
-	return jit_gep(U, B, elems, LLVMBuildShl(B, i, jit_i64c(U, 3), ""));
+	return jit_gep(unit, bld, elems, LLVMBuildShl(bld, i, jit_i64c(unit, 3), ""));
 }
 
 static void void_svc(jit_fn *f, size_t off, LLVMValueRef *args,
                      LLVMTypeRef *ptys, unsigned n)
 {
+	jit_unit *unit = f->u;
 	fuel_flush(f);
-	svc_call(f, off, U->t_void, ptys, args, n);
+	svc_call(f, off, unit->t_void, ptys, args, n);
 }
 
 static bool do_bulk(jit_fn *f, const wb_instr *in)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	LLVMValueRef a[6], x, y, z, v;
 	LLVMTypeRef p[6];
 	unsigned k;
 
 	a[0] = f->vmctx;
-	p[0] = U->t_ptr;
+	p[0] = unit->t_ptr;
 	for (k = 1; k < 6; k++)
-		p[k] = U->t_i64;
+		p[k] = unit->t_i64;
 	switch (in->op) {
 	case WB_OP_MEMORY_INIT: /* dst src n */
 		z = jit_pop(f);
 		y = jit_pop(f);
 		x = zext64(f, jit_pop(f));
-		a[1] = jit_i32c(U, in->u.pair.y);
-		a[2] = jit_i32c(U, in->u.pair.x);
+		a[1] = jit_i32c(unit, in->u.pair.y);
+		a[2] = jit_i32c(unit, in->u.pair.x);
 		a[3] = x;
 		a[4] = y;
 		a[5] = z;
-		p[1] = p[2] = p[4] = p[5] = U->t_i32;
+		p[1] = p[2] = p[4] = p[5] = unit->t_i32;
 		void_svc(f, offsetof(rt_services, memory_init), a, p, 6);
 		return true;
 	case WB_OP_DATA_DROP:
-		a[1] = jit_i32c(U, in->u.idx);
-		p[1] = U->t_i32;
+		a[1] = jit_i32c(unit, in->u.idx);
+		p[1] = unit->t_i32;
 		void_svc(f, offsetof(rt_services, data_drop), a, p, 2);
 		return true;
 	case WB_OP_MEMORY_COPY: /* dst src n */
 		z = zext64(f, jit_pop(f));
 		y = zext64(f, jit_pop(f));
 		x = zext64(f, jit_pop(f));
-		a[1] = jit_i32c(U, in->u.pair.x);
-		a[2] = jit_i32c(U, in->u.pair.y);
+		a[1] = jit_i32c(unit, in->u.pair.x);
+		a[2] = jit_i32c(unit, in->u.pair.y);
 		a[3] = x;
 		a[4] = y;
 		a[5] = z;
-		p[1] = p[2] = U->t_i32;
+		p[1] = p[2] = unit->t_i32;
 		void_svc(f, offsetof(rt_services, memory_copy), a, p, 6);
 		return true;
 	case WB_OP_MEMORY_FILL: /* dst val n */
 		z = zext64(f, jit_pop(f));
 		y = jit_pop(f);
 		x = zext64(f, jit_pop(f));
-		a[1] = jit_i32c(U, in->u.idx);
+		a[1] = jit_i32c(unit, in->u.idx);
 		a[2] = x;
 		a[3] = y;
 		a[4] = z;
-		p[1] = p[3] = U->t_i32;
+		p[1] = p[3] = unit->t_i32;
 		void_svc(f, offsetof(rt_services, memory_fill), a, p, 5);
 		return true;
 	case WB_OP_TABLE_INIT: /* elem y=table; dst src n */
 		z = jit_pop(f);
 		y = jit_pop(f);
 		x = zext64(f, jit_pop(f));
-		a[1] = jit_i32c(U, in->u.pair.y);
-		a[2] = jit_i32c(U, in->u.pair.x);
+		a[1] = jit_i32c(unit, in->u.pair.y);
+		a[2] = jit_i32c(unit, in->u.pair.x);
 		a[3] = x;
 		a[4] = y;
 		a[5] = z;
-		p[1] = p[2] = p[4] = p[5] = U->t_i32;
+		p[1] = p[2] = p[4] = p[5] = unit->t_i32;
 		void_svc(f, offsetof(rt_services, table_init), a, p, 6);
 		return true;
 	case WB_OP_ELEM_DROP:
-		a[1] = jit_i32c(U, in->u.idx);
-		p[1] = U->t_i32;
+		a[1] = jit_i32c(unit, in->u.idx);
+		p[1] = unit->t_i32;
 		void_svc(f, offsetof(rt_services, elem_drop), a, p, 2);
 		return true;
 	case WB_OP_TABLE_COPY:
 		z = zext64(f, jit_pop(f));
 		y = zext64(f, jit_pop(f));
 		x = zext64(f, jit_pop(f));
-		a[1] = jit_i32c(U, in->u.pair.x);
-		a[2] = jit_i32c(U, in->u.pair.y);
+		a[1] = jit_i32c(unit, in->u.pair.x);
+		a[2] = jit_i32c(unit, in->u.pair.y);
 		a[3] = x;
 		a[4] = y;
 		a[5] = z;
-		p[1] = p[2] = U->t_i32;
+		p[1] = p[2] = unit->t_i32;
 		void_svc(f, offsetof(rt_services, table_copy), a, p, 6);
 		return true;
 	case WB_OP_TABLE_FILL: /* i val n */
 		z = zext64(f, jit_pop(f));
 		v = jit_pop(f);
 		x = zext64(f, jit_pop(f));
-		a[1] = jit_i32c(U, in->u.idx);
+		a[1] = jit_i32c(unit, in->u.idx);
 		a[2] = x;
 		a[3] = v;
 		a[4] = z;
-		p[1] = U->t_i32;
-		p[3] = U->t_ptr;
+		p[1] = unit->t_i32;
+		p[3] = unit->t_ptr;
 		void_svc(f, offsetof(rt_services, table_fill), a, p, 5);
 		return true;
 	case WB_OP_TABLE_GROW: /* init delta */
 		z = zext64(f, jit_pop(f));
 		v = jit_pop(f);
-		a[1] = jit_i32c(U, in->u.idx);
+		a[1] = jit_i32c(unit, in->u.idx);
 		a[2] = v;
 		a[3] = z;
 		fuel_flush(f);
-		x = svc_call(f, offsetof(rt_services, table_grow), U->t_i64,
-		             (LLVMTypeRef[]){U->t_ptr, U->t_i32, U->t_ptr,
-		                             U->t_i64},
+		x = svc_call(f, offsetof(rt_services, table_grow), unit->t_i64,
+		             (LLVMTypeRef[]){unit->t_ptr, unit->t_i32, unit->t_ptr,
+		                             unit->t_i64},
 		             a, 4);
 		if (!table_is64(f, in->u.idx))
-			x = LLVMBuildTrunc(B, x, U->t_i32, "");
+			x = LLVMBuildTrunc(bld, x, unit->t_i32, "");
 		jit_push(f, x);
 		return true;
 	case WB_OP_TABLE_SIZE:
-		x = load_tbaa(f, U->t_i64, get_table(f, in->u.idx),
+		x = load_tbaa(f, unit->t_i64, get_table(f, in->u.idx),
 		              offsetof(rt_table, size), JT_TABLE);
 		if (!table_is64(f, in->u.idx))
-			x = LLVMBuildTrunc(B, x, U->t_i32, "");
+			x = LLVMBuildTrunc(bld, x, unit->t_i32, "");
 		jit_push(f, x);
 		return true;
 	default:
@@ -1297,23 +1383,24 @@ static bool heap_gc_or_eh(jit_unit *u, rt_valtype t)
 
 static bool unsupported_op(jit_fn *f, const wb_instr *in)
 {
+	jit_unit *unit = f->u;
 	const wb_op_info *oi = wb_op_get(in->op);
 
 	if (oi->prefix == 0xFB || in->op == WB_OP_REF_EQ)
-		return jit_fail(U, "unsupported feature: gc"), true;
+		return jit_fail(unit, "unsupported feature: gc"), true;
 	switch (in->op) {
 	case WB_OP_TRY: case WB_OP_CATCH: case WB_OP_THROW:
 	case WB_OP_RETHROW: case WB_OP_THROW_REF: case WB_OP_DELEGATE:
 	case WB_OP_CATCH_ALL: case WB_OP_TRY_TABLE:
-		return jit_fail(U, "unsupported feature: exception handling"),
+		return jit_fail(unit, "unsupported feature: exception handling"),
 		       true;
 	case WB_OP_SELECT_T:
-		return heap_gc_or_eh(U, in->u.select.type);
+		return heap_gc_or_eh(unit, in->u.select.type);
 	case WB_OP_REF_NULL:
-		return heap_gc_or_eh(U, rt_valtype_ref(true, in->u.heap));
+		return heap_gc_or_eh(unit, rt_valtype_ref(true, in->u.heap));
 	case WB_OP_BLOCK: case WB_OP_LOOP: case WB_OP_IF:
 		if (in->u.block.bt.kind == WB_BT_VAL)
-			return heap_gc_or_eh(U, in->u.block.bt.val);
+			return heap_gc_or_eh(unit, in->u.block.bt.val);
 		return false;
 	default:
 		return false;
@@ -1328,6 +1415,8 @@ static LLVMValueRef local_ptr(jit_fn *f, uint32_t i);
 
 static bool translate(jit_fn *f, const wb_instr *in)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	LLVMValueRef a, b, c;
 
 	switch (in->op) {
@@ -1390,17 +1479,17 @@ static bool translate(jit_fn *f, const wb_instr *in)
 		c = to_bool(f, jit_pop(f));
 		b = jit_pop(f);
 		a = jit_pop(f);
-		jit_push(f, LLVMBuildSelect(B, c, a, b, ""));
+		jit_push(f, LLVMBuildSelect(bld, c, a, b, ""));
 		return true;
 	case WB_OP_LOCAL_GET:
 		a = local_ptr(f, in->u.idx);
-		jit_push(f, LLVMBuildLoad2(B, LLVMGetAllocatedType(a), a, ""));
+		jit_push(f, LLVMBuildLoad2(bld, LLVMGetAllocatedType(a), a, ""));
 		return true;
 	case WB_OP_LOCAL_SET:
-		LLVMBuildStore(B, jit_pop(f), local_ptr(f, in->u.idx));
+		LLVMBuildStore(bld, jit_pop(f), local_ptr(f, in->u.idx));
 		return true;
 	case WB_OP_LOCAL_TEE:
-		LLVMBuildStore(B, f->stack[f->sp - 1], local_ptr(f, in->u.idx));
+		LLVMBuildStore(bld, f->stack[f->sp - 1], local_ptr(f, in->u.idx));
 		return true;
 	case WB_OP_GLOBAL_GET:
 		do_global_get(f, in->u.idx);
@@ -1410,14 +1499,14 @@ static bool translate(jit_fn *f, const wb_instr *in)
 		return true;
 	case WB_OP_TABLE_GET:
 		a = table_slot(f, in->u.idx, jit_pop(f));
-		b = LLVMBuildLoad2(B, U->t_ptr, a, "");
-		jit_tbaa(U, b, JT_TABLE);
+		b = LLVMBuildLoad2(bld, unit->t_ptr, a, "");
+		jit_tbaa(unit, b, JT_TABLE);
 		jit_push(f, b);
 		return true;
 	case WB_OP_TABLE_SET:
 		b = jit_pop(f);
 		a = table_slot(f, in->u.idx, jit_pop(f));
-		jit_tbaa(U, LLVMBuildStore(B, b, a), JT_TABLE);
+		jit_tbaa(unit, LLVMBuildStore(bld, b, a), JT_TABLE);
 		return true;
 	case WB_OP_MEMORY_SIZE:
 		do_memory_size(f, in->u.idx);
@@ -1427,27 +1516,27 @@ static bool translate(jit_fn *f, const wb_instr *in)
 		do_memory_grow(f, in->u.idx);
 		return true;
 	case WB_OP_REF_NULL:
-		jit_push(f, LLVMConstNull(U->t_ptr));
+		jit_push(f, LLVMConstNull(unit->t_ptr));
 		return true;
 	case WB_OP_REF_IS_NULL:
-		a = LLVMBuildIsNull(B, jit_pop(f), "");
-		jit_push(f, LLVMBuildZExt(B, a, U->t_i32, ""));
+		a = LLVMBuildIsNull(bld, jit_pop(f), "");
+		jit_push(f, LLVMBuildZExt(bld, a, unit->t_i32, ""));
 		return true;
 	case WB_OP_REF_FUNC:
 		jit_push(f, get_funcref(f, in->u.idx));
 		return true;
 	case WB_OP_REF_AS_NON_NULL:
 		a = f->stack[f->sp - 1];
-		jit_trap_if(f, LLVMBuildIsNull(B, a, ""), RT_TRAP_NULL_REF);
+		jit_trap_if(f, LLVMBuildIsNull(bld, a, ""), RT_TRAP_NULL_REF);
 		return true;
 	case WB_OP_BR_ON_NULL:
 		a = jit_pop(f);
-		br_if_label(f, in->u.idx, LLVMBuildIsNull(B, a, ""));
+		br_if_label(f, in->u.idx, LLVMBuildIsNull(bld, a, ""));
 		jit_push(f, a);
 		return true;
 	case WB_OP_BR_ON_NON_NULL:
 		a = f->stack[f->sp - 1];
-		br_if_label(f, in->u.idx, LLVMBuildIsNotNull(B, a, ""));
+		br_if_label(f, in->u.idx, LLVMBuildIsNotNull(bld, a, ""));
 		jit_pop(f);
 		return true;
 	default:
@@ -1457,15 +1546,15 @@ static bool translate(jit_fn *f, const wb_instr *in)
 		return true;
 	if (wb_op_get(in->op)->prefix == 0xFE)
 		return do_atomic(f, in) ||
-		       jit_fail(U, "internal error: %s not translated",
+		       jit_fail(unit, "internal error: %s not translated",
 		                wb_op_name(in->op));
 	if (wb_op_get(in->op)->prefix == 0xFD)
 		return jit_simd(f, in) ||
-		       jit_fail(U, "internal error: %s not translated",
+		       jit_fail(unit, "internal error: %s not translated",
 		                wb_op_name(in->op));
 	if (jit_numeric(f, in))
 		return true;
-	return jit_fail(U, "internal error: %s not translated",
+	return jit_fail(unit, "internal error: %s not translated",
 	                wb_op_name(in->op));
 }
 
@@ -1477,13 +1566,14 @@ static bool translate(jit_fn *f, const wb_instr *in)
  * the parameter or zero) on first use. */
 static LLVMValueRef local_ptr(jit_fn *f, uint32_t i)
 {
-	jit_cache_ent *e = &U->c_local[i];
+	jit_unit *unit = f->u;
+	jit_cache_ent *e = &unit->c_local[i];
 	uint32_t lo = 0, hi = f->ngroups;
 	LLVMValueRef init;
 	LLVMTypeRef ty;
 	rt_valtype t;
 
-	if (e->gen == U->gen)
+	if (e->gen == unit->gen)
 		return e->v;
 	if (i < f->ft->nparams) {
 		t = f->ft->params[i];
@@ -1500,52 +1590,53 @@ static LLVMValueRef local_ptr(jit_fn *f, uint32_t i)
 		t = f->groups[lo].type;
 		init = NULL;
 	}
-	ty = jit_valtype(U, t);
-	e->v = LLVMBuildAlloca(U->eb, ty, "");
-	LLVMBuildStore(U->eb, init ? init : LLVMConstNull(ty), e->v);
-	e->gen = U->gen;
+	ty = jit_valtype(unit, t);
+	e->v = LLVMBuildAlloca(unit->eb, ty, "");
+	LLVMBuildStore(unit->eb, init ? init : LLVMConstNull(ty), e->v);
+	e->gen = unit->gen;
 	return e->v;
 }
 
 static bool read_locals(jit_fn *f, wb_reader *r, cmn_error *err)
 {
-	const rt_module *mod = U->mod;
+	jit_unit *unit = f->u;
+	const rt_module *mod = unit->mod;
 	uint32_t ngroups, g, count, i;
 	uint64_t total = f->ft->nparams;
 	rt_valtype t;
 
 	for (i = 0; i < f->ft->nparams; i++)
-		if (heap_gc_or_eh(U, f->ft->params[i]))
+		if (heap_gc_or_eh(unit, f->ft->params[i]))
 			return false;
 	if (!wb_read_u32(r, &ngroups, err))
-		return jit_fail(U, "internal error: %s", err->msg);
+		return jit_fail(unit, "internal error: %s", err->msg);
 	for (g = 0; g < ngroups; g++) {
 		if (!wb_read_u32(r, &count, err) ||
 		    !wb_read_valtype(r, mod->ntypes, &t, err))
-			return jit_fail(U, "internal error: %s", err->msg);
-		if (heap_gc_or_eh(U, t))
+			return jit_fail(unit, "internal error: %s", err->msg);
+		if (heap_gc_or_eh(unit, t))
 			return false;
 		if (count == 0)
 			continue;
 		if (!cmn_grow((void **)&f->groups, &f->capgroups, f->ngroups + 1,
 		          sizeof(*f->groups)))
-			return jit_fail(U, "out of memory");
+			return jit_fail(unit, "out of memory");
 		f->groups[f->ngroups].start = (uint32_t)total;
 		f->groups[f->ngroups].type = t;
 		f->ngroups++;
 		total += count;
 	}
 	if (total > WB_CODE_MAX_LOCALS + (uint64_t)f->ft->nparams)
-		return jit_fail(U, "internal error: too many locals");
+		return jit_fail(unit, "internal error: too many locals");
 	f->nlocals = (uint32_t)total;
-	if (f->nlocals + 1 > U->cap_local) {
-		uint32_t old = U->cap_local;
+	if (f->nlocals + 1 > unit->cap_local) {
+		uint32_t old = unit->cap_local;
 
-		if (!cmn_grow((void **)&U->c_local, &U->cap_local, f->nlocals + 1,
-		          sizeof(*U->c_local)))
-			return jit_fail(U, "out of memory");
-		memset(U->c_local + old, 0,
-		       (U->cap_local - old) * sizeof(*U->c_local));
+		if (!cmn_grow((void **)&unit->c_local, &unit->cap_local, f->nlocals + 1,
+		          sizeof(*unit->c_local)))
+			return jit_fail(unit, "out of memory");
+		memset(unit->c_local + old, 0,
+		       (unit->cap_local - old) * sizeof(*unit->c_local));
 	}
 	return true;
 }

@@ -120,8 +120,6 @@ typedef struct jit_fn {
 	uint32_t nphis, capphis;
 	uint32_t dead_depth;   /* nested blocks inside unreachable code */
 	LLVMValueRef *args;    /* call arguments */
-	LLVMValueRef last_load, last_load_val; /* the latest linear memory
-	                          load and the value it pushed */
 	uint32_t capargs;
 
 	/* invariant values loaded in the entry block */
@@ -175,6 +173,10 @@ void jit_trap(jit_fn *f, uint32_t code);
  * static out-of-bounds offset (trap emitted). */
 LLVMValueRef jit_mem_addr(jit_fn *f, const wb_memarg *ma, LLVMValueRef idx,
                           uint32_t size, bool atomic);
+/* A non-atomic linear-memory load / store at p (from jit_mem_addr):
+ * volatile, alignment 1 (exact traps, see jit.h). */
+LLVMValueRef jit_mem_load(jit_fn *f, LLVMTypeRef ty, LLVMValueRef p);
+void jit_mem_store(jit_fn *f, LLVMValueRef v, LLVMValueRef p);
 
 /* --- jit_num.c: scalar numeric instructions; false when `op` is not one */
 bool jit_numeric(jit_fn *f, const wb_instr *in);

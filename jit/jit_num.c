@@ -15,22 +15,22 @@
 
 #include "jit_int.h"
 
-#define U (f->u)
-#define B (f->u->b)
-
 static LLVMValueRef cmp_result(jit_fn *f, LLVMValueRef c)
 {
-	return LLVMBuildZExt(B, c, U->t_i32, "");
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
+	return LLVMBuildZExt(bld, c, unit->t_i32, "");
 }
 
 LLVMValueRef jit_opaque(jit_fn *f, LLVMValueRef v)
 {
+	LLVMBuilderRef bld = f->u->b;
 	LLVMTypeRef ty = LLVMTypeOf(v);
 	LLVMTypeRef fty = LLVMFunctionType(ty, &ty, 1, 0);
 	LLVMValueRef asmv = LLVMGetInlineAsm(fty, "", 0, "=x,0", 4, 0, 0,
 	                                     LLVMInlineAsmDialectATT, 0);
 
-	return LLVMBuildCall2(B, fty, asmv, &v, 1, "");
+	return LLVMBuildCall2(bld, fty, asmv, &v, 1, "");
 }
 
 /* A float constant whose identities could hide a NaN's quieting. */
@@ -48,68 +48,75 @@ static bool risky_const(LLVMValueRef v)
 static LLVMValueRef fbin(jit_fn *f, LLVMOpcode op, LLVMValueRef a,
                          LLVMValueRef b)
 {
+	LLVMBuilderRef bld = f->u->b;
 	if (risky_const(a))
 		a = jit_opaque(f, a);
 	if (risky_const(b))
 		b = jit_opaque(f, b);
-	return LLVMBuildBinOp(B, op, a, b, "");
+	return LLVMBuildBinOp(bld, op, a, b, "");
 }
 
 static LLVMTypeRef int_of(jit_fn *f, LLVMTypeRef t)
 {
+	jit_unit *unit = f->u;
 	if (LLVMGetTypeKind(t) == LLVMVectorTypeKind) {
 		LLVMTypeRef e = LLVMGetElementType(t);
 
-		return LLVMVectorType(e == U->t_f32 ? U->t_i32 : U->t_i64,
+		return LLVMVectorType(e == unit->t_f32 ? unit->t_i32 : unit->t_i64,
 		                      LLVMGetVectorSize(t));
 	}
-	return t == U->t_f32 ? U->t_i32 : U->t_i64;
+	return t == unit->t_f32 ? unit->t_i32 : unit->t_i64;
 }
 
 LLVMValueRef jit_fminmax(jit_fn *f, LLVMValueRef a, LLVMValueRef b,
                          bool is_max)
 {
+	LLVMBuilderRef bld = f->u->b;
 	LLVMTypeRef ty = LLVMTypeOf(a), it = int_of(f, ty);
 	LLVMValueRef uno, nan, eq, ia, ib, eqv, lt, r;
 
-	uno = LLVMBuildFCmp(B, LLVMRealUNO, a, b, "");
-	nan = LLVMBuildFAdd(B, a, b, "");
-	eq = LLVMBuildFCmp(B, LLVMRealOEQ, a, b, "");
-	ia = LLVMBuildBitCast(B, a, it, "");
-	ib = LLVMBuildBitCast(B, b, it, "");
-	eqv = is_max ? LLVMBuildAnd(B, ia, ib, "") : LLVMBuildOr(B, ia, ib, "");
-	eqv = LLVMBuildBitCast(B, eqv, ty, "");
-	lt = LLVMBuildFCmp(B, is_max ? LLVMRealOGT : LLVMRealOLT, a, b, "");
-	r = LLVMBuildSelect(B, lt, a, b, "");
-	r = LLVMBuildSelect(B, eq, eqv, r, "");
-	return LLVMBuildSelect(B, uno, nan, r, "");
+	uno = LLVMBuildFCmp(bld, LLVMRealUNO, a, b, "");
+	nan = LLVMBuildFAdd(bld, a, b, "");
+	eq = LLVMBuildFCmp(bld, LLVMRealOEQ, a, b, "");
+	ia = LLVMBuildBitCast(bld, a, it, "");
+	ib = LLVMBuildBitCast(bld, b, it, "");
+	eqv = is_max ? LLVMBuildAnd(bld, ia, ib, "") : LLVMBuildOr(bld, ia, ib, "");
+	eqv = LLVMBuildBitCast(bld, eqv, ty, "");
+	lt = LLVMBuildFCmp(bld, is_max ? LLVMRealOGT : LLVMRealOLT, a, b, "");
+	r = LLVMBuildSelect(bld, lt, a, b, "");
+	r = LLVMBuildSelect(bld, eq, eqv, r, "");
+	return LLVMBuildSelect(bld, uno, nan, r, "");
 }
 
 static LLVMValueRef intr1(jit_fn *f, const char *name, LLVMValueRef a)
 {
-	return jit_call_intr(U, name, LLVMTypeOf(a), &a, 1);
+	jit_unit *unit = f->u;
+	return jit_call_intr(unit, name, LLVMTypeOf(a), &a, 1);
 }
 
 static LLVMValueRef bitcount(jit_fn *f, const char *name, LLVMValueRef a)
 {
-	LLVMValueRef args[2] = {a, LLVMConstInt(U->t_i1, 0, 0)};
+	jit_unit *unit = f->u;
+	LLVMValueRef args[2] = {a, LLVMConstInt(unit->t_i1, 0, 0)};
 
-	return jit_call_intr(U, name, LLVMTypeOf(a), args, 2);
+	return jit_call_intr(unit, name, LLVMTypeOf(a), args, 2);
 }
 
 static LLVMValueRef rotate(jit_fn *f, const char *name, LLVMValueRef a,
                            LLVMValueRef b)
 {
+	jit_unit *unit = f->u;
 	LLVMValueRef args[3] = {a, a, b};
 
-	return jit_call_intr(U, name, LLVMTypeOf(a), args, 3);
+	return jit_call_intr(unit, name, LLVMTypeOf(a), args, 3);
 }
 
 static LLVMValueRef shift_mask(jit_fn *f, LLVMValueRef b)
 {
+	LLVMBuilderRef bld = f->u->b;
 	unsigned w = LLVMGetIntTypeWidth(LLVMTypeOf(b));
 
-	return LLVMBuildAnd(B, b, LLVMConstInt(LLVMTypeOf(b), w - 1, 0), "");
+	return LLVMBuildAnd(bld, b, LLVMConstInt(LLVMTypeOf(b), w - 1, 0), "");
 }
 
 static bool is_const_int(LLVMValueRef v, int64_t *ret)
@@ -123,6 +130,8 @@ static bool is_const_int(LLVMValueRef v, int64_t *ret)
 static LLVMValueRef int_div(jit_fn *f, LLVMValueRef a, LLVMValueRef b,
                             bool is_signed, bool is_rem)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	LLVMTypeRef ty = LLVMTypeOf(a);
 	unsigned w = LLVMGetIntTypeWidth(ty);
 	LLVMValueRef zero = LLVMConstNull(ty);
@@ -132,30 +141,30 @@ static LLVMValueRef int_div(jit_fn *f, LLVMValueRef a, LLVMValueRef b,
 	bool known = is_const_int(b, &cb);
 
 	if (!known || cb == 0)
-		jit_trap_if(f, LLVMBuildICmp(B, LLVMIntEQ, b, zero, ""),
+		jit_trap_if(f, LLVMBuildICmp(bld, LLVMIntEQ, b, zero, ""),
 		            RT_TRAP_INT_DIV_ZERO);
-	if (U->failed || (known && cb == 0))
+	if (unit->failed || (known && cb == 0))
 		return LLVMGetUndef(ty);
 	if (!is_signed)
-		return is_rem ? LLVMBuildURem(B, a, b, "")
-		              : LLVMBuildUDiv(B, a, b, "");
+		return is_rem ? LLVMBuildURem(bld, a, b, "")
+		              : LLVMBuildUDiv(bld, a, b, "");
 	if (!is_rem) {
 		if (!known || cb == -1)
 			jit_trap_if(
 				f,
-				LLVMBuildAnd(B,
-				             LLVMBuildICmp(B, LLVMIntEQ, a, minv, ""),
-				             LLVMBuildICmp(B, LLVMIntEQ, b, minus1, ""),
+				LLVMBuildAnd(bld,
+				             LLVMBuildICmp(bld, LLVMIntEQ, a, minv, ""),
+				             LLVMBuildICmp(bld, LLVMIntEQ, b, minus1, ""),
 				             ""),
 				RT_TRAP_INT_OVERFLOW);
-		return LLVMBuildSDiv(B, a, b, "");
+		return LLVMBuildSDiv(bld, a, b, "");
 	}
 	/* x rem -1 = 0 (and INT_MIN srem -1 is undefined in LLVM): divide
 	 * by 1 instead */
 	if (!known || cb == -1)
-		b = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntEQ, b, minus1, ""),
+		b = LLVMBuildSelect(bld, LLVMBuildICmp(bld, LLVMIntEQ, b, minus1, ""),
 		                    LLVMConstInt(ty, 1, 0), b, "");
-	return LLVMBuildSRem(B, a, b, "");
+	return LLVMBuildSRem(bld, a, b, "");
 }
 
 static LLVMValueRef fconst(jit_fn *f, LLVMTypeRef ty, double d)
@@ -168,13 +177,15 @@ static LLVMValueRef fconst(jit_fn *f, LLVMTypeRef ty, double d)
 static LLVMValueRef trunc_trap(jit_fn *f, LLVMValueRef x, LLVMTypeRef rt,
                                bool is_signed)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	LLVMTypeRef ft = LLVMTypeOf(x);
-	bool r64 = rt == U->t_i64, f64 = ft == U->t_f64;
+	bool r64 = rt == unit->t_i64, f64 = ft == unit->t_f64;
 	double lo, hi;
 	bool lo_incl;
 	LLVMValueRef ok;
 
-	jit_trap_if(f, LLVMBuildFCmp(B, LLVMRealUNO, x, x, ""),
+	jit_trap_if(f, LLVMBuildFCmp(bld, LLVMRealUNO, x, x, ""),
 	            RT_TRAP_INVALID_CONVERSION);
 	if (is_signed) {
 		hi = r64 ? 9223372036854775808.0 : 2147483648.0;
@@ -191,50 +202,58 @@ static LLVMValueRef trunc_trap(jit_fn *f, LLVMValueRef x, LLVMTypeRef rt,
 		lo_incl = false;
 	}
 	ok = LLVMBuildAnd(
-		B,
-		LLVMBuildFCmp(B, lo_incl ? LLVMRealOGE : LLVMRealOGT, x,
+		bld,
+		LLVMBuildFCmp(bld, lo_incl ? LLVMRealOGE : LLVMRealOGT, x,
 		              fconst(f, ft, lo), ""),
-		LLVMBuildFCmp(B, LLVMRealOLT, x, fconst(f, ft, hi), ""), "");
-	jit_trap_if(f, LLVMBuildNot(B, ok, ""), RT_TRAP_INT_OVERFLOW);
-	return is_signed ? LLVMBuildFPToSI(B, x, rt, "")
-	                 : LLVMBuildFPToUI(B, x, rt, "");
+		LLVMBuildFCmp(bld, LLVMRealOLT, x, fconst(f, ft, hi), ""), "");
+	jit_trap_if(f, LLVMBuildNot(bld, ok, ""), RT_TRAP_INT_OVERFLOW);
+	return is_signed ? LLVMBuildFPToSI(bld, x, rt, "")
+	                 : LLVMBuildFPToUI(bld, x, rt, "");
 }
 
 static LLVMValueRef trunc_sat(jit_fn *f, LLVMValueRef x, LLVMTypeRef rt,
                               bool is_signed)
 {
+	jit_unit *unit = f->u;
 	LLVMTypeRef tys[2] = {rt, LLVMTypeOf(x)};
 
-	return jit_call_intr2(U, is_signed ? "llvm.fptosi.sat"
+	return jit_call_intr2(unit, is_signed ? "llvm.fptosi.sat"
 	                                   : "llvm.fptoui.sat",
 	                      tys, 2, &x, 1);
 }
 
 static LLVMValueRef to_i128(jit_fn *f, LLVMValueRef lo, LLVMValueRef hi)
 {
-	LLVMValueRef l = LLVMBuildZExt(B, lo, U->t_i128, "");
-	LLVMValueRef h = LLVMBuildZExt(B, hi, U->t_i128, "");
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
+	LLVMValueRef l = LLVMBuildZExt(bld, lo, unit->t_i128, "");
+	LLVMValueRef h = LLVMBuildZExt(bld, hi, unit->t_i128, "");
 
-	h = LLVMBuildShl(B, h, LLVMConstInt(U->t_i128, 64, 0), "");
-	return LLVMBuildOr(B, l, h, "");
+	h = LLVMBuildShl(bld, h, LLVMConstInt(unit->t_i128, 64, 0), "");
+	return LLVMBuildOr(bld, l, h, "");
 }
 
 static void push_i128(jit_fn *f, LLVMValueRef v)
 {
-	jit_push(f, LLVMBuildTrunc(B, v, U->t_i64, ""));
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
+	jit_push(f, LLVMBuildTrunc(bld, v, unit->t_i64, ""));
 	jit_push(f, LLVMBuildTrunc(
-		            B, LLVMBuildLShr(B, v, LLVMConstInt(U->t_i128, 64, 0), ""),
-		            U->t_i64, ""));
+		            bld, LLVMBuildLShr(bld, v, LLVMConstInt(unit->t_i128, 64, 0), ""),
+		            unit->t_i64, ""));
 }
 
 static LLVMValueRef sext_from(jit_fn *f, LLVMValueRef v, LLVMTypeRef narrow)
 {
-	return LLVMBuildSExt(B, LLVMBuildTrunc(B, v, narrow, ""), LLVMTypeOf(v),
+	LLVMBuilderRef bld = f->u->b;
+	return LLVMBuildSExt(bld, LLVMBuildTrunc(bld, v, narrow, ""), LLVMTypeOf(v),
 	                     "");
 }
 
 bool jit_numeric(jit_fn *f, const wb_instr *in)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	LLVMValueRef a, b, r;
 	LLVMIntPredicate ip;
 	LLVMRealPredicate fp;
@@ -242,24 +261,24 @@ bool jit_numeric(jit_fn *f, const wb_instr *in)
 
 	switch (op) {
 	case WB_OP_I32_CONST:
-		jit_push(f, LLVMConstInt(U->t_i32, (uint32_t)in->u.i32, 0));
+		jit_push(f, LLVMConstInt(unit->t_i32, (uint32_t)in->u.i32, 0));
 		return true;
 	case WB_OP_I64_CONST:
-		jit_push(f, LLVMConstInt(U->t_i64, (uint64_t)in->u.i64, 0));
+		jit_push(f, LLVMConstInt(unit->t_i64, (uint64_t)in->u.i64, 0));
 		return true;
 	case WB_OP_F32_CONST:
-		jit_push(f, LLVMConstBitCast(LLVMConstInt(U->t_i32, in->u.f32, 0),
-		                             U->t_f32));
+		jit_push(f, LLVMConstBitCast(LLVMConstInt(unit->t_i32, in->u.f32, 0),
+		                             unit->t_f32));
 		return true;
 	case WB_OP_F64_CONST:
-		jit_push(f, LLVMConstBitCast(LLVMConstInt(U->t_i64, in->u.f64, 0),
-		                             U->t_f64));
+		jit_push(f, LLVMConstBitCast(LLVMConstInt(unit->t_i64, in->u.f64, 0),
+		                             unit->t_f64));
 		return true;
 
 	case WB_OP_I32_EQZ:
 	case WB_OP_I64_EQZ:
 		a = jit_pop(f);
-		jit_push(f, cmp_result(f, LLVMBuildICmp(B, LLVMIntEQ, a,
+		jit_push(f, cmp_result(f, LLVMBuildICmp(bld, LLVMIntEQ, a,
 		                                        LLVMConstNull(LLVMTypeOf(a)),
 		                                        "")));
 		return true;
@@ -276,7 +295,7 @@ bool jit_numeric(jit_fn *f, const wb_instr *in)
 	icmp:
 		b = jit_pop(f);
 		a = jit_pop(f);
-		jit_push(f, cmp_result(f, LLVMBuildICmp(B, ip, a, b, "")));
+		jit_push(f, cmp_result(f, LLVMBuildICmp(bld, ip, a, b, "")));
 		return true;
 	case WB_OP_F32_EQ: case WB_OP_F64_EQ: fp = LLVMRealOEQ; goto fcmp;
 	case WB_OP_F32_NE: case WB_OP_F64_NE: fp = LLVMRealUNE; goto fcmp;
@@ -287,7 +306,7 @@ bool jit_numeric(jit_fn *f, const wb_instr *in)
 	fcmp:
 		b = jit_pop(f);
 		a = jit_pop(f);
-		jit_push(f, cmp_result(f, LLVMBuildFCmp(B, fp, a, b, "")));
+		jit_push(f, cmp_result(f, LLVMBuildFCmp(bld, fp, a, b, "")));
 		return true;
 
 	case WB_OP_I32_CLZ: case WB_OP_I64_CLZ:
@@ -317,19 +336,19 @@ bool jit_numeric(jit_fn *f, const wb_instr *in)
 		b = jit_pop(f);
 		a = jit_pop(f);
 		switch (k) {
-		case 0: r = LLVMBuildAdd(B, a, b, ""); break;
-		case 1: r = LLVMBuildSub(B, a, b, ""); break;
-		case 2: r = LLVMBuildMul(B, a, b, ""); break;
+		case 0: r = LLVMBuildAdd(bld, a, b, ""); break;
+		case 1: r = LLVMBuildSub(bld, a, b, ""); break;
+		case 2: r = LLVMBuildMul(bld, a, b, ""); break;
 		case 3: r = int_div(f, a, b, true, false); break;
 		case 4: r = int_div(f, a, b, false, false); break;
 		case 5: r = int_div(f, a, b, true, true); break;
 		case 6: r = int_div(f, a, b, false, true); break;
-		case 7: r = LLVMBuildAnd(B, a, b, ""); break;
-		case 8: r = LLVMBuildOr(B, a, b, ""); break;
-		case 9: r = LLVMBuildXor(B, a, b, ""); break;
-		case 10: r = LLVMBuildShl(B, a, shift_mask(f, b), ""); break;
-		case 11: r = LLVMBuildAShr(B, a, shift_mask(f, b), ""); break;
-		case 12: r = LLVMBuildLShr(B, a, shift_mask(f, b), ""); break;
+		case 7: r = LLVMBuildAnd(bld, a, b, ""); break;
+		case 8: r = LLVMBuildOr(bld, a, b, ""); break;
+		case 9: r = LLVMBuildXor(bld, a, b, ""); break;
+		case 10: r = LLVMBuildShl(bld, a, shift_mask(f, b), ""); break;
+		case 11: r = LLVMBuildAShr(bld, a, shift_mask(f, b), ""); break;
+		case 12: r = LLVMBuildLShr(bld, a, shift_mask(f, b), ""); break;
 		case 13: r = rotate(f, "llvm.fshl", a, b); break;
 		default: r = rotate(f, "llvm.fshr", a, b); break;
 		}
@@ -341,7 +360,7 @@ bool jit_numeric(jit_fn *f, const wb_instr *in)
 		jit_push(f, intr1(f, "llvm.fabs", jit_pop(f)));
 		return true;
 	case WB_OP_F32_NEG: case WB_OP_F64_NEG:
-		jit_push(f, LLVMBuildFNeg(B, jit_pop(f), ""));
+		jit_push(f, LLVMBuildFNeg(bld, jit_pop(f), ""));
 		return true;
 	case WB_OP_F32_CEIL: case WB_OP_F64_CEIL:
 		jit_push(f, intr1(f, "llvm.ceil", jit_pop(f)));
@@ -392,90 +411,90 @@ bool jit_numeric(jit_fn *f, const wb_instr *in)
 		b = jit_pop(f);
 		a = jit_pop(f);
 		ft = LLVMTypeOf(a);
-		it = ft == U->t_f32 ? U->t_i32 : U->t_i64;
-		sign = ft == U->t_f32 ? 0x80000000u : 0x8000000000000000ull;
-		a = LLVMBuildAnd(B, LLVMBuildBitCast(B, a, it, ""),
+		it = ft == unit->t_f32 ? unit->t_i32 : unit->t_i64;
+		sign = ft == unit->t_f32 ? 0x80000000u : 0x8000000000000000ull;
+		a = LLVMBuildAnd(bld, LLVMBuildBitCast(bld, a, it, ""),
 		                 LLVMConstInt(it, ~sign, 0), "");
-		b = LLVMBuildAnd(B, LLVMBuildBitCast(B, b, it, ""),
+		b = LLVMBuildAnd(bld, LLVMBuildBitCast(bld, b, it, ""),
 		                 LLVMConstInt(it, sign, 0), "");
-		jit_push(f, LLVMBuildBitCast(B, LLVMBuildOr(B, a, b, ""), ft, ""));
+		jit_push(f, LLVMBuildBitCast(bld, LLVMBuildOr(bld, a, b, ""), ft, ""));
 		return true;
 	}
 
 	case WB_OP_I32_WRAP_I64:
-		jit_push(f, LLVMBuildTrunc(B, jit_pop(f), U->t_i32, ""));
+		jit_push(f, LLVMBuildTrunc(bld, jit_pop(f), unit->t_i32, ""));
 		return true;
 	case WB_OP_I32_TRUNC_F32_S: case WB_OP_I32_TRUNC_F64_S:
-		jit_push(f, trunc_trap(f, jit_pop(f), U->t_i32, true));
+		jit_push(f, trunc_trap(f, jit_pop(f), unit->t_i32, true));
 		return true;
 	case WB_OP_I32_TRUNC_F32_U: case WB_OP_I32_TRUNC_F64_U:
-		jit_push(f, trunc_trap(f, jit_pop(f), U->t_i32, false));
+		jit_push(f, trunc_trap(f, jit_pop(f), unit->t_i32, false));
 		return true;
 	case WB_OP_I64_TRUNC_F32_S: case WB_OP_I64_TRUNC_F64_S:
-		jit_push(f, trunc_trap(f, jit_pop(f), U->t_i64, true));
+		jit_push(f, trunc_trap(f, jit_pop(f), unit->t_i64, true));
 		return true;
 	case WB_OP_I64_TRUNC_F32_U: case WB_OP_I64_TRUNC_F64_U:
-		jit_push(f, trunc_trap(f, jit_pop(f), U->t_i64, false));
+		jit_push(f, trunc_trap(f, jit_pop(f), unit->t_i64, false));
 		return true;
 	case WB_OP_I32_TRUNC_SAT_F32_S: case WB_OP_I32_TRUNC_SAT_F64_S:
-		jit_push(f, trunc_sat(f, jit_pop(f), U->t_i32, true));
+		jit_push(f, trunc_sat(f, jit_pop(f), unit->t_i32, true));
 		return true;
 	case WB_OP_I32_TRUNC_SAT_F32_U: case WB_OP_I32_TRUNC_SAT_F64_U:
-		jit_push(f, trunc_sat(f, jit_pop(f), U->t_i32, false));
+		jit_push(f, trunc_sat(f, jit_pop(f), unit->t_i32, false));
 		return true;
 	case WB_OP_I64_TRUNC_SAT_F32_S: case WB_OP_I64_TRUNC_SAT_F64_S:
-		jit_push(f, trunc_sat(f, jit_pop(f), U->t_i64, true));
+		jit_push(f, trunc_sat(f, jit_pop(f), unit->t_i64, true));
 		return true;
 	case WB_OP_I64_TRUNC_SAT_F32_U: case WB_OP_I64_TRUNC_SAT_F64_U:
-		jit_push(f, trunc_sat(f, jit_pop(f), U->t_i64, false));
+		jit_push(f, trunc_sat(f, jit_pop(f), unit->t_i64, false));
 		return true;
 	case WB_OP_I64_EXTEND_I32_S:
-		jit_push(f, LLVMBuildSExt(B, jit_pop(f), U->t_i64, ""));
+		jit_push(f, LLVMBuildSExt(bld, jit_pop(f), unit->t_i64, ""));
 		return true;
 	case WB_OP_I64_EXTEND_I32_U:
-		jit_push(f, LLVMBuildZExt(B, jit_pop(f), U->t_i64, ""));
+		jit_push(f, LLVMBuildZExt(bld, jit_pop(f), unit->t_i64, ""));
 		return true;
 	case WB_OP_F32_CONVERT_I32_S: case WB_OP_F32_CONVERT_I64_S:
-		jit_push(f, LLVMBuildSIToFP(B, jit_pop(f), U->t_f32, ""));
+		jit_push(f, LLVMBuildSIToFP(bld, jit_pop(f), unit->t_f32, ""));
 		return true;
 	case WB_OP_F32_CONVERT_I32_U: case WB_OP_F32_CONVERT_I64_U:
-		jit_push(f, LLVMBuildUIToFP(B, jit_pop(f), U->t_f32, ""));
+		jit_push(f, LLVMBuildUIToFP(bld, jit_pop(f), unit->t_f32, ""));
 		return true;
 	case WB_OP_F64_CONVERT_I32_S: case WB_OP_F64_CONVERT_I64_S:
-		jit_push(f, LLVMBuildSIToFP(B, jit_pop(f), U->t_f64, ""));
+		jit_push(f, LLVMBuildSIToFP(bld, jit_pop(f), unit->t_f64, ""));
 		return true;
 	case WB_OP_F64_CONVERT_I32_U: case WB_OP_F64_CONVERT_I64_U:
-		jit_push(f, LLVMBuildUIToFP(B, jit_pop(f), U->t_f64, ""));
+		jit_push(f, LLVMBuildUIToFP(bld, jit_pop(f), unit->t_f64, ""));
 		return true;
 	case WB_OP_F32_DEMOTE_F64:
 		a = jit_pop(f);
 		if (LLVMIsAFPExtInst(a))
 			a = jit_opaque(f, a);
-		jit_push(f, LLVMBuildFPTrunc(B, a, U->t_f32, ""));
+		jit_push(f, LLVMBuildFPTrunc(bld, a, unit->t_f32, ""));
 		return true;
 	case WB_OP_F64_PROMOTE_F32:
-		jit_push(f, LLVMBuildFPExt(B, jit_pop(f), U->t_f64, ""));
+		jit_push(f, LLVMBuildFPExt(bld, jit_pop(f), unit->t_f64, ""));
 		return true;
 	case WB_OP_I32_REINTERPRET_F32:
-		jit_push(f, LLVMBuildBitCast(B, jit_pop(f), U->t_i32, ""));
+		jit_push(f, LLVMBuildBitCast(bld, jit_pop(f), unit->t_i32, ""));
 		return true;
 	case WB_OP_I64_REINTERPRET_F64:
-		jit_push(f, LLVMBuildBitCast(B, jit_pop(f), U->t_i64, ""));
+		jit_push(f, LLVMBuildBitCast(bld, jit_pop(f), unit->t_i64, ""));
 		return true;
 	case WB_OP_F32_REINTERPRET_I32:
-		jit_push(f, LLVMBuildBitCast(B, jit_pop(f), U->t_f32, ""));
+		jit_push(f, LLVMBuildBitCast(bld, jit_pop(f), unit->t_f32, ""));
 		return true;
 	case WB_OP_F64_REINTERPRET_I64:
-		jit_push(f, LLVMBuildBitCast(B, jit_pop(f), U->t_f64, ""));
+		jit_push(f, LLVMBuildBitCast(bld, jit_pop(f), unit->t_f64, ""));
 		return true;
 	case WB_OP_I32_EXTEND8_S: case WB_OP_I64_EXTEND8_S:
-		jit_push(f, sext_from(f, jit_pop(f), U->t_i8));
+		jit_push(f, sext_from(f, jit_pop(f), unit->t_i8));
 		return true;
 	case WB_OP_I32_EXTEND16_S: case WB_OP_I64_EXTEND16_S:
-		jit_push(f, sext_from(f, jit_pop(f), U->t_i16));
+		jit_push(f, sext_from(f, jit_pop(f), unit->t_i16));
 		return true;
 	case WB_OP_I64_EXTEND32_S:
-		jit_push(f, sext_from(f, jit_pop(f), U->t_i32));
+		jit_push(f, sext_from(f, jit_pop(f), unit->t_i32));
 		return true;
 
 	case WB_OP_I64_ADD128:
@@ -485,8 +504,8 @@ bool jit_numeric(jit_fn *f, const wb_instr *in)
 
 		a = to_i128(f, al, ah);
 		b = to_i128(f, bl, bh);
-		push_i128(f, op == WB_OP_I64_ADD128 ? LLVMBuildAdd(B, a, b, "")
-		                                     : LLVMBuildSub(B, a, b, ""));
+		push_i128(f, op == WB_OP_I64_ADD128 ? LLVMBuildAdd(bld, a, b, "")
+		                                     : LLVMBuildSub(bld, a, b, ""));
 		return true;
 	}
 	case WB_OP_I64_MUL_WIDE_S:
@@ -494,13 +513,13 @@ bool jit_numeric(jit_fn *f, const wb_instr *in)
 		b = jit_pop(f);
 		a = jit_pop(f);
 		if (op == WB_OP_I64_MUL_WIDE_S) {
-			a = LLVMBuildSExt(B, a, U->t_i128, "");
-			b = LLVMBuildSExt(B, b, U->t_i128, "");
+			a = LLVMBuildSExt(bld, a, unit->t_i128, "");
+			b = LLVMBuildSExt(bld, b, unit->t_i128, "");
 		} else {
-			a = LLVMBuildZExt(B, a, U->t_i128, "");
-			b = LLVMBuildZExt(B, b, U->t_i128, "");
+			a = LLVMBuildZExt(bld, a, unit->t_i128, "");
+			b = LLVMBuildZExt(bld, b, unit->t_i128, "");
 		}
-		push_i128(f, LLVMBuildMul(B, a, b, ""));
+		push_i128(f, LLVMBuildMul(bld, a, b, ""));
 		return true;
 	default:
 		return false;

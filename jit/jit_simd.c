@@ -13,19 +13,18 @@
 
 #include "jit_int.h"
 
-#define U (f->u)
-#define B (f->u->b)
-
 LLVMValueRef jit_v128_to(jit_fn *f, LLVMValueRef v, LLVMTypeRef t)
 {
+	LLVMBuilderRef bld = f->u->b;
 	if (LLVMTypeOf(v) == t)
 		return v;
-	return LLVMBuildBitCast(B, v, t, "");
+	return LLVMBuildBitCast(bld, v, t, "");
 }
 
 LLVMValueRef jit_v128_from(jit_fn *f, LLVMValueRef v)
 {
-	return jit_v128_to(f, v, U->t_v128);
+	jit_unit *unit = f->u;
+	return jit_v128_to(f, v, unit->t_v128);
 }
 
 /* Lane shapes. */
@@ -33,13 +32,14 @@ enum { S_I8, S_I16, S_I32, S_I64, S_F32, S_F64 };
 
 static LLVMTypeRef shape(jit_fn *f, int s)
 {
+	jit_unit *unit = f->u;
 	switch (s) {
-	case S_I8: return U->t_i8x16;
-	case S_I16: return U->t_i16x8;
-	case S_I32: return U->t_i32x4;
-	case S_I64: return U->t_v128;
-	case S_F32: return U->t_f32x4;
-	default: return U->t_f64x2;
+	case S_I8: return unit->t_i8x16;
+	case S_I16: return unit->t_i16x8;
+	case S_I32: return unit->t_i32x4;
+	case S_I64: return unit->t_v128;
+	case S_F32: return unit->t_f32x4;
+	default: return unit->t_f64x2;
 	}
 }
 
@@ -55,24 +55,28 @@ static void push_v(jit_fn *f, LLVMValueRef v)
 
 static LLVMValueRef splat(jit_fn *f, LLVMValueRef x, unsigned n)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	LLVMTypeRef vt = LLVMVectorType(LLVMTypeOf(x), n);
-	LLVMValueRef v = LLVMBuildInsertElement(B, LLVMGetUndef(vt), x,
-	                                        jit_i32c(U, 0), "");
-	LLVMValueRef mask = LLVMConstNull(LLVMVectorType(U->t_i32, n));
+	LLVMValueRef v = LLVMBuildInsertElement(bld, LLVMGetUndef(vt), x,
+	                                        jit_i32c(unit, 0), "");
+	LLVMValueRef mask = LLVMConstNull(LLVMVectorType(unit->t_i32, n));
 
-	return LLVMBuildShuffleVector(B, v, LLVMGetUndef(vt), mask, "");
+	return LLVMBuildShuffleVector(bld, v, LLVMGetUndef(vt), mask, "");
 }
 
 /* shufflevector with constant lane indices */
 static LLVMValueRef shuffle(jit_fn *f, LLVMValueRef a, LLVMValueRef b,
                             const unsigned *idx, unsigned n)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	LLVMValueRef m[32];
 	unsigned i;
 
 	for (i = 0; i < n; i++)
-		m[i] = jit_i32c(U, idx[i]);
-	return LLVMBuildShuffleVector(B, a, b ? b : LLVMGetUndef(LLVMTypeOf(a)),
+		m[i] = jit_i32c(unit, idx[i]);
+	return LLVMBuildShuffleVector(bld, a, b ? b : LLVMGetUndef(LLVMTypeOf(a)),
 	                              LLVMConstVector(m, n), "");
 }
 
@@ -115,13 +119,15 @@ static LLVMTypeRef vec_of(jit_fn *f, LLVMTypeRef elem, unsigned n)
 
 static LLVMValueRef ext(jit_fn *f, LLVMValueRef v, LLVMTypeRef t, bool s)
 {
-	return s ? LLVMBuildSExt(B, v, t, "") : LLVMBuildZExt(B, v, t, "");
+	LLVMBuilderRef bld = f->u->b;
+	return s ? LLVMBuildSExt(bld, v, t, "") : LLVMBuildZExt(bld, v, t, "");
 }
 
 static LLVMValueRef intr(jit_fn *f, const char *name, LLVMValueRef *args,
                          unsigned n)
 {
-	return jit_call_intr(U, name, LLVMTypeOf(args[0]), args, n);
+	jit_unit *unit = f->u;
+	return jit_call_intr(unit, name, LLVMTypeOf(args[0]), args, n);
 }
 
 static LLVMValueRef intr1(jit_fn *f, const char *name, LLVMValueRef a)
@@ -163,31 +169,36 @@ static LLVMValueRef vconst(jit_fn *f, LLVMTypeRef vt, uint64_t x)
 /* <n x i1> -> <n x iN> all ones / zeros */
 static LLVMValueRef mask_to(jit_fn *f, LLVMValueRef m, LLVMTypeRef vt)
 {
-	return LLVMBuildSExt(B, m, vt, "");
+	LLVMBuilderRef bld = f->u->b;
+	return LLVMBuildSExt(bld, m, vt, "");
 }
 
 static LLVMValueRef swizzle(jit_fn *f, LLVMValueRef a, LLVMValueRef s)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	/* indices >= 16 select 0: saturating +0x70 sets bit 7 for them,
 	 * which pshufb turns into 0 */
 	LLVMValueRef s2 = intr2(f, "llvm.uadd.sat", s,
-	                        vconst(f, U->t_i8x16, 0x70));
+	                        vconst(f, unit->t_i8x16, 0x70));
 	LLVMTypeRef fty;
-	LLVMValueRef fn = jit_intrinsic(U, "llvm.x86.ssse3.pshuf.b.128", NULL,
+	LLVMValueRef fn = jit_intrinsic(unit, "llvm.x86.ssse3.pshuf.b.128", NULL,
 	                                0, &fty);
 	LLVMValueRef args[2] = {a, s2};
 
 	if (fn == NULL)
 		return a;
-	return LLVMBuildCall2(B, fty, fn, args, 2, "");
+	return LLVMBuildCall2(bld, fty, fn, args, 2, "");
 }
 
 static LLVMValueRef narrow(jit_fn *f, LLVMValueRef a, LLVMValueRef b,
                            bool is_signed)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	LLVMTypeRef wt = LLVMGetElementType(LLVMTypeOf(a));
 	unsigned w = LLVMGetIntTypeWidth(wt), n = LLVMGetVectorSize(LLVMTypeOf(a));
-	LLVMTypeRef nt = LLVMIntTypeInContext(U->ctx, w / 2);
+	LLVMTypeRef nt = LLVMIntTypeInContext(unit->ctx, w / 2);
 	LLVMValueRef v = concat(f, a, b);
 	LLVMTypeRef vt = LLVMTypeOf(v);
 	uint64_t lo, hi;
@@ -201,77 +212,87 @@ static LLVMValueRef narrow(jit_fn *f, LLVMValueRef a, LLVMValueRef b,
 	}
 	v = intr2(f, "llvm.smax", v, vconst(f, vt, lo));
 	v = intr2(f, "llvm.smin", v, vconst(f, vt, hi));
-	return LLVMBuildTrunc(B, v, vec_of(f, nt, 2 * n), "");
+	return LLVMBuildTrunc(bld, v, vec_of(f, nt, 2 * n), "");
 }
 
 static LLVMValueRef vshift(jit_fn *f, int s, LLVMOpcode op)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	LLVMValueRef cnt = jit_pop(f), v = pop_as(f, s);
 	LLVMTypeRef vt = LLVMTypeOf(v), et = LLVMGetElementType(vt);
 	unsigned w = LLVMGetIntTypeWidth(et);
 
-	cnt = LLVMBuildAnd(B, cnt, jit_i32c(U, w - 1), "");
+	cnt = LLVMBuildAnd(bld, cnt, jit_i32c(unit, w - 1), "");
 	if (w < 32)
-		cnt = LLVMBuildTrunc(B, cnt, et, "");
+		cnt = LLVMBuildTrunc(bld, cnt, et, "");
 	else if (w > 32)
-		cnt = LLVMBuildZExt(B, cnt, et, "");
-	return LLVMBuildBinOp(B, op, v, splat(f, cnt, LLVMGetVectorSize(vt)),
+		cnt = LLVMBuildZExt(bld, cnt, et, "");
+	return LLVMBuildBinOp(bld, op, v, splat(f, cnt, LLVMGetVectorSize(vt)),
 	                      "");
 }
 
 static LLVMValueRef extend(jit_fn *f, LLVMValueRef v, bool high, bool s)
 {
+	jit_unit *unit = f->u;
 	LLVMTypeRef vt = LLVMTypeOf(v);
 	unsigned n = LLVMGetVectorSize(vt) / 2;
 	unsigned w = LLVMGetIntTypeWidth(LLVMGetElementType(vt));
 
 	v = half(f, v, high ? n : 0, n);
-	return ext(f, v, vec_of(f, LLVMIntTypeInContext(U->ctx, 2 * w), n), s);
+	return ext(f, v, vec_of(f, LLVMIntTypeInContext(unit->ctx, 2 * w), n), s);
 }
 
 static LLVMValueRef extadd_pairwise(jit_fn *f, LLVMValueRef v, bool s)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	LLVMTypeRef vt = LLVMTypeOf(v);
 	unsigned n = LLVMGetVectorSize(vt) / 2;
 	unsigned w = LLVMGetIntTypeWidth(LLVMGetElementType(vt));
-	LLVMTypeRef wt = vec_of(f, LLVMIntTypeInContext(U->ctx, 2 * w), n);
+	LLVMTypeRef wt = vec_of(f, LLVMIntTypeInContext(unit->ctx, 2 * w), n);
 
-	return LLVMBuildAdd(B, ext(f, strided(f, v, 0, n), wt, s),
+	return LLVMBuildAdd(bld, ext(f, strided(f, v, 0, n), wt, s),
 	                    ext(f, strided(f, v, 1, n), wt, s), "");
 }
 
 static LLVMValueRef q15mulr(jit_fn *f, LLVMValueRef a, LLVMValueRef b)
 {
-	LLVMTypeRef wt = U->t_i32x4;
-	LLVMTypeRef w8 = vec_of(f, U->t_i32, 8);
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
+	LLVMTypeRef wt = unit->t_i32x4;
+	LLVMTypeRef w8 = vec_of(f, unit->t_i32, 8);
 	LLVMValueRef x, y, r;
 
 	(void)wt;
-	x = LLVMBuildSExt(B, a, w8, "");
-	y = LLVMBuildSExt(B, b, w8, "");
-	r = LLVMBuildMul(B, x, y, "");
-	r = LLVMBuildAdd(B, r, vconst(f, w8, 0x4000), "");
-	r = LLVMBuildAShr(B, r, vconst(f, w8, 15), "");
+	x = LLVMBuildSExt(bld, a, w8, "");
+	y = LLVMBuildSExt(bld, b, w8, "");
+	r = LLVMBuildMul(bld, x, y, "");
+	r = LLVMBuildAdd(bld, r, vconst(f, w8, 0x4000), "");
+	r = LLVMBuildAShr(bld, r, vconst(f, w8, 15), "");
 	r = intr2(f, "llvm.smin", r, vconst(f, w8, 0x7fff));
-	return LLVMBuildTrunc(B, r, U->t_i16x8, "");
+	return LLVMBuildTrunc(bld, r, unit->t_i16x8, "");
 }
 
 /* relaxed dot: signed i8 * signed i8, adjacent pairs added in i16. */
 static LLVMValueRef dot_i8(jit_fn *f, LLVMValueRef a, LLVMValueRef b)
 {
-	LLVMTypeRef w16 = vec_of(f, U->t_i16, 16);
-	LLVMValueRef p = LLVMBuildMul(B, LLVMBuildSExt(B, a, w16, ""),
-	                              LLVMBuildSExt(B, b, w16, ""), "");
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
+	LLVMTypeRef w16 = vec_of(f, unit->t_i16, 16);
+	LLVMValueRef p = LLVMBuildMul(bld, LLVMBuildSExt(bld, a, w16, ""),
+	                              LLVMBuildSExt(bld, b, w16, ""), "");
 
-	return LLVMBuildAdd(B, strided(f, p, 0, 8), strided(f, p, 1, 8), "");
+	return LLVMBuildAdd(bld, strided(f, p, 0, 8), strided(f, p, 1, 8), "");
 }
 
 static LLVMValueRef trunc_sat_v(jit_fn *f, LLVMValueRef v, LLVMTypeRef rt,
                                 bool s)
 {
+	jit_unit *unit = f->u;
 	LLVMTypeRef tys[2] = {rt, LLVMTypeOf(v)};
 
-	return jit_call_intr2(U, s ? "llvm.fptosi.sat" : "llvm.fptoui.sat",
+	return jit_call_intr2(unit, s ? "llvm.fptosi.sat" : "llvm.fptoui.sat",
 	                      tys, 2, &v, 1);
 }
 
@@ -285,6 +306,8 @@ static LLVMValueRef zero_extend_lanes(jit_fn *f, LLVMValueRef v2)
 
 static bool simd_mem(jit_fn *f, const wb_instr *in)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	const wb_op_info *oi = wb_op_get(in->op);
 	uint32_t size = 1u << oi->arg;
 	LLVMValueRef v = NULL, p, x;
@@ -297,21 +320,18 @@ static bool simd_mem(jit_fn *f, const wb_instr *in)
 		p = jit_mem_addr(f, &in->u.mem, jit_pop(f), 16, false);
 		if (p == NULL)
 			return true;
-		x = LLVMBuildStore(B, v, p);
-		LLVMSetAlignment(x, 1);
-		jit_tbaa(U, x, JT_WASM_MEM);
+		jit_mem_store(f, v, p);
 		return true;
 	case WB_OP_V128_STORE8_LANE: case WB_OP_V128_STORE16_LANE:
 	case WB_OP_V128_STORE32_LANE: case WB_OP_V128_STORE64_LANE:
-		lt = LLVMIntTypeInContext(U->ctx, size * 8);
+		lt = LLVMIntTypeInContext(unit->ctx, size * 8);
 		v = jit_v128_to(f, jit_pop(f), vec_of(f, lt, 16 / size));
 		p = jit_mem_addr(f, &in->u.mem, jit_pop(f), size, false);
 		if (p == NULL)
 			return true;
-		x = LLVMBuildStore(
-			B, LLVMBuildExtractElement(B, v, jit_i32c(U, lane), ""), p);
-		LLVMSetAlignment(x, 1);
-		jit_tbaa(U, x, JT_WASM_MEM);
+		jit_mem_store(f,
+		              LLVMBuildExtractElement(bld, v, jit_i32c(unit, lane), ""),
+		              p);
 		return true;
 	case WB_OP_V128_LOAD8_LANE: case WB_OP_V128_LOAD16_LANE:
 	case WB_OP_V128_LOAD32_LANE: case WB_OP_V128_LOAD64_LANE:
@@ -323,73 +343,71 @@ static bool simd_mem(jit_fn *f, const wb_instr *in)
 	p = jit_mem_addr(f, &in->u.mem, jit_pop(f), size, false);
 	if (p == NULL)
 		return true;
-	lt = in->op == WB_OP_V128_LOAD ? U->t_v128
+	lt = in->op == WB_OP_V128_LOAD ? unit->t_v128
 	     : (in->op >= WB_OP_V128_LOAD8X8_S && in->op <= WB_OP_V128_LOAD32X2_U)
-	             ? U->t_i64
-	             : LLVMIntTypeInContext(U->ctx, size * 8);
-	x = LLVMBuildLoad2(B, lt, p, "");
-	LLVMSetAlignment(x, 1);
-	jit_tbaa(U, x, JT_WASM_MEM);
-	f->last_load = x;
+	             ? unit->t_i64
+	             : LLVMIntTypeInContext(unit->ctx, size * 8);
+	x = jit_mem_load(f, lt, p);
 	switch (in->op) {
 	case WB_OP_V128_LOAD:
-		f->last_load_val = x;
 		jit_push(f, x);
 		return true;
 	case WB_OP_V128_LOAD8X8_S: case WB_OP_V128_LOAD8X8_U:
-		x = jit_v128_to(f, x, vec_of(f, U->t_i8, 8));
-		x = ext(f, x, U->t_i16x8, in->op == WB_OP_V128_LOAD8X8_S);
+		x = jit_v128_to(f, x, vec_of(f, unit->t_i8, 8));
+		x = ext(f, x, unit->t_i16x8, in->op == WB_OP_V128_LOAD8X8_S);
 		break;
 	case WB_OP_V128_LOAD16X4_S: case WB_OP_V128_LOAD16X4_U:
-		x = jit_v128_to(f, x, vec_of(f, U->t_i16, 4));
-		x = ext(f, x, U->t_i32x4, in->op == WB_OP_V128_LOAD16X4_S);
+		x = jit_v128_to(f, x, vec_of(f, unit->t_i16, 4));
+		x = ext(f, x, unit->t_i32x4, in->op == WB_OP_V128_LOAD16X4_S);
 		break;
 	case WB_OP_V128_LOAD32X2_S: case WB_OP_V128_LOAD32X2_U:
-		x = jit_v128_to(f, x, vec_of(f, U->t_i32, 2));
-		x = ext(f, x, U->t_v128, in->op == WB_OP_V128_LOAD32X2_S);
+		x = jit_v128_to(f, x, vec_of(f, unit->t_i32, 2));
+		x = ext(f, x, unit->t_v128, in->op == WB_OP_V128_LOAD32X2_S);
 		break;
 	case WB_OP_V128_LOAD8_SPLAT: case WB_OP_V128_LOAD16_SPLAT:
 	case WB_OP_V128_LOAD32_SPLAT: case WB_OP_V128_LOAD64_SPLAT:
 		x = splat(f, x, 16 / size);
 		break;
 	case WB_OP_V128_LOAD32_ZERO: case WB_OP_V128_LOAD64_ZERO:
-		x = LLVMBuildInsertElement(B, LLVMConstNull(vec_of(f, lt, 16 / size)),
-		                           x, jit_i32c(U, 0), "");
+		x = LLVMBuildInsertElement(bld, LLVMConstNull(vec_of(f, lt, 16 / size)),
+		                           x, jit_i32c(unit, 0), "");
 		break;
 	case WB_OP_V128_LOAD8_LANE: case WB_OP_V128_LOAD16_LANE:
 	case WB_OP_V128_LOAD32_LANE: case WB_OP_V128_LOAD64_LANE:
 		v = jit_v128_to(f, v, vec_of(f, lt, 16 / size));
-		x = LLVMBuildInsertElement(B, v, x, jit_i32c(U, lane), "");
+		x = LLVMBuildInsertElement(bld, v, x, jit_i32c(unit, lane), "");
 		break;
 	default:
 		return false;
 	}
-	x = jit_v128_from(f, x);
-	f->last_load_val = x;
-	jit_push(f, x);
+	jit_push(f, jit_v128_from(f, x));
 	return true;
 }
 
 static LLVMValueRef fcmp_v(jit_fn *f, int s, LLVMRealPredicate p)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	LLVMValueRef b = pop_as(f, s), a = pop_as(f, s);
 
-	return mask_to(f, LLVMBuildFCmp(B, p, a, b, ""),
-	               s == S_F32 ? U->t_i32x4 : U->t_v128);
+	return mask_to(f, LLVMBuildFCmp(bld, p, a, b, ""),
+	               s == S_F32 ? unit->t_i32x4 : unit->t_v128);
 }
 
 static LLVMValueRef icmp_v(jit_fn *f, int s, LLVMIntPredicate p)
 {
+	LLVMBuilderRef bld = f->u->b;
 	LLVMValueRef b = pop_as(f, s), a = pop_as(f, s);
 
-	return mask_to(f, LLVMBuildICmp(B, p, a, b, ""), shape(f, s));
+	return mask_to(f, LLVMBuildICmp(bld, p, a, b, ""), shape(f, s));
 }
 
 static LLVMValueRef bin(jit_fn *f, int s, LLVMOpcode op)
 {
+	LLVMBuilderRef bld = f->u->b;
 	LLVMValueRef b = pop_as(f, s), a = pop_as(f, s);
 
-	return LLVMBuildBinOp(B, op, a, b, "");
+	return LLVMBuildBinOp(bld, op, a, b, "");
 }
 
 static LLVMValueRef bin_intr(jit_fn *f, int s, const char *name)
@@ -401,73 +419,84 @@ static LLVMValueRef bin_intr(jit_fn *f, int s, const char *name)
 
 static LLVMValueRef all_true(jit_fn *f, int s)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	LLVMValueRef v = pop_as(f, s);
 	unsigned n = LLVMGetVectorSize(LLVMTypeOf(v));
-	LLVMValueRef m = LLVMBuildICmp(B, LLVMIntNE, v,
+	LLVMValueRef m = LLVMBuildICmp(bld, LLVMIntNE, v,
 	                               LLVMConstNull(LLVMTypeOf(v)), "");
-	LLVMTypeRef it = LLVMIntTypeInContext(U->ctx, n);
+	LLVMTypeRef it = LLVMIntTypeInContext(unit->ctx, n);
 
-	m = LLVMBuildBitCast(B, m, it, "");
-	return LLVMBuildZExt(B, LLVMBuildICmp(B, LLVMIntEQ, m,
+	m = LLVMBuildBitCast(bld, m, it, "");
+	return LLVMBuildZExt(bld, LLVMBuildICmp(bld, LLVMIntEQ, m,
 	                                      LLVMConstAllOnes(it), ""),
-	                     U->t_i32, "");
+	                     unit->t_i32, "");
 }
 
 static LLVMValueRef bitmask(jit_fn *f, int s)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	LLVMValueRef v = pop_as(f, s);
 	unsigned n = LLVMGetVectorSize(LLVMTypeOf(v));
-	LLVMValueRef m = LLVMBuildICmp(B, LLVMIntSLT, v,
+	LLVMValueRef m = LLVMBuildICmp(bld, LLVMIntSLT, v,
 	                               LLVMConstNull(LLVMTypeOf(v)), "");
 
-	m = LLVMBuildBitCast(B, m, LLVMIntTypeInContext(U->ctx, n), "");
-	return LLVMBuildZExt(B, m, U->t_i32, "");
+	m = LLVMBuildBitCast(bld, m, LLVMIntTypeInContext(unit->ctx, n), "");
+	return LLVMBuildZExt(bld, m, unit->t_i32, "");
 }
 
 static LLVMValueRef extmul(jit_fn *f, int s, bool high, bool sg)
 {
+	LLVMBuilderRef bld = f->u->b;
 	LLVMValueRef b = pop_as(f, s), a = pop_as(f, s);
 
-	return LLVMBuildMul(B, extend(f, a, high, sg), extend(f, b, high, sg),
+	return LLVMBuildMul(bld, extend(f, a, high, sg), extend(f, b, high, sg),
 	                    "");
 }
 
 static LLVMValueRef avgr(jit_fn *f, int s)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	LLVMValueRef b = pop_as(f, s), a = pop_as(f, s);
 	LLVMTypeRef vt = LLVMTypeOf(a);
 	unsigned n = LLVMGetVectorSize(vt);
 	unsigned w = LLVMGetIntTypeWidth(LLVMGetElementType(vt));
-	LLVMTypeRef wt = vec_of(f, LLVMIntTypeInContext(U->ctx, 2 * w), n);
+	LLVMTypeRef wt = vec_of(f, LLVMIntTypeInContext(unit->ctx, 2 * w), n);
 	LLVMValueRef r;
 
-	r = LLVMBuildAdd(B, LLVMBuildZExt(B, a, wt, ""),
-	                 LLVMBuildZExt(B, b, wt, ""), "");
-	r = LLVMBuildAdd(B, r, vconst(f, wt, 1), "");
-	r = LLVMBuildLShr(B, r, vconst(f, wt, 1), "");
-	return LLVMBuildTrunc(B, r, vt, "");
+	r = LLVMBuildAdd(bld, LLVMBuildZExt(bld, a, wt, ""),
+	                 LLVMBuildZExt(bld, b, wt, ""), "");
+	r = LLVMBuildAdd(bld, r, vconst(f, wt, 1), "");
+	r = LLVMBuildLShr(bld, r, vconst(f, wt, 1), "");
+	return LLVMBuildTrunc(bld, r, vt, "");
 }
 
 static LLVMValueRef pminmax(jit_fn *f, int s, bool is_max)
 {
+	LLVMBuilderRef bld = f->u->b;
 	LLVMValueRef b = pop_as(f, s), a = pop_as(f, s);
 	/* pmin: b < a ? b : a;  pmax: a < b ? b : a */
-	LLVMValueRef c = is_max ? LLVMBuildFCmp(B, LLVMRealOLT, a, b, "")
-	                        : LLVMBuildFCmp(B, LLVMRealOLT, b, a, "");
+	LLVMValueRef c = is_max ? LLVMBuildFCmp(bld, LLVMRealOLT, a, b, "")
+	                        : LLVMBuildFCmp(bld, LLVMRealOLT, b, a, "");
 
-	return LLVMBuildSelect(B, c, b, a, "");
+	return LLVMBuildSelect(bld, c, b, a, "");
 }
 
 static LLVMValueRef bitselect(jit_fn *f)
 {
+	LLVMBuilderRef bld = f->u->b;
 	LLVMValueRef c = jit_pop(f), b = jit_pop(f), a = jit_pop(f);
 
-	return LLVMBuildOr(B, LLVMBuildAnd(B, a, c, ""),
-	                   LLVMBuildAnd(B, b, LLVMBuildNot(B, c, ""), ""), "");
+	return LLVMBuildOr(bld, LLVMBuildAnd(bld, a, c, ""),
+	                   LLVMBuildAnd(bld, b, LLVMBuildNot(bld, c, ""), ""), "");
 }
 
 bool jit_simd(jit_fn *f, const wb_instr *in)
 {
+	jit_unit *unit = f->u;
+	LLVMBuilderRef bld = unit->b;
 	LLVMValueRef a, b, c, r;
 	uint16_t op = in->op;
 	uint8_t lane = in->u.lane;
@@ -482,7 +511,7 @@ bool jit_simd(jit_fn *f, const wb_instr *in)
 		memcpy(&lo, in->u.bytes, 8);
 		memcpy(&hi, in->u.bytes + 8, 8);
 		jit_push(f, LLVMConstVector(
-			            (LLVMValueRef[]){jit_i64c(U, lo), jit_i64c(U, hi)},
+			            (LLVMValueRef[]){jit_i64c(unit, lo), jit_i64c(unit, hi)},
 			            2));
 		return true;
 	case WB_OP_I8X16_SHUFFLE: {
@@ -503,10 +532,10 @@ bool jit_simd(jit_fn *f, const wb_instr *in)
 		return true;
 
 	case WB_OP_I8X16_SPLAT:
-		push_v(f, splat(f, LLVMBuildTrunc(B, jit_pop(f), U->t_i8, ""), 16));
+		push_v(f, splat(f, LLVMBuildTrunc(bld, jit_pop(f), unit->t_i8, ""), 16));
 		return true;
 	case WB_OP_I16X8_SPLAT:
-		push_v(f, splat(f, LLVMBuildTrunc(B, jit_pop(f), U->t_i16, ""), 8));
+		push_v(f, splat(f, LLVMBuildTrunc(bld, jit_pop(f), unit->t_i16, ""), 8));
 		return true;
 	case WB_OP_I32X4_SPLAT: case WB_OP_F32X4_SPLAT:
 		push_v(f, splat(f, jit_pop(f), 4));
@@ -516,40 +545,40 @@ bool jit_simd(jit_fn *f, const wb_instr *in)
 		return true;
 
 	case WB_OP_I8X16_EXTRACT_LANE_S: case WB_OP_I8X16_EXTRACT_LANE_U:
-		a = LLVMBuildExtractElement(B, pop_as(f, S_I8), jit_i32c(U, lane),
+		a = LLVMBuildExtractElement(bld, pop_as(f, S_I8), jit_i32c(unit, lane),
 		                            "");
-		jit_push(f, ext(f, a, U->t_i32, op == WB_OP_I8X16_EXTRACT_LANE_S));
+		jit_push(f, ext(f, a, unit->t_i32, op == WB_OP_I8X16_EXTRACT_LANE_S));
 		return true;
 	case WB_OP_I16X8_EXTRACT_LANE_S: case WB_OP_I16X8_EXTRACT_LANE_U:
-		a = LLVMBuildExtractElement(B, pop_as(f, S_I16), jit_i32c(U, lane),
+		a = LLVMBuildExtractElement(bld, pop_as(f, S_I16), jit_i32c(unit, lane),
 		                            "");
-		jit_push(f, ext(f, a, U->t_i32, op == WB_OP_I16X8_EXTRACT_LANE_S));
+		jit_push(f, ext(f, a, unit->t_i32, op == WB_OP_I16X8_EXTRACT_LANE_S));
 		return true;
 	case WB_OP_I32X4_EXTRACT_LANE:
-		jit_push(f, LLVMBuildExtractElement(B, pop_as(f, S_I32),
-		                                    jit_i32c(U, lane), ""));
+		jit_push(f, LLVMBuildExtractElement(bld, pop_as(f, S_I32),
+		                                    jit_i32c(unit, lane), ""));
 		return true;
 	case WB_OP_I64X2_EXTRACT_LANE:
-		jit_push(f, LLVMBuildExtractElement(B, pop_as(f, S_I64),
-		                                    jit_i32c(U, lane), ""));
+		jit_push(f, LLVMBuildExtractElement(bld, pop_as(f, S_I64),
+		                                    jit_i32c(unit, lane), ""));
 		return true;
 	case WB_OP_F32X4_EXTRACT_LANE:
-		jit_push(f, LLVMBuildExtractElement(B, pop_as(f, S_F32),
-		                                    jit_i32c(U, lane), ""));
+		jit_push(f, LLVMBuildExtractElement(bld, pop_as(f, S_F32),
+		                                    jit_i32c(unit, lane), ""));
 		return true;
 	case WB_OP_F64X2_EXTRACT_LANE:
-		jit_push(f, LLVMBuildExtractElement(B, pop_as(f, S_F64),
-		                                    jit_i32c(U, lane), ""));
+		jit_push(f, LLVMBuildExtractElement(bld, pop_as(f, S_F64),
+		                                    jit_i32c(unit, lane), ""));
 		return true;
 	case WB_OP_I8X16_REPLACE_LANE:
-		b = LLVMBuildTrunc(B, jit_pop(f), U->t_i8, "");
+		b = LLVMBuildTrunc(bld, jit_pop(f), unit->t_i8, "");
 		a = pop_as(f, S_I8);
-		push_v(f, LLVMBuildInsertElement(B, a, b, jit_i32c(U, lane), ""));
+		push_v(f, LLVMBuildInsertElement(bld, a, b, jit_i32c(unit, lane), ""));
 		return true;
 	case WB_OP_I16X8_REPLACE_LANE:
-		b = LLVMBuildTrunc(B, jit_pop(f), U->t_i16, "");
+		b = LLVMBuildTrunc(bld, jit_pop(f), unit->t_i16, "");
 		a = pop_as(f, S_I16);
-		push_v(f, LLVMBuildInsertElement(B, a, b, jit_i32c(U, lane), ""));
+		push_v(f, LLVMBuildInsertElement(bld, a, b, jit_i32c(unit, lane), ""));
 		return true;
 	case WB_OP_I32X4_REPLACE_LANE: case WB_OP_I64X2_REPLACE_LANE:
 	case WB_OP_F32X4_REPLACE_LANE: case WB_OP_F64X2_REPLACE_LANE: {
@@ -560,7 +589,7 @@ bool jit_simd(jit_fn *f, const wb_instr *in)
 
 		b = jit_pop(f);
 		a = pop_as(f, s);
-		push_v(f, LLVMBuildInsertElement(B, a, b, jit_i32c(U, lane), ""));
+		push_v(f, LLVMBuildInsertElement(bld, a, b, jit_i32c(unit, lane), ""));
 		return true;
 	}
 
@@ -616,7 +645,7 @@ bool jit_simd(jit_fn *f, const wb_instr *in)
 
 	/* bitwise */
 	case WB_OP_V128_NOT:
-		jit_push(f, LLVMBuildNot(B, jit_pop(f), ""));
+		jit_push(f, LLVMBuildNot(bld, jit_pop(f), ""));
 		return true;
 	case WB_OP_V128_AND:
 		push_v(f, bin(f, S_I64, LLVMAnd));
@@ -624,7 +653,7 @@ bool jit_simd(jit_fn *f, const wb_instr *in)
 	case WB_OP_V128_ANDNOT:
 		b = jit_pop(f);
 		a = jit_pop(f);
-		jit_push(f, LLVMBuildAnd(B, a, LLVMBuildNot(B, b, ""), ""));
+		jit_push(f, LLVMBuildAnd(bld, a, LLVMBuildNot(bld, b, ""), ""));
 		return true;
 	case WB_OP_V128_OR:
 		push_v(f, bin(f, S_I64, LLVMOr));
@@ -640,11 +669,11 @@ bool jit_simd(jit_fn *f, const wb_instr *in)
 		jit_push(f, bitselect(f));
 		return true;
 	case WB_OP_V128_ANY_TRUE:
-		a = LLVMBuildBitCast(B, jit_pop(f), U->t_i128, "");
-		jit_push(f, LLVMBuildZExt(B, LLVMBuildICmp(B, LLVMIntNE, a,
-		                                           LLVMConstNull(U->t_i128),
+		a = LLVMBuildBitCast(bld, jit_pop(f), unit->t_i128, "");
+		jit_push(f, LLVMBuildZExt(bld, LLVMBuildICmp(bld, LLVMIntNE, a,
+		                                           LLVMConstNull(unit->t_i128),
 		                                           ""),
-		                          U->t_i32, ""));
+		                          unit->t_i32, ""));
 		return true;
 
 	/* integer lanes */
@@ -657,7 +686,7 @@ bool jit_simd(jit_fn *f, const wb_instr *in)
 		LLVMValueRef args[2];
 
 		args[0] = pop_as(f, s);
-		args[1] = LLVMConstInt(U->t_i1, 0, 0);
+		args[1] = LLVMConstInt(unit->t_i1, 0, 0);
 		push_v(f, intr(f, "llvm.abs", args, 2));
 		return true;
 	}
@@ -669,7 +698,7 @@ bool jit_simd(jit_fn *f, const wb_instr *in)
 		                                : S_I64;
 
 		a = pop_as(f, s);
-		push_v(f, LLVMBuildSub(B, LLVMConstNull(LLVMTypeOf(a)), a, ""));
+		push_v(f, LLVMBuildSub(bld, LLVMConstNull(LLVMTypeOf(a)), a, ""));
 		return true;
 	}
 	case WB_OP_I8X16_POPCNT:
@@ -791,12 +820,12 @@ bool jit_simd(jit_fn *f, const wb_instr *in)
 	case WB_OP_I64X2_EXTMUL_LOW_I32X4_U: push_v(f, extmul(f, S_I32, false, false)); return true;
 	case WB_OP_I64X2_EXTMUL_HIGH_I32X4_U: push_v(f, extmul(f, S_I32, true, false)); return true;
 	case WB_OP_I32X4_DOT_I16X8_S: {
-		LLVMTypeRef w8 = vec_of(f, U->t_i32, 8);
+		LLVMTypeRef w8 = vec_of(f, unit->t_i32, 8);
 
-		b = LLVMBuildSExt(B, pop_as(f, S_I16), w8, "");
-		a = LLVMBuildSExt(B, pop_as(f, S_I16), w8, "");
-		r = LLVMBuildMul(B, a, b, "");
-		push_v(f, LLVMBuildAdd(B, strided(f, r, 0, 4), strided(f, r, 1, 4),
+		b = LLVMBuildSExt(bld, pop_as(f, S_I16), w8, "");
+		a = LLVMBuildSExt(bld, pop_as(f, S_I16), w8, "");
+		r = LLVMBuildMul(bld, a, b, "");
+		push_v(f, LLVMBuildAdd(bld, strided(f, r, 0, 4), strided(f, r, 1, 4),
 		                       ""));
 		return true;
 	}
@@ -810,14 +839,14 @@ bool jit_simd(jit_fn *f, const wb_instr *in)
 		b = pop_as(f, S_I8);
 		a = pop_as(f, S_I8);
 		r = extadd_pairwise(f, dot_i8(f, a, b), true);
-		push_v(f, LLVMBuildAdd(B, r, c, ""));
+		push_v(f, LLVMBuildAdd(bld, r, c, ""));
 		return true;
 
 	/* float lanes */
 	case WB_OP_F32X4_ABS: push_v(f, intr1(f, "llvm.fabs", pop_as(f, S_F32))); return true;
 	case WB_OP_F64X2_ABS: push_v(f, intr1(f, "llvm.fabs", pop_as(f, S_F64))); return true;
-	case WB_OP_F32X4_NEG: push_v(f, LLVMBuildFNeg(B, pop_as(f, S_F32), "")); return true;
-	case WB_OP_F64X2_NEG: push_v(f, LLVMBuildFNeg(B, pop_as(f, S_F64), "")); return true;
+	case WB_OP_F32X4_NEG: push_v(f, LLVMBuildFNeg(bld, pop_as(f, S_F32), "")); return true;
+	case WB_OP_F64X2_NEG: push_v(f, LLVMBuildFNeg(bld, pop_as(f, S_F64), "")); return true;
 	case WB_OP_F32X4_SQRT: push_v(f, intr1(f, "llvm.sqrt", pop_as(f, S_F32))); return true;
 	case WB_OP_F64X2_SQRT: push_v(f, intr1(f, "llvm.sqrt", pop_as(f, S_F64))); return true;
 	case WB_OP_F32X4_CEIL: push_v(f, intr1(f, "llvm.ceil", pop_as(f, S_F32))); return true;
@@ -866,53 +895,53 @@ bool jit_simd(jit_fn *f, const wb_instr *in)
 		c = pop_as(f, s);
 		b = pop_as(f, s);
 		a = pop_as(f, s);
-		r = LLVMBuildFMul(B, a, b, "");
+		r = LLVMBuildFMul(bld, a, b, "");
 		if (op == WB_OP_F32X4_RELAXED_NMADD ||
 		    op == WB_OP_F64X2_RELAXED_NMADD)
-			r = LLVMBuildFNeg(B, r, "");
-		push_v(f, LLVMBuildFAdd(B, r, c, ""));
+			r = LLVMBuildFNeg(bld, r, "");
+		push_v(f, LLVMBuildFAdd(bld, r, c, ""));
 		return true;
 	}
 
 	/* conversions */
 	case WB_OP_I32X4_TRUNC_SAT_F32X4_S:
 	case WB_OP_I32X4_RELAXED_TRUNC_F32X4_S:
-		push_v(f, trunc_sat_v(f, pop_as(f, S_F32), U->t_i32x4, true));
+		push_v(f, trunc_sat_v(f, pop_as(f, S_F32), unit->t_i32x4, true));
 		return true;
 	case WB_OP_I32X4_TRUNC_SAT_F32X4_U:
 	case WB_OP_I32X4_RELAXED_TRUNC_F32X4_U:
-		push_v(f, trunc_sat_v(f, pop_as(f, S_F32), U->t_i32x4, false));
+		push_v(f, trunc_sat_v(f, pop_as(f, S_F32), unit->t_i32x4, false));
 		return true;
 	case WB_OP_I32X4_TRUNC_SAT_F64X2_S_ZERO:
 	case WB_OP_I32X4_RELAXED_TRUNC_F64X2_S_ZERO:
 	case WB_OP_I32X4_TRUNC_SAT_F64X2_U_ZERO:
 	case WB_OP_I32X4_RELAXED_TRUNC_F64X2_U_ZERO:
-		r = trunc_sat_v(f, pop_as(f, S_F64), vec_of(f, U->t_i32, 2),
+		r = trunc_sat_v(f, pop_as(f, S_F64), vec_of(f, unit->t_i32, 2),
 		                op == WB_OP_I32X4_TRUNC_SAT_F64X2_S_ZERO ||
 		                        op == WB_OP_I32X4_RELAXED_TRUNC_F64X2_S_ZERO);
 		push_v(f, zero_extend_lanes(f, r));
 		return true;
 	case WB_OP_F32X4_CONVERT_I32X4_S:
-		push_v(f, LLVMBuildSIToFP(B, pop_as(f, S_I32), U->t_f32x4, ""));
+		push_v(f, LLVMBuildSIToFP(bld, pop_as(f, S_I32), unit->t_f32x4, ""));
 		return true;
 	case WB_OP_F32X4_CONVERT_I32X4_U:
-		push_v(f, LLVMBuildUIToFP(B, pop_as(f, S_I32), U->t_f32x4, ""));
+		push_v(f, LLVMBuildUIToFP(bld, pop_as(f, S_I32), unit->t_f32x4, ""));
 		return true;
 	case WB_OP_F64X2_CONVERT_LOW_I32X4_S:
-		push_v(f, LLVMBuildSIToFP(B, half(f, pop_as(f, S_I32), 0, 2),
-		                          U->t_f64x2, ""));
+		push_v(f, LLVMBuildSIToFP(bld, half(f, pop_as(f, S_I32), 0, 2),
+		                          unit->t_f64x2, ""));
 		return true;
 	case WB_OP_F64X2_CONVERT_LOW_I32X4_U:
-		push_v(f, LLVMBuildUIToFP(B, half(f, pop_as(f, S_I32), 0, 2),
-		                          U->t_f64x2, ""));
+		push_v(f, LLVMBuildUIToFP(bld, half(f, pop_as(f, S_I32), 0, 2),
+		                          unit->t_f64x2, ""));
 		return true;
 	case WB_OP_F32X4_DEMOTE_F64X2_ZERO:
-		r = LLVMBuildFPTrunc(B, pop_as(f, S_F64), vec_of(f, U->t_f32, 2), "");
+		r = LLVMBuildFPTrunc(bld, pop_as(f, S_F64), vec_of(f, unit->t_f32, 2), "");
 		push_v(f, zero_extend_lanes(f, r));
 		return true;
 	case WB_OP_F64X2_PROMOTE_LOW_F32X4:
-		push_v(f, LLVMBuildFPExt(B, half(f, pop_as(f, S_F32), 0, 2),
-		                         U->t_f64x2, ""));
+		push_v(f, LLVMBuildFPExt(bld, half(f, pop_as(f, S_F32), 0, 2),
+		                         unit->t_f64x2, ""));
 		return true;
 	default:
 		return false;
