@@ -2,7 +2,8 @@
  * runner.c - the core spec conformance runner (build/bin/spec-runner).
  *
  *   spec-runner [--report PATH] [--known-failures PATH]
- *               [--record-failures PATH] [--quiet] [--verbose] JSON...
+ *               [--record-failures PATH] [--no-exec] [--quiet] [--verbose]
+ *               JSON...
  *
  * Each JSON file is one converted .wast script in wast2json's shape (see
  * tests/spec/wast-split.mjs); module files are named relative to it and are
