@@ -301,3 +301,64 @@ Test(proto, errors_from_the_daemon)
 	cr_assert_str_eq(wasmc_error_message(e), "x.wasm: cannot open");
 	wasmc_error_free(e);
 }
+
+/* Replies are untrusted: mutated copies of a valid reply either unpack
+ * (and then convert without trouble) or are refused; never a crash. */
+Test(proto, mutated_replies_never_crash)
+{
+	Wasmc__V1__ValType k[] = {WASMC__V1__VAL_TYPE__I32, WASMC__V1__VAL_TYPE__V128};
+	Wasmc__V1__FuncType ft = WASMC__V1__FUNC_TYPE__INIT;
+	ft.n_params = 2;
+	ft.params = k;
+	ft.n_results = 1;
+	ft.results = k;
+	Wasmc__V1__ExternType ty = WASMC__V1__EXTERN_TYPE__INIT;
+	ty.func = &ft;
+	Wasmc__V1__Export ex = WASMC__V1__EXPORT__INIT;
+	ex.name = "exported-function";
+	ex.type = &ty;
+	Wasmc__V1__Export *exps[] = {&ex, &ex, &ex};
+	uint8_t h[16] = {1};
+	Wasmc__V1__Instance inst = WASMC__V1__INSTANCE__INIT;
+	inst.handle.data = h;
+	inst.handle.len = 16;
+	inst.n_exports = 3;
+	inst.exports = exps;
+	Wasmc__V1__Response resp = WASMC__V1__RESPONSE__INIT;
+	resp.body_case = WASMC__V1__RESPONSE__BODY_INSTANCE;
+	resp.instance = &inst;
+	size_t len;
+	uint8_t *good = pack_response(&resp, &len);
+	uint8_t *buf = malloc(len);
+	uint64_t seed = 0x243f6a8885a308d3ull;
+	unsigned unpacked = 0;
+	for (int round = 0; round < 20000; round++) {
+		memcpy(buf, good, len);
+		int flips = 1 + round % 4;
+		for (int f = 0; f < flips; f++) {
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			buf[(seed >> 33) % len] = (uint8_t)(seed >> 17);
+		}
+		size_t n = round % 7 == 0 ? (size_t)((seed >> 40) % (len + 1)) : len;
+		wcl_reply *r = NULL;
+		wasmc_error *e = wcl_reply_unpack(buf, n, &r);
+		if (e) {
+			cr_assert_eq(wasmc_error_code(e), WASMC_ERR_PROTOCOL);
+			wasmc_error_free(e);
+			continue;
+		}
+		unpacked++;
+		if (r->msg->body_case == WASMC__V1__RESPONSE__BODY_INSTANCE && r->msg->instance) {
+			wcl_externs exs;
+			e = wcl_externs_from_proto(NULL, 0, r->msg->instance->exports,
+			                           r->msg->instance->n_exports, &exs);
+			if (e == NULL)
+				wcl_externs_free(&exs);
+			wasmc_error_free(e);
+		}
+		wcl_reply_free(r);
+	}
+	cr_assert_gt(unpacked, 100, "the mutations should not all be refused");
+	free(buf);
+	free(good);
+}
