@@ -500,6 +500,7 @@ help:
 	@echo 'make fuzz             libFuzzer, FUZZ_TARGET=validate|compile, FUZZ_SECONDS=N each'
 	@echo 'make bench            benchmarks (validate, compile, kernels) -> $(REPORTS)/bench.json'
 	@echo 'make bench-kernels    only the kernels suite (other suites kept in the report)'
+	@echo 'make bench-build      build the benchmark kernels (wasm32 and native) into build/bench/kernels'
 	@echo 'make deps             install the Debian and npm packages the build needs'
 	@echo 'make format           clang-format every C file in place'
 	@echo 'make format-diff      clang-format only the lines changed since FORMAT_BASE (HEAD)'
