@@ -375,3 +375,86 @@ Test(hostile, ten_thousand_hostile_requests, .timeout = 600)
 	it_daemon_free(&d);
 	(void)sleep_ms;
 }
+
+/* ---------------------------------------------------------------------------
+ * A client that goes away: its instances are reaped
+ */
+
+static Wasmc__V1__Response *raw_request(raw *r, const Wasmc__V1__Request *req)
+{
+	size_t n = 0;
+	uint8_t *buf = pack_request(req, &n);
+	int rv = nng_send(r->s, buf, n, 0);
+	free(buf);
+	cr_assert_eq(rv, 0, "send: %s", nng_strerror(rv));
+	void *reply = NULL;
+	size_t rlen = 0;
+	rv = nng_recv(r->s, &reply, &rlen, NNG_FLAG_ALLOC);
+	cr_assert_eq(rv, 0, "recv: %s", nng_strerror(rv));
+	Wasmc__V1__Response *resp = wasmc__v1__response__unpack(NULL, rlen, reply);
+	nng_free(reply, rlen);
+	cr_assert_not_null(resp);
+	return resp;
+}
+
+Test(hostile, instances_of_a_vanished_client_are_reaped, .timeout = 120)
+{
+	it_daemon d;
+	cr_assert(it_daemon_start(&d, "--pool 1"));
+	size_t len = 0;
+	unsigned char *wasm = it_fixture("basic", &len);
+	cr_assert_not_null(wasm);
+	sleep_ms(500);
+	int kids0 = it_daemon_children(&d);
+
+	raw r;
+	raw_open(&r, d.socket);
+	Wasmc__V1__Request req = WASMC__V1__REQUEST__INIT;
+	Wasmc__V1__Upload up = WASMC__V1__UPLOAD__INIT;
+	up.wasm.data = wasm;
+	up.wasm.len = len;
+	up.tier = WASMC__V1__TIER__TIER_FAST;
+	req.body_case = WASMC__V1__REQUEST__BODY_UPLOAD;
+	req.upload = &up;
+	Wasmc__V1__Response *resp = raw_request(&r, &req);
+	cr_assert_eq(resp->body_case, WASMC__V1__RESPONSE__BODY_MODULE);
+	uint8_t handle[16];
+	cr_assert_eq(resp->module->handle.len, 16);
+	memcpy(handle, resp->module->handle.data, 16);
+	wasmc__v1__response__free_unpacked(resp, NULL);
+
+	/* Three instances, then the client vanishes without dropping them. */
+	for (int i = 0; i < 3; i++) {
+		Wasmc__V1__Instantiate in = WASMC__V1__INSTANTIATE__INIT;
+		in.module.data = handle;
+		in.module.len = 16;
+		req.body_case = WASMC__V1__REQUEST__BODY_INSTANTIATE;
+		req.instantiate = &in;
+		resp = raw_request(&r, &req);
+		cr_assert_eq(resp->body_case, WASMC__V1__RESPONSE__BODY_INSTANCE, "instantiate: %s",
+		             resp->body_case == WASMC__V1__RESPONSE__BODY_ERROR ? resp->error->message : "?");
+		wasmc__v1__response__free_unpacked(resp, NULL);
+	}
+	cr_expect_geq(it_daemon_children(&d), kids0 + 3);
+	nng_close(r.s);
+	free(wasm);
+
+	/* Within 5 s the three workers are gone and ps shows nothing. */
+	int kids = -1;
+	for (int i = 0; i < 100; i++) {
+		sleep_ms(50);
+		kids = it_daemon_children(&d);
+		if (kids <= kids0)
+			break;
+	}
+	cr_expect_leq(kids, kids0, "daemon children: %d before, %d after the client left", kids0,
+	              kids);
+	wasmc_conn *c = NULL;
+	ok_or_die(wasmc_conn_open(d.socket, NULL, &c), "connect");
+	wasmc_process_list *pl = NULL;
+	ok_or_die(wasmc_process_list_get(c, &pl), "ps");
+	cr_expect_eq(pl->count, 0, "%zu instances left after their client went away", pl->count);
+	wasmc_process_list_free(pl);
+	wasmc_conn_close(c);
+	it_daemon_free(&d);
+}
