@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <llvm-c/Analysis.h>
+#include <llvm-c/Support.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 
@@ -29,24 +30,41 @@ static pthread_once_t llvm_once = PTHREAD_ONCE_INIT;
 
 static void llvm_init(void)
 {
+	/* Exact traps: X86's cmov converter turns a cmov whose operand is a
+	 * volatile load into a branch around the load (the load of a `select`
+	 * would then run only on one side); keep the cmov, which always
+	 * loads. A process-wide LLVM option, set once. */
+	const char *const args[] = {"wasmc", "-x86-cmov-converter=false"};
+
+	LLVMParseCommandLineOptions(2, args, NULL);
 	LLVMInitializeNativeTarget();
 	LLVMInitializeNativeAsmPrinter();
 }
 
-/* CPU name and features for `opt` (malloc'd / LLVM-owned strings). */
+/* Exact traps: never AVX-512. Its masked moves suppress faults, and X86
+ * instruction selection folds `select(c, load p, x)` (and a store of such
+ * a select) into one, so a volatile load or store that must fault would
+ * not happen when the mask bit is clear. Last in the feature string, so
+ * it wins over the host's features; it clears every avx512* feature. */
+#define NO_MASKED_MOVES ",-avx512f"
+
+/* CPU name and features for `opt` (malloc'd strings). */
 static void cpu_of(const jit_options *opt, char **ret_cpu, char **ret_feat)
 {
 	if (opt->cpu != NULL) {
 		/* never below x86-64-v2 (SSE4.1 rounding, SSSE3 shuffles) */
 		*ret_cpu = strdup(opt->cpu);
-		*ret_feat = strdup("+sse4.2,+sse4.1,+ssse3,+popcnt,+cx16");
+		*ret_feat = strdup("+sse4.2,+sse4.1,+ssse3,+popcnt,+cx16" NO_MASKED_MOVES);
 		return;
 	}
 	{
 		char *c = LLVMGetHostCPUName(), *f = LLVMGetHostCPUFeatures();
+		size_t n = strlen(f) + sizeof NO_MASKED_MOVES;
 
 		*ret_cpu = strdup(c);
-		*ret_feat = strdup(f);
+		*ret_feat = malloc(n);
+		if (*ret_feat != NULL)
+			snprintf(*ret_feat, n, "%s%s", f, NO_MASKED_MOVES);
 		LLVMDisposeMessage(c);
 		LLVMDisposeMessage(f);
 	}

@@ -32,6 +32,15 @@
  *     of the OS page) are checked explicitly
  *     (index + offset + n > size, computed without overflow ->
  *     svc->trap(RT_TRAP_MEMORY_OOB)); those memories need no reservation.
+ *   - Exact traps: every non-atomic load and store of linear memory is
+ *     volatile (atomics are seq_cst), in both tiers, so LLVM keeps each
+ *     one, in program order relative to every other load, store, call and
+ *     trap branch: a load whose value dies still faults, and the first
+ *     trap in program order is the one reported. Two code generator
+ *     behaviours that move a volatile access are off: X86's cmov
+ *     converter (a cmov with a load operand becomes a branch around the
+ *     load) and AVX-512 (masked moves suppress faults; the CPU features
+ *     end with -avx512f). docs/ARCHITECTURE.md has the reasoning and cost.
  *   - rt_memory.size is in bytes; memory.size returns size >> page_log2.
  *   - Atomic accesses check natural alignment of index + offset first
  *     (RT_TRAP_UNALIGNED_ATOMIC), then bounds as above.
