@@ -41,6 +41,10 @@ void it_daemon_free(it_daemon *d);
 long it_daemon_rss(const it_daemon *d);
 int it_daemon_fds(const it_daemon *d);
 int it_daemon_children(const it_daemon *d);
+/* CPU time (user + system, seconds) the daemon has used so far; -1 when
+ * not readable. */
+double it_daemon_cpu(const it_daemon *d);
+
 /* Pids of its children, up to max; returns the count. */
 int it_daemon_child_pids(const it_daemon *d, pid_t *pids, int max);
 
