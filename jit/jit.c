@@ -39,6 +39,7 @@ static void llvm_init(void)
 	LLVMParseCommandLineOptions(2, args, NULL);
 	LLVMInitializeNativeTarget();
 	LLVMInitializeNativeAsmPrinter();
+	LLVMInitializeNativeAsmParser(); /* the stack probe is module asm */
 }
 
 /* Exact traps: never AVX-512. Its masked moves suppress faults, and X86

@@ -64,6 +64,7 @@ typedef struct jit_unit {
 	LLVMValueRef tbaa[JT_COUNT];
 	LLVMValueRef md_empty;
 	LLVMAttributeRef a_nounwind, a_noreturn, a_cold, a_nobuiltins;
+	LLVMAttributeRef a_probe; /* "probe-stack": the frame-size check */
 
 	/* per-function caches (stamped with gen) */
 	uint32_t gen;

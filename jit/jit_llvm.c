@@ -62,6 +62,50 @@ static LLVMAttributeRef enum_attr(jit_unit *u, const char *name)
 	return LLVMCreateEnumAttribute(u->ctx, kind, 0);
 }
 
+/*
+ * The stack probe of every wasm function whose frame is 4 KiB or more
+ * ("probe-stack"): X86's prologue calls it with the frame size in %rax
+ * before it lowers %rsp by %rax. %rdi is still the function's first
+ * argument, its vmctx. When the frame would end below vmctx->stack_limit
+ * it tail-jumps to svc->trap(vmctx, RT_TRAP_STACK_EXHAUSTED) as if from
+ * the function's prologue (the return address names the function; the
+ * stack is aligned as at a call), before one byte of the frame is
+ * written. It preserves every register but the flags. A local symbol in
+ * each object (module asm); frames below 4 KiB are checked after the
+ * prologue (jit_func.c), within the runtime's reserve below the limit.
+ */
+#define PROBE_NAME "__wasmc_probe"
+
+static void add_probe(jit_unit *u)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text),
+	         "\t.text\n"
+	         "\t.p2align 4\n"
+	         "\t.type " PROBE_NAME ",@function\n"
+	         PROBE_NAME ":\n"
+	         "\tpushq %%rcx\n"
+	         "\tleaq 16(%%rsp), %%rcx\n"  /* %%rsp of the caller's prologue */
+	         "\tsubq %%rax, %%rcx\n"      /* ... after its allocation */
+	         "\tjb 1f\n"
+	         "\tcmpq %zu(%%rdi), %%rcx\n"
+	         "\tjb 1f\n"
+	         "\tpopq %%rcx\n"
+	         "\tretq\n"
+	         "1:\tpopq %%rcx\n"
+	         "\ttestq $15, %%rsp\n"       /* at a call: %%rsp = 8 mod 16 */
+	         "\tjnz 2f\n"
+	         "\tpushq (%%rsp)\n"
+	         "2:\tmovl $%u, %%esi\n"
+	         "\tmovq %zu(%%rdi), %%rax\n"
+	         "\tjmpq *%zu(%%rax)\n"
+	         "\t.size " PROBE_NAME ", .-" PROBE_NAME "\n",
+	         offsetof(rt_vmctx, stack_limit), (unsigned)RT_TRAP_STACK_EXHAUSTED,
+	         offsetof(rt_vmctx, svc), offsetof(rt_services, trap));
+	LLVMSetModuleInlineAsm2(u->m, text, strlen(text));
+}
+
 bool jit_unit_init(jit_unit *u, const rt_module *mod, const jit_options *opt,
                    cmn_error *err)
 {
@@ -106,6 +150,9 @@ bool jit_unit_init(jit_unit *u, const rt_module *mod, const jit_options *opt,
 	u->a_cold = enum_attr(u, "cold");
 	u->a_nobuiltins =
 		LLVMCreateStringAttribute(u->ctx, "no-builtins", 11, "", 0);
+	u->a_probe = LLVMCreateStringAttribute(u->ctx, "probe-stack", 11, PROBE_NAME,
+	                                       sizeof(PROBE_NAME) - 1);
+	add_probe(u);
 
 	u->one[0] = u->t_i32;
 	u->one[1] = u->t_i64;
@@ -244,6 +291,8 @@ LLVMValueRef jit_func_decl(jit_unit *u, uint32_t funcidx)
 	LLVMSetFunctionCallConv(fn, JIT_CC_TAIL);
 	LLVMSetVisibility(fn, LLVMHiddenVisibility);
 	jit_set_fn_attrs(u, fn);
+	/* only wasm functions: their first argument is a vmctx */
+	LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, u->a_probe);
 	u->fns[funcidx] = fn;
 	return fn;
 }

@@ -119,6 +119,7 @@ rt_memobj *rt_memobj_create(rt_store *s, const rt_limits *l, cmn_error *err)
 	m->pub.size = bytes;
 	if (m->reserve_max >> pl < m->max_pages)
 		m->max_pages = m->reserve_max >> pl;
+	rt_guard_register(m->reserve, m->reserve_len);
 	m->next = s->memories;
 	s->memories = m;
 	s->nmemories++;
@@ -127,8 +128,10 @@ rt_memobj *rt_memobj_create(rt_store *s, const rt_limits *l, cmn_error *err)
 
 void rt_memobj_destroy(rt_memobj *m)
 {
-	if (m->reserve)
+	if (m->reserve) {
+		rt_guard_unregister(m->reserve);
 		munmap(m->reserve, m->reserve_len);
+	}
 	free(m);
 }
 

@@ -1,8 +1,9 @@
 /*
  * rt_trap.c - traps: the call entry (sigsetjmp), the trap service
- * (siglongjmp), the fault handler that turns a guard-page access by
- * compiled code into "out of bounds memory access", code-range
- * registration, the per-thread stack limit and the trap messages.
+ * (siglongjmp), the fault handler that turns a guard-region access by
+ * compiled code into "out of bounds memory access", code-range and
+ * guard-region registration, the per-thread stack limit and the trap
+ * messages.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -48,79 +49,100 @@ const char *rt_trap_message(uint32_t code)
 }
 
 /* ---------------------------------------------------------------------------
- * Code ranges. Registration happens outside compiled code on the thread
- * that loads; the handler reads the array only while compiled code runs.
- * Slots are published with atomics so a reader never sees a torn range.
+ * Address ranges the fault handler consults: code images (a fault's pc)
+ * and the reservations of linear memories (a fault's address).
+ * Registration happens outside compiled code; the handler reads the
+ * arrays while compiled code runs. Slots are published with atomics so a
+ * reader never sees a torn range.
  */
 
-typedef struct code_range {
+typedef struct addr_range {
 	_Atomic uintptr_t start, end;
 	const rt_loaded *_Atomic owner;
-} code_range;
+} addr_range;
 
 #define MAX_RANGES 65536
-static code_range ranges[MAX_RANGES];
-static _Atomic uint32_t nranges;
-static pthread_mutex_t ranges_lock = PTHREAD_MUTEX_INITIALIZER;
+
+typedef struct range_set {
+	addr_range r[MAX_RANGES];
+	_Atomic uint32_t n;
+	pthread_mutex_t lock;
+} range_set;
+
+static range_set code_ranges = {.lock = PTHREAD_MUTEX_INITIALIZER};
+static range_set guard_ranges = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void set_add(range_set *set, uintptr_t s, uintptr_t e, const rt_loaded *owner)
+{
+	pthread_mutex_lock(&set->lock);
+	uint32_t n = atomic_load(&set->n), i;
+	for (i = 0; i < n && atomic_load(&set->r[i].start) != 0; i++)
+		;
+	if (i < MAX_RANGES) {
+		atomic_store(&set->r[i].owner, owner);
+		atomic_store(&set->r[i].end, e);
+		atomic_store(&set->r[i].start, s);
+		if (i == n)
+			atomic_store(&set->n, n + 1);
+	}
+	pthread_mutex_unlock(&set->lock);
+}
+
+static void set_remove(range_set *set, uintptr_t s)
+{
+	pthread_mutex_lock(&set->lock);
+	uint32_t n = atomic_load(&set->n);
+	for (uint32_t i = 0; i < n; i++) {
+		if (atomic_load(&set->r[i].start) == s) {
+			atomic_store(&set->r[i].start, 0);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&set->lock);
+}
+
+/* The slot holding address a, or NULL. Async-signal-safe. */
+static const addr_range *set_find(const range_set *set, uintptr_t a)
+{
+	uint32_t n = atomic_load(&set->n);
+	for (uint32_t i = 0; i < n; i++) {
+		uintptr_t s = atomic_load(&set->r[i].start);
+		if (s && a >= s && a < atomic_load(&set->r[i].end))
+			return &set->r[i];
+	}
+	return NULL;
+}
 
 void rt_code_register(const void *start, size_t len, const rt_loaded *owner)
 {
-	uintptr_t s = (uintptr_t)start, e = s + len;
-	pthread_mutex_lock(&ranges_lock);
-	uint32_t n = atomic_load(&nranges);
-	for (uint32_t i = 0; i < n; i++) {
-		if (atomic_load(&ranges[i].start) == 0) {
-			atomic_store(&ranges[i].owner, owner);
-			atomic_store(&ranges[i].end, e);
-			atomic_store(&ranges[i].start, s);
-			pthread_mutex_unlock(&ranges_lock);
-			return;
-		}
-	}
-	if (n < MAX_RANGES) {
-		atomic_store(&ranges[n].owner, owner);
-		atomic_store(&ranges[n].end, e);
-		atomic_store(&ranges[n].start, s);
-		atomic_store(&nranges, n + 1);
-	}
-	pthread_mutex_unlock(&ranges_lock);
+	set_add(&code_ranges, (uintptr_t)start, (uintptr_t)start + len, owner);
 }
 
 void rt_code_unregister(const void *start, size_t len)
 {
 	(void)len;
-	uintptr_t s = (uintptr_t)start;
-	pthread_mutex_lock(&ranges_lock);
-	uint32_t n = atomic_load(&nranges);
-	for (uint32_t i = 0; i < n; i++) {
-		if (atomic_load(&ranges[i].start) == s) {
-			atomic_store(&ranges[i].start, 0);
-			break;
-		}
-	}
-	pthread_mutex_unlock(&ranges_lock);
+	set_remove(&code_ranges, (uintptr_t)start);
 }
 
 bool rt_code_contains(uintptr_t pc)
 {
-	uint32_t n = atomic_load(&nranges);
-	for (uint32_t i = 0; i < n; i++) {
-		uintptr_t s = atomic_load(&ranges[i].start);
-		if (s && pc >= s && pc < atomic_load(&ranges[i].end))
-			return true;
-	}
-	return false;
+	return set_find(&code_ranges, pc) != NULL;
+}
+
+void rt_guard_register(const void *start, size_t len)
+{
+	set_add(&guard_ranges, (uintptr_t)start, (uintptr_t)start + len, NULL);
+}
+
+void rt_guard_unregister(const void *start)
+{
+	set_remove(&guard_ranges, (uintptr_t)start);
 }
 
 bool rt_code_locate(uintptr_t pc, const rt_loaded **ret_mod, uint32_t *ret_func)
 {
-	const rt_loaded *l = NULL;
-	uint32_t n = atomic_load(&nranges);
-	for (uint32_t i = 0; i < n && !l; i++) {
-		uintptr_t s = atomic_load(&ranges[i].start);
-		if (s && pc >= s && pc < atomic_load(&ranges[i].end))
-			l = atomic_load(&ranges[i].owner);
-	}
+	const addr_range *r = set_find(&code_ranges, pc);
+	const rt_loaded *l = r ? atomic_load(&r->owner) : NULL;
 	if (!l)
 		return false;
 	/* The defined function whose entry is the closest below pc. */
@@ -215,17 +237,81 @@ static uintptr_t context_pc(void *ctx)
 #endif
 }
 
+/* The trap a signal stands for, or 0 when it is no guest trap: only a
+ * fault the kernel raised (si_code > 0; kill, tgkill and sigqueue give
+ * si_code <= 0) while compiled code ran, at its pc: a SIGSEGV/SIGBUS at an
+ * address inside a linear memory's reservation, an integer division
+ * fault, an undefined instruction. */
+static uint32_t trap_of(int sig, const siginfo_t *info, uintptr_t pc)
+{
+	if (info->si_code <= 0 || !rt_code_contains(pc))
+		return 0;
+	switch (sig) {
+	case SIGSEGV:
+	case SIGBUS:
+		return set_find(&guard_ranges, (uintptr_t)info->si_addr) ? RT_TRAP_MEMORY_OOB : 0;
+	case SIGFPE:
+		if (info->si_code == FPE_INTOVF)
+			return RT_TRAP_INT_OVERFLOW;
+		return info->si_code == FPE_INTDIV ? RT_TRAP_INT_DIV_ZERO : 0;
+	case SIGILL:
+		return RT_TRAP_UNREACHABLE;
+	default:
+		return 0;
+	}
+}
+
+/* Async-signal-safe formatting: s, or v in hex, at b[at]. */
+static size_t put_str(char *b, size_t at, size_t cap, const char *s)
+{
+	while (*s && at < cap)
+		b[at++] = *s++;
+	return at;
+}
+
+static size_t put_hex(char *b, size_t at, size_t cap, const char *s, uintptr_t v)
+{
+	at = put_str(b, at, cap, s);
+	char d[2 * sizeof v];
+	int n = 0;
+	do {
+		d[n++] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v);
+	if (at + 2 < cap) {
+		b[at++] = '0';
+		b[at++] = 'x';
+	}
+	while (n > 0 && at < cap)
+		b[at++] = d[--n];
+	return at;
+}
+
+/* One line on stderr before a fatal signal takes its default action. */
+static void report_crash(int sig, const siginfo_t *info, uintptr_t pc)
+{
+	char b[200];
+	char num[4] = {(char)('0' + sig / 10 % 10), (char)('0' + sig % 10), 0};
+	size_t n = put_str(b, 0, sizeof b, "wasmc: fatal signal ");
+	n = put_str(b, n, sizeof b, sig >= 10 ? num : num + 1);
+	n = put_hex(b, n, sizeof b, " at pc ", pc);
+	if ((sig == SIGSEGV || sig == SIGBUS) && info->si_code > 0)
+		n = put_hex(b, n, sizeof b, ", address ", (uintptr_t)info->si_addr);
+	if (info->si_code <= 0)
+		n = put_str(b, n, sizeof b, " (sent by a process)");
+	if (rt_code_contains(pc))
+		n = put_str(b, n, sizeof b, " in compiled code");
+	n = put_str(b, n, sizeof b, ": not a guest trap\n");
+	ssize_t w = write(STDERR_FILENO, b, n);
+	(void)w;
+}
+
 static void handler(int sig, siginfo_t *info, void *ctx)
 {
 	uintptr_t pc = context_pc(ctx);
 	rt_activation *a = current;
-	if (a && rt_code_contains(pc)) {
-		uint32_t code = RT_TRAP_MEMORY_OOB;
-		if (sig == SIGFPE)
-			code = info->si_code == FPE_INTOVF ? RT_TRAP_INT_OVERFLOW
-			                                   : RT_TRAP_INT_DIV_ZERO;
-		else if (sig == SIGILL)
-			code = RT_TRAP_UNREACHABLE;
+	uint32_t code = a ? trap_of(sig, info, pc) : 0;
+	if (code) {
 		a->code = code;
 		a->msg[0] = '\0';
 		a->pc = pc;
@@ -238,13 +324,19 @@ static void handler(int sig, siginfo_t *info, void *ctx)
 			old->sa_sigaction(sig, info, ctx);
 			return;
 		}
+	} else if (old->sa_handler == SIG_IGN && info->si_code <= 0) {
+		return;
 	} else if (old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN) {
 		old->sa_handler(sig);
 		return;
 	}
-	/* Default action: reinstall it and return, so the faulting
-	 * instruction runs again and the kernel applies it. */
+	/* Default action: reinstall it; a fault returns, so the faulting
+	 * instruction runs again and the kernel applies it; a signal sent by
+	 * a process is raised again (it is not blocked: SA_NODEFER). */
+	report_crash(sig, info, pc);
 	signal(sig, SIG_DFL);
+	if (info->si_code <= 0)
+		raise(sig);
 }
 
 static void install(void)
@@ -322,42 +414,66 @@ bool rt_trap_on_signal(int signo)
  * Stack limit
  */
 
-/* Room kept below the limit for runtime services, host callbacks and
- * libc called from compiled code. */
+/* Room kept between the limit and the lowest address of the thread's
+ * stack, for runtime services, host callbacks and libc called from
+ * compiled code, and for a frame below 4 KiB, which compiled code checks
+ * after allocating it (a larger frame is checked before it is allocated:
+ * jit.h, "Native stack"): 256 KiB, or half of a smaller stack, but never
+ * less than MIN_RESERVE (a stack smaller than that runs no wasm call). */
 #define STACK_RESERVE (256 * 1024)
+#define MIN_RESERVE (32 * 1024)
 #define STACK_MAX_USE (64ull * 1024 * 1024)
 
 static _Thread_local uintptr_t stack_limit;
+
+/* The lowest address of this thread's stack, or 0 when unknown. */
+static uintptr_t thread_stack_low(size_t *ret_size)
+{
+	pthread_attr_t attr;
+	void *addr;
+	size_t size;
+	uintptr_t low = 0;
+
+	if (pthread_getattr_np(pthread_self(), &attr) != 0)
+		return 0;
+	if (pthread_attr_getstack(&attr, &addr, &size) == 0 && size > 0) {
+		low = (uintptr_t)addr;
+		*ret_size = size;
+	}
+	pthread_attr_destroy(&attr);
+	return low;
+}
 
 uintptr_t rt_thread_stack_limit(void)
 {
 	if (stack_limit)
 		return stack_limit;
 	char here;
-	uintptr_t sp = (uintptr_t)&here;
-	/* Without the thread's bounds (pthread_getattr_np reads
-	 * /proc/self/maps for the main thread, which a sandbox may forbid):
-	 * half the stack rlimit below here, at most 64 MiB, at least 1 MiB. */
-	uint64_t use = 1024 * 1024;
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur / 2 > use)
-		use = rl.rlim_cur / 2 > STACK_MAX_USE ? STACK_MAX_USE : rl.rlim_cur / 2;
-	uintptr_t limit = sp > use ? sp - use : 0;
-	pthread_attr_t attr;
-	if (pthread_getattr_np(pthread_self(), &attr) == 0) {
-		void *addr;
-		size_t size;
-		if (pthread_attr_getstack(&attr, &addr, &size) == 0 && size > STACK_RESERVE * 2) {
-			uintptr_t low = (uintptr_t)addr + STACK_RESERVE;
-			if (sp > low) {
-				limit = low;
-				if (sp - limit > STACK_MAX_USE)
-					limit = sp - STACK_MAX_USE;
-			}
-		}
-		pthread_attr_destroy(&attr);
+	uintptr_t sp = (uintptr_t)&here, limit;
+	size_t size = 0;
+	uintptr_t low = thread_stack_low(&size);
+	if (low) {
+		size_t reserve = size / 2 < STACK_RESERVE ? size / 2 : STACK_RESERVE;
+		if (reserve < MIN_RESERVE)
+			reserve = MIN_RESERVE;
+		limit = low + reserve;
+	} else {
+		/* Without the thread's bounds (pthread_getattr_np reads
+		 * /proc/self/maps for the main thread, which a sandbox may
+		 * forbid): half the stack rlimit below here, at most 64 MiB,
+		 * at least 1 MiB. */
+		uint64_t use = 1024 * 1024;
+		struct rlimit rl;
+		if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+		    rl.rlim_cur / 2 > use)
+			use = rl.rlim_cur / 2 > STACK_MAX_USE ? STACK_MAX_USE : rl.rlim_cur / 2;
+		limit = sp > use ? sp - use : 0;
 	}
+	/* No room at all: the limit is here, so every wasm function traps. */
+	if (limit > sp)
+		limit = sp;
+	if (sp - limit > STACK_MAX_USE)
+		limit = sp - STACK_MAX_USE;
 	stack_limit = limit;
 	return limit;
 }
