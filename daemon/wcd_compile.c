@@ -434,7 +434,7 @@ void wcd_compile_background(wcd_compiler *w, const uint8_t *digest, bool fuel, u
 /* Asks the compiler for the four fingerprints; they are published only
  * when all four arrived. Retried at most every FP_RETRY_MS while missing
  * (a compiler being replaced during an upgrade, a transient failure). */
-#define FP_RETRY_MS 10000
+#define FP_RETRY_MS 1000
 static void refresh_fps(wcd_compiler *w)
 {
 	pthread_mutex_lock(&w->fp_mu);

@@ -41,7 +41,7 @@ bool wcd_compiler_new(const char *exe, const wcd_config *cfg, wcd_cache *cache, 
 void wcd_compiler_free(wcd_compiler *w);
 
 /* The fingerprint of (tier FAST or OPTIMIZED, fuel); NULL when the
- * compiler did not answer (asked again at most every 10 s: this may then
+ * compiler did not answer (asked again at most every second: this may then
  * block for the compiler's answers). Owned by the compiler. */
 const char *wcd_compiler_fp(wcd_compiler *w, Wasmc__V1__Tier tier, bool fuel);
 

@@ -4,6 +4,7 @@
 #include "wcd_server.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <grp.h>
 #include <limits.h>
 #include <pthread.h>
@@ -25,6 +26,9 @@
 
 /* Allocation budget of one request: protobuf-c's structures for n bytes of
  * input, with room for many small elements, capped. */
+
+/* Requests at least this big are followed by malloc_trim. */
+#define TRIM_AFTER_BYTES ((size_t)256 << 10)
 
 struct wcd_server {
 	wcd_daemon *d;
@@ -92,6 +96,11 @@ static nng_msg *serve_one(wcd_server *s, nng_msg *msg)
 	wcd_req_finish(&rq);
 	if (req)
 		wasmc__v1__request__free_unpacked(req, &b.alloc);
+	/* A big request leaves many freed chunks (an upload's copy, or
+	 * hundreds of thousands of small structures): hand the free pages
+	 * back, so hostile traffic does not ratchet the resident set up. */
+	if (len >= TRIM_AFTER_BYTES)
+		malloc_trim(0);
 	nng_msg *reply = NULL;
 	if (!out || nng_msg_alloc(&reply, 0) != 0 || nng_msg_append(reply, out, olen) != 0) {
 		if (reply)
