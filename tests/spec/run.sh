@@ -3,10 +3,14 @@
 #
 #   bash tests/spec/run.sh RUNNER REPORT_JSON PATH... [-- EXTRA_RUNNER_ARGS...]
 #
-# PATHs are .wast files or folders (searched recursively for *.wast) under
-# ../shared/testsuite (relative to the repository root). Each script is
-# converted into build/spec/<path relative to the test suite, without .wast>/
-# (e.g. build/spec/core/proposals/threads/atomic/atomic.json):
+# PATHs are .wast files or folders (searched recursively for *.wast)
+# anywhere on disk; a relative PATH that does not exist is looked up under
+# ../shared/testsuite (relative to the repository root). A script of the
+# test suite is converted into build/spec/<path relative to the test suite,
+# without .wast>/ (e.g. build/spec/core/proposals/threads/atomic/atomic.json),
+# any other into build/spec/ext/<its absolute path, without .wast>/, where
+# the runner gives it every feature wasmc-run accepts by default (runner
+# option --features LIST overrides, e.g. SPEC_ARGS='--features wasm3'):
 #   1. Debian's wast2json (wabt 1.0.32) with the script's feature flags and
 #      --no-check, so our validator is the only judge;
 #   2. when wast2json fails, tests/spec/wast-split.mjs splits the script
@@ -65,8 +69,17 @@ WABT_BASE=(--no-check --enable-exceptions --enable-function-references
 	--enable-extended-const --enable-relaxed-simd)
 wabt_flags() {
 	case $1 in
-	core/proposals/threads/*) echo "${WABT_BASE[*]} --enable-threads" ;;
+	core/proposals/threads/* | ext/*) echo "${WABT_BASE[*]} --enable-threads" ;;
 	*) echo "${WABT_BASE[*]}" ;;
+	esac
+}
+
+# A script's name under build/spec: relative to the suite, or ext/ and its
+# absolute path.
+rel_of() {
+	case $1 in
+	"$SUITE"/*) echo "${1#"$SUITE"/}" ;;
+	*) echo "ext$1" ;;
 	esac
 }
 
@@ -83,20 +96,13 @@ for p in "${PATHS[@]}"; do
 		exit 2
 	fi
 	abs=$(realpath "$p")
-	case $abs/ in
-	"$SUITE"/*) ;;
-	*)
-		echo "spec: $p is not under $SUITE_REL" >&2
-		exit 2
-		;;
-	esac
 	if [ -d "$abs" ]; then
 		while IFS= read -r f; do
-			FILES+=("${f#"$SUITE"/}")
+			FILES+=("$f")
 		done < <(find "$abs" -type f -name '*.wast')
 	else
 		case $abs in
-		*.wast) FILES+=("${abs#"$SUITE"/}") ;;
+		*.wast) FILES+=("$abs") ;;
 		*)
 			echo "spec: not a .wast file: $p" >&2
 			exit 2
@@ -127,8 +133,8 @@ JSONS=()
 UPTODATE=0
 NW2J=0
 NSPLIT=0
-for rel in "${FILES[@]}"; do
-	wast=$SUITE/$rel
+for wast in "${FILES[@]}"; do
+	rel=$(rel_of "$wast")
 	dir=$OUT/${rel%.wast}
 	stem=$(basename "$rel" .wast)
 	JSONS+=("$dir/$stem.json")

@@ -3,18 +3,23 @@
  *
  *   spec-runner [--report PATH] [--known-failures PATH]
  *               [--record-failures PATH] [--no-exec] [--quiet] [--verbose]
- *               JSON...
+ *               [--features LIST] JSON...
  *
  * Each JSON file is one converted .wast script in wast2json's shape (see
  * tests/spec/wast-split.mjs); module files are named relative to it and are
  * all binary ("text_error" marks a text module the text converter
  * rejected). The feature set comes from the script's path
- * ("source_filename", relative to ../shared/testsuite).
+ * ("source_filename", relative to ../shared/testsuite; a script from
+ * elsewhere is named ext/ABSOLUTE-PATH by tests/spec/run.sh and gets what
+ * wasmc-run accepts by default, WB_FEAT_DEFAULT). --features LIST (comma
+ * separated: wasm3, threads, legacy-eh, custom-page-sizes,
+ * wide-arithmetic, multi-memory, multi-table, default, all) replaces it
+ * for every script.
  *
  * Every command ends as passed, failed, skipped, converter_rejected (the
  * text converter rejected the module text: wasmc never saw it), not_run
- * (--no-exec) or known_failure (listed in --known-failures; an entry no
- * failure matches is stale and fails the run). Decode and validate:
+ * (--no-exec) or known_failure (listed in --known-failures; an entry whose
+ * command passes is stale and fails the run). Decode and validate:
  *   module                  decode and validate succeed (and, executing,
  *                           it instantiates: exec.h)
  *   assert_malformed        passes when wasmc's decoder (wb_decode and
@@ -84,9 +89,16 @@ static const folder_features FOLDERS[] = {
 	 "unsupported feature: custom-descriptors"},
 };
 
+/* --features: the feature set of every script instead of its folder's. */
+static wb_features opt_features;
+static bool opt_features_set;
+
 static const folder_features *folder_of(const char *file)
 {
 	static const folder_features core = {"", WB_FEAT_WASM3, NULL};
+	static const folder_features ext = {"ext/", WB_FEAT_DEFAULT, NULL};
+	if (strncmp(file, ext.folder, strlen(ext.folder)) == 0)
+		return &ext;
 	/* Match on "/folder/" with a leading slash added to the path. */
 	size_t n = strlen(file);
 	char *p = malloc(n + 2);
@@ -233,6 +245,7 @@ static json_t *run_file_here(const char *json_path)
 	fr.commands = json_object();
 	fr.skip_reasons = json_array();
 	fr.known_hits = json_array();
+	fr.known_passed = json_array();
 	char *dir = dir_of(json_path);
 	fr.dir = dir;
 
@@ -246,16 +259,17 @@ static json_t *run_file_here(const char *json_path)
 		count(&fr, "script", FAILED);
 	} else {
 		const folder_features *ff = folder_of(fr.file);
-		fr.features = ff->features;
+		fr.features = opt_features_set ? opt_features : ff->features;
 		fr.unsupported = ff->unsupported;
 		run_commands(&fr, json_object_get(root, "commands"));
 	}
 
-	json_t *entry = json_pack("{s:s, s:o, s:I, s:o, s:o}", "file", fr.file,
+	json_t *entry = json_pack("{s:s, s:o, s:I, s:o, s:o, s:o}", "file", fr.file,
 	                          "commands", fr.commands,
 	                          "messages_matched", (json_int_t)fr.messages_matched,
 	                          "skip_reasons", fr.skip_reasons,
-	                          "known_failures_hit", fr.known_hits);
+	                          "known_failures_hit", fr.known_hits,
+	                          "known_failures_passed", fr.known_passed);
 	json_decref(root);
 	free(dir);
 	return entry;
@@ -351,6 +365,10 @@ static json_t *run_file(const char *json_path)
 		return died_entry(json_path, status);
 	size_t i;
 	json_t *k;
+	json_array_foreach(json_object_get(entry, "known_failures_passed"), i, k)
+	{
+		known_failures_passed((long)json_integer_value(k));
+	}
 	json_array_foreach(json_object_get(entry, "known_failures_hit"), i, k)
 	{
 		json_int_t n = json_integer_value(k);
@@ -362,7 +380,50 @@ static json_t *run_file(const char *json_path)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: spec-runner [--report PATH] [--known-failures PATH] [--record-failures PATH]\n"
-	           "                   [--no-exec] [--quiet] [--verbose] JSON...\n");
+	           "                   [--no-exec] [--quiet] [--verbose] [--features LIST] JSON...\n");
+}
+
+/* --features LIST: a comma-separated list of names; false on a name that
+ * is none. */
+static bool parse_features(const char *list, wb_features *ret)
+{
+	static const struct {
+		const char *name;
+		wb_features f;
+	} NAMES[] = {
+		{"wasm3", WB_FEAT_WASM3},
+		{"threads", WB_FEAT_THREADS},
+		{"legacy-eh", WB_FEAT_LEGACY_EH},
+		{"custom-page-sizes", WB_FEAT_CUSTOM_PAGE_SIZES},
+		{"wide-arithmetic", WB_FEAT_WIDE_ARITH},
+		{"multi-memory", WB_FEAT_MULTI_MEMORY},
+		{"multi-table", WB_FEAT_MULTI_TABLE},
+		{"default", WB_FEAT_DEFAULT},
+		{"all", WB_FEAT_ALL},
+	};
+	wb_features f = 0;
+	const char *p = list;
+	while (*p) {
+		size_t n = strcspn(p, ","), i;
+		for (i = 0; i < sizeof NAMES / sizeof NAMES[0]; i++)
+			if (strlen(NAMES[i].name) == n && strncmp(p, NAMES[i].name, n) == 0)
+				break;
+		if (n > 0 && i == sizeof NAMES / sizeof NAMES[0]) {
+			fprintf(stderr,
+			        "spec-runner: unknown feature \"%.*s\" in --features (known: wasm3, "
+			        "threads, legacy-eh, custom-page-sizes, wide-arithmetic, multi-memory, "
+			        "multi-table, default, all)\n",
+			        (int)n, p);
+			return false;
+		}
+		if (n > 0)
+			f |= NAMES[i].f;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	*ret = f;
+	return true;
 }
 
 int main(int argc, char **argv)
@@ -386,6 +447,10 @@ int main(int argc, char **argv)
 				fprintf(stderr, "spec-runner: cannot write %s\n", argv[i]);
 				return 2;
 			}
+		} else if (strcmp(argv[i], "--features") == 0 && i + 1 < argc) {
+			if (!parse_features(argv[++i], &opt_features))
+				return 2;
+			opt_features_set = true;
 		} else if (strcmp(argv[i], "--no-exec") == 0) {
 			executing = false;
 		} else if (strcmp(argv[i], "--quiet") == 0) {
@@ -444,12 +509,13 @@ int main(int argc, char **argv)
 			printf("%s: %s\n", json_string_value(json_object_get(entry, "file")), line);
 		add_commands(all, commands);
 		json_object_del(entry, "known_failures_hit");
+		json_object_del(entry, "known_failures_passed");
 		json_array_append_new(files, entry);
 		fflush(stdout);
 	}
 
 	json_t *stale = json_array();
-	long nstale = known_failures_stale(files, stale);
+	long nstale = known_failures_stale(stale);
 	json_t *totals = outcome_totals(all);
 	add_to(totals, "failed", nstale);
 	json_t *agreement = message_agreement(all);

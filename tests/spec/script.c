@@ -124,7 +124,8 @@ void converter_rejected(file_run *fr, json_t *cmd, const char *type, const char 
 typedef struct known_entry {
 	char *key;  /* "FILE:LINE" or "FILE" */
 	char *file; /* the FILE part */
-	bool hit;   /* a failure matched it */
+	bool hit;    /* a failure matched it */
+	bool passed; /* a command it names passed */
 } known_entry;
 
 static known_entry *known_list;
@@ -158,6 +159,7 @@ bool known_failures_load(const char *path)
 		known_list[nknown].file =
 			has_line ? strndup(line, (size_t)(colon - line)) : strdup(line);
 		known_list[nknown].hit = false;
+		known_list[nknown].passed = false;
 		nknown++;
 	}
 	fclose(f);
@@ -168,6 +170,12 @@ void known_failures_hit(long index)
 {
 	if (index >= 0 && (size_t)index < nknown)
 		known_list[index].hit = true;
+}
+
+void known_failures_passed(long index)
+{
+	if (index >= 0 && (size_t)index < nknown)
+		known_list[index].passed = true;
 }
 
 /* The index of the entry naming this command, or -1. */
@@ -181,25 +189,13 @@ static long known_failure_index(const char *file, long line)
 	return -1;
 }
 
-long known_failures_stale(json_t *files, json_t *ret_list)
+long known_failures_stale(json_t *ret_list)
 {
 	long n = 0;
 	for (size_t i = 0; i < nknown; i++) {
-		if (known_list[i].hit)
+		if (known_list[i].hit || !known_list[i].passed)
 			continue;
-		size_t j;
-		json_t *f;
-		bool ran = false;
-		json_array_foreach(files, j, f)
-		{
-			const char *file = json_string_value(json_object_get(f, "file"));
-			if (file && strcmp(file, known_list[i].file) == 0)
-				ran = true;
-		}
-		if (!ran)
-			continue;
-		printf("FAIL known failure %s: nothing failed there; remove the entry "
-		       "(stale)\n",
+		printf("FAIL known failure %s: it passes; remove the entry (stale)\n",
 		       known_list[i].key);
 		json_array_append_new(ret_list, json_string(known_list[i].key));
 		n++;
@@ -229,9 +225,14 @@ void fail_cmd(file_run *fr, json_t *cmd, const char *type, const char *what)
 void pass_cmd(file_run *fr, json_t *cmd, const char *type, bool matched, const char *detail)
 {
 	long line = cmd_line(cmd);
-	if (opt_verbose && known_failure_index(fr->file, line) >= 0)
-		printf("NOTE %s:%ld: %s: listed as a known failure, passes now\n", fr->file, line,
-		       type);
+	long k = known_failure_index(fr->file, line);
+	if (k >= 0) {
+		known_failures_passed(k);
+		json_array_append_new(fr->known_passed, json_integer(k));
+		if (opt_verbose)
+			printf("NOTE %s:%ld: %s: listed as a known failure, passes now\n", fr->file,
+			       line, type);
+	}
 	count(fr, type, PASSED);
 	if (matched) {
 		add_to(kind_entry(fr->commands, type), MATCHED_KEY, 1);

@@ -55,6 +55,7 @@ typedef struct file_run {
 	json_t *commands;     /* {"type": {"passed": n, ..., "messages_matched": n}} */
 	json_t *skip_reasons; /* array of distinct strings */
 	json_t *known_hits;   /* indices of the known failures that failed */
+	json_t *known_passed; /* indices of the known failures that passed */
 	long messages_matched;
 } file_run;
 
@@ -96,12 +97,14 @@ void converter_rejected(file_run *fr, json_t *cmd, const char *type, const char 
  * "FILE" (FILE relative to the test suite, anything after whitespace is a
  * comment). false when `path` cannot be read. */
 bool known_failures_load(const char *path);
-/* Marks entry `index` as matched by a failure (of a child process). */
+/* Marks entry `index` as matched by a failure, or by a command that
+ * passed (reported by a child process). */
 void known_failures_hit(long index);
-/* Entries that matched no failure of a file in `files` (the report's file
- * entries): printed as failures, appended to `ret_list`; returns their
- * number. */
-long known_failures_stale(json_t *files, json_t *ret_list);
+void known_failures_passed(long index);
+/* Stale entries: a command they name passed and none failed (a command
+ * not run, as with --no-exec, makes no entry stale). Printed as failures,
+ * appended to `ret_list`; returns their number. */
+long known_failures_stale(json_t *ret_list);
 
 /* --record-failures: every failure is appended to `f` in the known-failures
  * format. NULL: not recorded. */
