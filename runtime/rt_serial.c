@@ -81,35 +81,39 @@ static void io_u64(ser *s, uint64_t *v)
 	*v = (uint64_t)hi << 32 | lo;
 }
 
-/* A count: reading, the array of `*n` elements of `elsize` bytes is
- * allocated in the module's arena into *arr, after checking that the
- * bytes left can hold `*n` serialised elements of at least `minsize`
- * bytes. Writing: only the count. */
-static void io_count(ser *s, uint32_t *n, void *arr, size_t minsize, size_t elsize)
+/* Reading: allocates *arr, an array of `n` elements of `elsize` bytes in
+ * the module's arena, after checking that the bytes left can hold `n`
+ * serialised elements of at least `minsize` bytes each (0: no check, for
+ * arrays parallel to one already checked). Writing: nothing. */
+static void io_alloc(ser *s, uint32_t n, size_t minsize, void *arr, size_t elsize)
 {
-	io_u32(s, n);
 	if (!s->reading || s->bad)
 		return;
-	if (minsize && (size_t)(s->end - s->p) / minsize < *n) {
+	if (minsize && (size_t)(s->end - s->p) / minsize < n) {
 		s->bad = true;
 		return;
 	}
-	void *a = cmn_arena_alloc(&s->mod->arena, *n ? *n : 1, elsize);
+	void *a = cmn_arena_alloc(&s->mod->arena, n ? n : 1, elsize);
 	if (!a)
 		s->bad = true;
 	memcpy(arr, &a, sizeof a);
 }
 
-/* Reading: an array of n elements for an array that has no count of its
- * own (the constant expressions parallel to a section). */
-static void io_parallel(ser *s, uint32_t n, void *arr, size_t elsize)
+/* A count, then (reading) its array: see io_alloc. */
+static void io_count(ser *s, uint32_t *n, void *arr, size_t minsize, size_t elsize)
 {
-	if (!s->reading || s->bad)
-		return;
-	void *a = cmn_arena_alloc(&s->mod->arena, n ? n : 1, elsize);
-	if (!a)
-		s->bad = true;
-	memcpy(arr, &a, sizeof a);
+	io_u32(s, n);
+	io_alloc(s, *n, minsize, arr, elsize);
+}
+
+/* An index space: its count, its imported count, then (reading) its
+ * array. */
+static void io_space(ser *s, uint32_t *n, uint32_t *nimported, void *arr, size_t minsize,
+                     size_t elsize)
+{
+	io_u32(s, n);
+	io_u32(s, nimported);
+	io_alloc(s, *n, minsize, arr, elsize);
 }
 
 static void io_name(ser *s, rt_name *n)
@@ -230,16 +234,7 @@ static void io_imports(ser *s, rt_module *mod)
 
 static void io_funcs(ser *s, rt_module *mod)
 {
-	uint32_t *n = &mod->nfuncs;
-	io_u32(s, n);
-	io_u32(s, &mod->nfuncs_imported);
-	/* The count comes first, then the imported count: allocate after. */
-	if (s->reading && !s->bad) {
-		if ((size_t)(s->end - s->p) / 4 < *n)
-			s->bad = true;
-		else
-			io_parallel(s, *n, &mod->funcs, sizeof(rt_func));
-	}
+	io_space(s, &mod->nfuncs, &mod->nfuncs_imported, &mod->funcs, 4, sizeof(rt_func));
 	for (uint32_t i = 0; !s->bad && i < mod->nfuncs; i++) {
 		io_u32(s, &mod->funcs[i].type);
 		if (s->reading && (mod->funcs[i].type >= mod->ntypes ||
@@ -248,26 +243,11 @@ static void io_funcs(ser *s, rt_module *mod)
 	}
 }
 
-/* A count followed by its imported count, then the array. */
-static void io_space(ser *s, uint32_t *n, uint32_t *nimported, void *arr, size_t minsize,
-                     size_t elsize)
-{
-	io_u32(s, n);
-	io_u32(s, nimported);
-	if (!s->reading || s->bad)
-		return;
-	if (minsize && (size_t)(s->end - s->p) / minsize < *n) {
-		s->bad = true;
-		return;
-	}
-	io_parallel(s, *n, arr, elsize);
-}
-
 static void io_tables(ser *s, rt_module *mod, rt_consts *c)
 {
 	io_space(s, &mod->ntables, &mod->ntables_imported, &mod->tables, 30,
 	         sizeof(rt_tabletype));
-	io_parallel(s, mod->ntables, &c->tables, sizeof(rt_constexpr));
+	io_alloc(s, mod->ntables, 0, &c->tables, sizeof(rt_constexpr));
 	for (uint32_t i = 0; !s->bad && i < mod->ntables; i++) {
 		io_valtype(s, &mod->tables[i].elem);
 		io_limits(s, &mod->tables[i].limits);
@@ -289,7 +269,7 @@ static void io_globals(ser *s, rt_module *mod, rt_consts *c)
 {
 	io_space(s, &mod->nglobals, &mod->nglobals_imported, &mod->globals, 11,
 	         sizeof(rt_globaltype));
-	io_parallel(s, mod->nglobals, &c->globals, sizeof(rt_constexpr));
+	io_alloc(s, mod->nglobals, 0, &c->globals, sizeof(rt_constexpr));
 	for (uint32_t i = 0; !s->bad && i < mod->nglobals; i++) {
 		io_valtype(s, &mod->globals[i].type);
 		io_bool(s, &mod->globals[i].mut);
@@ -324,8 +304,8 @@ static void io_exports(ser *s, rt_module *mod)
 static void io_elems(ser *s, rt_module *mod, rt_consts *c)
 {
 	io_count(s, &mod->nelems, &mod->elems, 20, sizeof(rt_elem));
-	io_parallel(s, mod->nelems, &c->elem_offsets, sizeof(rt_constexpr));
-	io_parallel(s, mod->nelems, &c->elem_items, sizeof(rt_constexpr *));
+	io_alloc(s, mod->nelems, 0, &c->elem_offsets, sizeof(rt_constexpr));
+	io_alloc(s, mod->nelems, 0, &c->elem_items, sizeof(rt_constexpr *));
 	for (uint32_t i = 0; !s->bad && i < mod->nelems; i++) {
 		rt_elem *e = &mod->elems[i];
 		io_u8(s, &e->mode);
@@ -336,19 +316,14 @@ static void io_elems(ser *s, rt_module *mod, rt_consts *c)
 		bool has_exprs = e->exprs != NULL;
 		io_bool(s, &has_exprs);
 		if (has_exprs) {
-			uint32_t n = e->count;
-			if (s->reading && (size_t)(s->end - s->p) / 4 < n)
-				s->bad = true;
-			io_parallel(s, n, &c->elem_items[i], sizeof(rt_constexpr));
+			io_alloc(s, e->count, 4, &c->elem_items[i], sizeof(rt_constexpr));
 			/* Reading: a non-NULL exprs marker for users of the
 			 * description; its ranges are empty. */
-			io_parallel(s, n, &e->exprs, sizeof(rt_range));
-			for (uint32_t k = 0; !s->bad && k < n; k++)
+			io_alloc(s, e->count, 0, &e->exprs, sizeof(rt_range));
+			for (uint32_t k = 0; !s->bad && k < e->count; k++)
 				io_expr(s, &c->elem_items[i][k]);
 		} else {
-			if (s->reading && (size_t)(s->end - s->p) / 4 < e->count)
-				s->bad = true;
-			io_parallel(s, e->count, &e->funcs, sizeof(uint32_t));
+			io_alloc(s, e->count, 4, &e->funcs, sizeof(uint32_t));
 			for (uint32_t k = 0; !s->bad && k < e->count; k++)
 				io_u32(s, &e->funcs[k]);
 		}
@@ -366,7 +341,7 @@ static void io_datas(ser *s, rt_module *mod, rt_consts *c)
 	io_bool(s, &mod->has_data_count);
 	io_u32(s, &mod->data_count);
 	io_count(s, &mod->ndatas, &mod->datas, 13, sizeof(rt_data));
-	io_parallel(s, mod->ndatas, &c->data_offsets, sizeof(rt_constexpr));
+	io_alloc(s, mod->ndatas, 0, &c->data_offsets, sizeof(rt_constexpr));
 	if (s->reading && !s->bad && mod->ndatas) {
 		src = calloc(mod->ndatas, sizeof *src);
 		if (!src)
