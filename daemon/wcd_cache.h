@@ -97,9 +97,10 @@ wcd_code wcd_cache_pin(wcd_cache *c, const uint8_t *digest, bool unpin, uint32_t
  * only entries charged to them. */
 void wcd_cache_gc(wcd_cache *c, uint64_t budget, uint32_t uid, bool root,
                   Wasmc__V1__CacheGcReply *out);
-/* Checks every MAC (and every input's SHA-256), removing bad entries.
+/* Checks every MAC (and every input's SHA-256) of the entries `uid` owns
+ * (root: all), removing bad entries.
  * `problems` strings are malloc'd: free with wcd_cache_verify_free. */
-void wcd_cache_verify(wcd_cache *c, Wasmc__V1__CacheVerifyReply *out);
+void wcd_cache_verify(wcd_cache *c, uint32_t uid, bool root, Wasmc__V1__CacheVerifyReply *out);
 void wcd_cache_verify_free(Wasmc__V1__CacheVerifyReply *out);
 
 /* Called with each digest whose last entry was removed (module handles of

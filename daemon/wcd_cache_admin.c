@@ -146,7 +146,7 @@ void wcd_cache_gc(wcd_cache *c, uint64_t budget, uint32_t uid, bool root,
 	wcd_cache_report_gone(c, &gone);
 }
 
-void wcd_cache_verify(wcd_cache *c, Wasmc__V1__CacheVerifyReply *out)
+void wcd_cache_verify(wcd_cache *c, uint32_t uid, bool root, Wasmc__V1__CacheVerifyReply *out)
 {
 	/* Snapshot the names, check outside the lock. */
 	typedef struct {
@@ -159,6 +159,8 @@ void wcd_cache_verify(wcd_cache *c, Wasmc__V1__CacheVerifyReply *out)
 	item *items = calloc(n ? n : 1, sizeof *items);
 	size_t k = 0;
 	for (entry *e = c->entries; e && items && k < n; e = e->next) {
+		if (!root && !wcd_ce_has_owner(e, uid))
+			continue;
 		memcpy(items[k].digest, e->digest, WCD_DIGEST_LEN);
 		items[k].source = e->source;
 		items[k].fp = strdup(e->fp);

@@ -374,20 +374,13 @@ static void cache_request(wcd_daemon *d, wcd_req *rq, const Wasmc__V1__Request *
 		return;
 	}
 	case WASMC__V1__REQUEST__BODY_CACHE_VERIFY: {
-		if (!rq->root) {
-			/* Every entry is checked: a uid may verify only what it owns
-			 * would still read every file; keep it to root. */
-			wcd_req_error(rq, WASMC__V1__ERROR_CODE__PERMISSION_DENIED,
-			              "cache verify checks every entry: only root may run it");
-			return;
-		}
 		verify_reply *vr = calloc(1, sizeof *vr);
 		if (!vr) {
 			wcd_req_error(rq, WASMC__V1__ERROR_CODE__INTERNAL, "out of memory");
 			return;
 		}
 		wasmc__v1__cache_verify_reply__init(&vr->msg);
-		wcd_cache_verify(d->cache, &vr->msg);
+		wcd_cache_verify(d->cache, rq->uid, rq->root, &vr->msg);
 		if (wcd_req_defer(rq, verify_reply_free, vr)) {
 			rq->resp.body_case = WASMC__V1__RESPONSE__BODY_CACHE_VERIFY;
 			rq->resp.cache_verify = &vr->msg;

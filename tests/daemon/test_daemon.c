@@ -1124,6 +1124,12 @@ static int other_uid_child(void)
 	                    memcmp(r->module->handle.data, basic_module, 16) != 0,
 	            "own upload of cached bytes");
 	dt_free(r);
+	/* Verify checks only its own entries. */
+	r = dt_simple(c, WASMC__V1__REQUEST__BODY_CACHE_VERIFY);
+	CHILD_CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_CACHE_VERIFY && r->cache_verify->checked >= 1 &&
+	                    r->cache_verify->checked <= 3 && r->cache_verify->bad == 0,
+	            "verify of its own entries");
+	dt_free(r);
 	dt_close(c);
 	return fails;
 }
