@@ -250,15 +250,19 @@ $(BIN)/wasmcd: $(DAEMON_OBJ) $(PROTO_OBJ) $(DAEMON_RT_OBJ) $(COMMON_OBJ)
 # Daemon tests (tests/daemon/): a real wasmcd on a private socket and
 # cache, driven by a raw nng + protobuf-c client; fixtures in .wat, encoded
 # at test time.
-DAEMON_TEST_OBJ := $(patsubst %.c,$(OBJ)/%.o,$(wildcard tests/daemon/*.c))
+DAEMON_TEST_OBJ := $(patsubst %.c,$(OBJ)/%.o,$(filter-out tests/daemon/fake_exec.c,$(wildcard tests/daemon/*.c)))
 $(OBJ)/tests/daemon/%.o: tests/daemon/%.c $(PROTO_GEN_H)
 	@mkdir -p $(@D)
-	$(CC) $(BASEFLAGS) $(CFLAGS) -Itests/daemon $(INC_proto) -MMD -MP -c $< -o $@
+	$(CC) $(BASEFLAGS) $(CFLAGS) -Itests/daemon -Icommon $(INC_proto) -MMD -MP -c $< -o $@
 $(BIN)/daemon-test: $(DAEMON_TEST_OBJ) $(PROTO_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) $^ $(NNG_LIBS) $(PROTOBUF_LIBS) -lcrypto -o $@
+# A misbehaving exec worker (hangs, garbage, no Ready) for the daemon tests.
+$(BIN)/daemon-test-fake-exec: $(OBJ)/tests/daemon/fake_exec.o $(PROTO_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) $^ $(PROTOBUF_LIBS) -o $@
 .PHONY: daemon-test
-daemon-test: $(BIN)/daemon-test $(BIN)/wasmcd $(BIN)/wasmc-exec $(BIN)/wasmc-compiler
+daemon-test: $(BIN)/daemon-test $(BIN)/daemon-test-fake-exec $(BIN)/wasmcd $(BIN)/wasmc-exec $(BIN)/wasmc-compiler
 	node tests/tools/wat2wasm.mjs $(OUT)/daemon-test tests/daemon/*.wat
 	$(BIN)/daemon-test --bin $(BIN) --fixtures $(OUT)/daemon-test
 # libwasmc: no LLVM, nothing of runtime/, jit/, wasm/.

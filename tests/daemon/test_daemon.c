@@ -1126,8 +1126,9 @@ static int other_uid_child(void)
 	dt_free(r);
 	/* Verify checks only its own entries. */
 	r = dt_simple(c, WASMC__V1__REQUEST__BODY_CACHE_VERIFY);
-	CHILD_CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_CACHE_VERIFY && r->cache_verify->checked >= 1 &&
-	                    r->cache_verify->checked <= 3 && r->cache_verify->bad == 0,
+	CHILD_CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_CACHE_VERIFY &&
+	                    r->cache_verify->checked >= 1 && r->cache_verify->checked <= 3 &&
+	                    r->cache_verify->bad == 0,
 	            "verify of its own entries");
 	dt_free(r);
 	dt_close(c);
@@ -1364,6 +1365,116 @@ static void t_compiler_failures(void)
 }
 
 /* ---------------------------------------------------------------------------
+ * Exec workers that misbehave (tests/daemon/fake_exec.c)
+ */
+
+static void set_mode(const char *dir, const char *mode)
+{
+	char p[600];
+	snprintf(p, sizeof p, "%s/fake-mode", dir);
+	FILE *f = fopen(p, "w");
+	if (f) {
+		fputs(mode, f);
+		fclose(f);
+	}
+}
+
+static void t_bad_exec_worker(void)
+{
+	char real[4096], dir[] = "/tmp/wasmcd-fakeexec.XXXXXX", path[600], target[4200];
+	if (!CHECK(realpath(bin_dir, real) && mkdtemp(dir), "setup"))
+		return;
+	snprintf(path, sizeof path, "%s/wasmc-exec", dir);
+	snprintf(target, sizeof target, "%s/daemon-test-fake-exec", real);
+	CHECK(symlink(target, path) == 0, "symlink");
+	snprintf(path, sizeof path, "%s/wasmc-compiler", dir);
+	snprintf(target, sizeof target, "%s/wasmc-compiler", real);
+	CHECK(symlink(target, path) == 0, "symlink");
+	char flags[700];
+	snprintf(flags, sizeof flags, "--libexec %s --pool 0 --no-namespaces", dir);
+	dt_daemon q;
+	if (!CHECK(dt_daemon_start(&q, bin_dir, flags), "daemon did not start")) {
+		dt_daemon_free(&q);
+		return;
+	}
+	dt_conn *c = dt_connect(q.socket, 5000);
+	Wasmc__V1__Response *r =
+	        c ? dt_upload(c, plain, plain_len, WASMC__V1__TIER__TIER_FAST) : NULL;
+	uint8_t mod[16], inst[16];
+	bool up = CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_MODULE, "upload: %s",
+	                dt_errmsg(r));
+	if (up)
+		memcpy(mod, r->module->handle.data, 16);
+	dt_free(r);
+	Wasmc__V1__InstanceLimits lim = WASMC__V1__INSTANCE_LIMITS__INIT;
+	lim.deadline_ms = 300;
+	ProtobufCBinaryData h = bin(inst, 16);
+
+	/* A worker that never answers: killed at deadline + 1 s. */
+	set_mode(dir, "hang");
+	if (up && instantiate(c, mod, false, &lim, inst, NULL)) {
+		int64_t t0 = now_ms();
+		r = dt_call(c, &h, "seven", 0, NULL, NULL);
+		int64_t took = now_ms() - t0;
+		CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_CALL &&
+		              r->call->outcome_case == WASMC__V1__CALL_REPLY__OUTCOME_TRAP &&
+		              r->call->trap->code == WASMC__V1__TRAP_CODE__TRAP_DEADLINE &&
+		              strcmp(r->call->trap->message, "deadline exceeded") == 0,
+		      "silent worker: %s", dt_errmsg(r));
+		CHECK(took >= 1200 && took < 4000, "answered after %lld ms (deadline 300 ms + 1 s)",
+		      (long long)took);
+		dt_free(r);
+		r = dt_call(c, &h, "seven", 0, NULL, NULL);
+		CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__INSTANCE_DEAD, "after the backstop: %s",
+		      dt_errmsg(r));
+		dt_free(r);
+		dt_free(dt_drop(c, &h));
+	}
+	/* Garbage instead of a reply: the worker goes, the call says so. */
+	set_mode(dir, "garbage");
+	if (up && instantiate(c, mod, false, NULL, inst, NULL)) {
+		r = dt_call(c, &h, "seven", 0, NULL, NULL);
+		CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__WORKER_DIED &&
+		              strstr(dt_errmsg(r), "worker died"),
+		      "garbage reply: %d %s", dt_code(r), dt_errmsg(r));
+		dt_free(r);
+		r = dt_call(c, &h, "seven", 0, NULL, NULL);
+		CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__INSTANCE_DEAD, "after garbage: %s",
+		      dt_errmsg(r));
+		dt_free(r);
+		dt_free(dt_drop(c, &h));
+	}
+	/* No Ready: the instantiation fails, nothing else. */
+	set_mode(dir, "noready");
+	if (up) {
+		ProtobufCBinaryData m = bin(mod, 16);
+		r = dt_instantiate(c, &m, NULL, 0, NULL, NULL, NULL);
+		CHECK(dt_code(r) != WASMC__V1__ERROR_CODE__ERROR_NONE &&
+		              strstr(dt_errmsg(r), "not Ready"),
+		      "worker without Ready: %d %s", dt_code(r), dt_errmsg(r));
+		dt_free(r);
+	}
+	/* Its warning was logged once for two workers. */
+	FILE *f = fopen(q.log, "r");
+	int seen = 0;
+	char line[4096];
+	while (f && fgets(line, sizeof line, f))
+		seen += strstr(line, "fake worker: no sandbox at all") != NULL;
+	if (f)
+		fclose(f);
+	CHECK(seen == 1, "worker warning logged %d times", seen);
+	r = c ? dt_hello(c, 1) : NULL;
+	CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_HELLO, "hello after bad workers");
+	dt_free(r);
+	dt_close(c);
+	int st = dt_daemon_stop(&q, 10000);
+	CHECK(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "stop: %d", st);
+	dt_daemon_free(&q);
+	snprintf(path, sizeof path, "rm -rf '%s'", dir);
+	CHECK(system(path) == 0, "cleanup");
+}
+
+/* ---------------------------------------------------------------------------
  * Configuration
  */
 
@@ -1559,6 +1670,7 @@ int main(int argc, char **argv)
 	run("config", t_config);
 	run("quotas", t_quotas);
 	run("compiler_failures", t_compiler_failures);
+	run("bad_exec_worker", t_bad_exec_worker);
 	run("restart", t_restart);
 	run("sigterm_during_call", t_sigterm_during_call);
 	dt_daemon_free(&D);
