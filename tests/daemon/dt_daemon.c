@@ -28,10 +28,11 @@ static bool spawn(dt_daemon *d, const char *bin)
 	argv[n++] = "--cache";
 	argv[n++] = d->cache;
 	/* DT_EXTRA: flags for every daemon of the run (e.g. --libexec DIR
-	 * when wasmcd is a sanitizer build beside no workers). */
+	 * when wasmcd is a sanitizer build beside no workers); a test's own
+	 * flags come after them and win. */
 	char flags[1024];
 	const char *extra = getenv("DT_EXTRA");
-	snprintf(flags, sizeof flags, "%s %s", d->flags, extra ? extra : "");
+	snprintf(flags, sizeof flags, "%s %s", extra ? extra : "", d->flags);
 	char *save = NULL;
 	for (char *t = strtok_r(flags, " ", &save); t && n < 62; t = strtok_r(NULL, " ", &save))
 		argv[n++] = t;

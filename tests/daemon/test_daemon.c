@@ -8,8 +8,9 @@
  *   daemon-test --bin build/bin --fixtures DIR   (DIR holds basic.wasm, plain.wasm)
  *
  * Environment: DT_FLAGS replaces the main daemon's flags, DT_EXTRA adds
- * flags to every daemon started (e.g. --libexec DIR), DT_KEEP keeps the
- * temporary directories (logs).
+ * flags to every daemon started (e.g. --libexec DIR), DT_WORKERS is where
+ * the real workers and daemon-test-fake-exec are (default: --bin), DT_KEEP
+ * keeps the temporary directories (logs).
  *
  * Prints one line per failed check and a closing "N passed, M failed".
  */
@@ -118,6 +119,12 @@ static void hex(const uint8_t *p, size_t n, char *out)
  */
 
 static const char *bin_dir = "build/bin";
+/* The real workers and the fake exec worker (DT_WORKERS, default bin_dir). */
+static const char *workers_dir(void)
+{
+	const char *w = getenv("DT_WORKERS");
+	return w && *w ? w : bin_dir;
+}
 static const char *fix_dir;
 static dt_daemon D;
 static uint8_t *basic, *plain;
@@ -1296,7 +1303,7 @@ static void t_quotas(void)
 static void t_compiler_failures(void)
 {
 	char real[4096], dir[] = "/tmp/wasmcd-libexec.XXXXXX", path[600];
-	if (!CHECK(realpath(bin_dir, real) && mkdtemp(dir), "setup"))
+	if (!CHECK(realpath(workers_dir(), real) && mkdtemp(dir), "setup"))
 		return;
 	snprintf(path, sizeof path, "%s/wasmc-exec", dir);
 	char target[4200];
@@ -1382,7 +1389,7 @@ static void set_mode(const char *dir, const char *mode)
 static void t_bad_exec_worker(void)
 {
 	char real[4096], dir[] = "/tmp/wasmcd-fakeexec.XXXXXX", path[600], target[4200];
-	if (!CHECK(realpath(bin_dir, real) && mkdtemp(dir), "setup"))
+	if (!CHECK(realpath(workers_dir(), real) && mkdtemp(dir), "setup"))
 		return;
 	snprintf(path, sizeof path, "%s/wasmc-exec", dir);
 	snprintf(target, sizeof target, "%s/daemon-test-fake-exec", real);
