@@ -23,6 +23,7 @@
  * exec worker reserves (the engine's default). */
 #define WCD_GUARD_BYTES ((uint64_t)2 << 30)
 #define QUEUE_MAX 64
+#define FP_TIMEOUT_S 30
 
 /* One compile in progress; waiters share it. */
 typedef struct job {
@@ -78,7 +79,11 @@ static wcd_code run_worker(wcd_compiler *w, const Wasmc__V1__Worker__CompileRequ
 {
 	char mem[24], cpu[24];
 	snprintf(mem, sizeof mem, "%u", w->memory_mb);
-	snprintf(cpu, sizeof cpu, "%u", w->timeout_s);
+	/* A fingerprint question is quick; a compiler that hangs on it must
+	 * not hold the daemon up for a whole compile timeout. */
+	unsigned timeout_s =
+	        req->fingerprint_only && w->timeout_s > FP_TIMEOUT_S ? FP_TIMEOUT_S : w->timeout_s;
+	snprintf(cpu, sizeof cpu, "%u", timeout_s);
 	char *argv[] = {w->exe, "--memory-mb", mem, "--cpu-seconds", cpu, NULL};
 	pid_t pid;
 	int sock;
@@ -124,7 +129,7 @@ static wcd_code run_worker(wcd_compiler *w, const Wasmc__V1__Worker__CompileRequ
 	int64_t start = wcd_mono_ms();
 	int r = CMN_FRAME_EOF;
 	if (cmn_frame_send(sock, buf, len, -1, &e)) {
-		int64_t left = (int64_t)w->timeout_s * 1000;
+		int64_t left = (int64_t)timeout_s * 1000;
 		r = cmn_frame_recv(sock, CMN_FRAME_MAX, (int)left, &rbuf, &rlen, NULL, &e);
 		if (r == CMN_FRAME_OK && wcd_mono_ms() - start > left) {
 			free(rbuf);
@@ -134,7 +139,7 @@ static wcd_code run_worker(wcd_compiler *w, const Wasmc__V1__Worker__CompileRequ
 	}
 	if (r == CMN_FRAME_TIMEOUT) {
 		wcd_child_kill(pid);
-		cmn_fail(err, "compile timed out after %u s", w->timeout_s);
+		cmn_fail(err, "compile timed out after %u s", timeout_s);
 		goto out;
 	}
 	if (r != CMN_FRAME_OK) {
@@ -282,9 +287,10 @@ wcd_code wcd_compile_ensure(wcd_compiler *w, const uint8_t *digest, const uint8_
 {
 	const char *fp = wcd_compiler_fp(w, tier, fuel);
 	if (!fp) {
-		pthread_mutex_lock(&w->fp_mu);
-		cmn_fail(err, "the compiler is unavailable: %s", w->unavailable);
-		pthread_mutex_unlock(&w->fp_mu);
+		pthread_mutex_lock(&w->mu);
+		cmn_fail(err, "the compiler is unavailable: %s",
+		         w->unavailable[0] ? w->unavailable : "it has not answered yet");
+		pthread_mutex_unlock(&w->mu);
 		return WASMC__V1__ERROR_CODE__COMPILE_FAILED;
 	}
 	if (wcd_cache_find(w->cache, digest, fp, NULL)) {
@@ -437,7 +443,10 @@ void wcd_compile_background(wcd_compiler *w, const uint8_t *digest, bool fuel, u
 #define FP_RETRY_MS 1000
 static void refresh_fps(wcd_compiler *w)
 {
-	pthread_mutex_lock(&w->fp_mu);
+	/* Someone is asking already: do not wait for that (the caller sees
+	 * the compiler as unavailable for now). */
+	if (pthread_mutex_trylock(&w->fp_mu) != 0)
+		return;
 	int64_t now = wcd_mono_ms();
 	if (__atomic_load_n(&w->fps[0][0], __ATOMIC_ACQUIRE) ||
 	    (w->fp_tried_ms && now - w->fp_tried_ms < FP_RETRY_MS)) {
@@ -458,20 +467,29 @@ static void refresh_fps(wcd_compiler *w)
 		for (int opt = 0; opt < 2; opt++)
 			for (int fuel = 0; fuel < 2; fuel++)
 				free(got[opt][fuel]);
+		/* Logged when the reason is new, not at every retry. */
+		pthread_mutex_lock(&w->mu);
+		bool fresh = strcmp(w->unavailable, e.msg) != 0;
 		snprintf(w->unavailable, sizeof w->unavailable, "%s", e.msg);
-		wcd_log(WCD_LOG_ERR,
-		        "compiler %s does not answer (%s): uploads fail until it does (retried "
-		        "every %d s)",
-		        w->exe, e.msg, FP_RETRY_MS / 1000);
+		pthread_mutex_unlock(&w->mu);
+		if (fresh)
+			wcd_log(WCD_LOG_ERR,
+			        "compiler %s does not answer (%s): uploads fail until it does "
+			        "(asked "
+			        "again at most every %d s)",
+			        w->exe, e.msg, FP_RETRY_MS / 1000);
 	} else {
 		/* fps[0][0] last: it is the "published" flag readers test. */
 		__atomic_store_n(&w->fps[1][1], got[1][1], __ATOMIC_RELEASE);
 		__atomic_store_n(&w->fps[1][0], got[1][0], __ATOMIC_RELEASE);
 		__atomic_store_n(&w->fps[0][1], got[0][1], __ATOMIC_RELEASE);
 		__atomic_store_n(&w->fps[0][0], got[0][0], __ATOMIC_RELEASE);
-		if (w->unavailable[0])
-			wcd_log(WCD_LOG_NOTICE, "compiler %s answers again", w->exe);
+		pthread_mutex_lock(&w->mu);
+		bool was_down = w->unavailable[0] != 0;
 		w->unavailable[0] = 0;
+		pthread_mutex_unlock(&w->mu);
+		if (was_down)
+			wcd_log(WCD_LOG_NOTICE, "compiler %s answers again", w->exe);
 	}
 	pthread_mutex_unlock(&w->fp_mu);
 }

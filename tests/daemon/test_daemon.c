@@ -1366,6 +1366,33 @@ static void t_compiler_failures(void)
 	int stopped = dt_daemon_stop(&q, 10000);
 	CHECK(stopped != -1 && WIFEXITED(stopped) && WEXITSTATUS(stopped) == 0, "stop: %d",
 	      stopped);
+
+	/* A compiler that does not answer at startup: the daemon serves
+	 * anyway, and compiles once the compiler answers again. */
+	char note[64];
+	dt_daemon_notified(&q, 100, note, sizeof note); /* STOPPING=1 */
+	snprintf(flag, sizeof flag, "%s/die", dir);
+	close(open(flag, O_CREAT | O_WRONLY, 0644));
+	if (CHECK(dt_daemon_restart(&q, bin_dir), "restart with a dying compiler")) {
+		c = dt_connect(q.socket, 5000);
+		w = variant("later", &len);
+		r = c ? dt_upload(c, w, len, WASMC__V1__TIER__TIER_FAST) : NULL;
+		CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__COMPILE_FAILED &&
+		              strstr(dt_errmsg(r), "unavailable"),
+		      "upload without a compiler: %d %s", dt_code(r), dt_errmsg(r));
+		dt_free(r);
+		unlink(flag);
+		sleep_ms(1100);
+		r = c ? dt_upload(c, w, len, WASMC__V1__TIER__TIER_FAST) : NULL;
+		CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_MODULE,
+		      "upload once it answers: %s", dt_errmsg(r));
+		dt_free(r);
+		CHECK(dt_daemon_logged(&q, "answers again"),
+		      "no log line about the compiler's return");
+		free(w);
+		dt_close(c);
+		dt_daemon_stop(&q, 10000);
+	}
 	dt_daemon_free(&q);
 	snprintf(path, sizeof path, "rm -rf '%s'", dir);
 	CHECK(system(path) == 0, "cleanup");
