@@ -12,6 +12,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,23 @@ static void tune_malloc(char **argv)
 	unsetenv("GLIBC_TUNABLES");
 }
 
+/* Every instance holds a channel and every client a connection: the
+ * default soft limit of 1024 descriptors would be the first quota hit.
+ * The soft limit goes up to the hard one (at most 65536). */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
+	if (rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		wcd_log(WCD_LOG_WARNING, "cannot raise the descriptor limit to %llu: %s",
+		        (unsigned long long)want, strerror(errno));
+}
+
 int main(int argc, char **argv)
 {
 	tune_malloc(argv);
@@ -104,6 +122,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	wcd_log_set_level(d.cfg.log_level);
+	raise_fd_limit();
 	d.started_ms = wcd_mono_ms();
 
 	/* Signals: SIGTERM/SIGINT are taken by sigtimedwait below (blocked in
