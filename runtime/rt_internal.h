@@ -29,7 +29,7 @@ void rt_code_unregister(const void *start, size_t len);
 bool rt_code_contains(uintptr_t pc);
 /* ---- linear memory reservations: a fault of compiled code inside one is
  * an out-of-bounds access (rt_trap.c; rt_memory.c registers them) ---- */
-void rt_guard_register(const void *start, size_t len);
+bool rt_guard_register(const void *start, size_t len); /* false: too many */
 void rt_guard_unregister(const void *start);
 
 /* ---- objects ---- */

@@ -119,7 +119,12 @@ rt_memobj *rt_memobj_create(rt_store *s, const rt_limits *l, cmn_error *err)
 	m->pub.size = bytes;
 	if (m->reserve_max >> pl < m->max_pages)
 		m->max_pages = m->reserve_max >> pl;
-	rt_guard_register(m->reserve, m->reserve_len);
+	if (!rt_guard_register(m->reserve, m->reserve_len)) {
+		cmn_fail(err, "too many memories in this process");
+		munmap(m->reserve, m->reserve_len);
+		free(m);
+		return NULL;
+	}
 	m->next = s->memories;
 	s->memories = m;
 	s->nmemories++;

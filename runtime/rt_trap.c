@@ -72,7 +72,8 @@ typedef struct range_set {
 static range_set code_ranges = {.lock = PTHREAD_MUTEX_INITIALIZER};
 static range_set guard_ranges = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-static void set_add(range_set *set, uintptr_t s, uintptr_t e, const rt_loaded *owner)
+/* False when the set is full. */
+static bool set_add(range_set *set, uintptr_t s, uintptr_t e, const rt_loaded *owner)
 {
 	pthread_mutex_lock(&set->lock);
 	uint32_t n = atomic_load(&set->n), i;
@@ -86,6 +87,7 @@ static void set_add(range_set *set, uintptr_t s, uintptr_t e, const rt_loaded *o
 			atomic_store(&set->n, n + 1);
 	}
 	pthread_mutex_unlock(&set->lock);
+	return i < MAX_RANGES;
 }
 
 static void set_remove(range_set *set, uintptr_t s)
@@ -129,9 +131,9 @@ bool rt_code_contains(uintptr_t pc)
 	return set_find(&code_ranges, pc) != NULL;
 }
 
-void rt_guard_register(const void *start, size_t len)
+bool rt_guard_register(const void *start, size_t len)
 {
-	set_add(&guard_ranges, (uintptr_t)start, (uintptr_t)start + len, NULL);
+	return set_add(&guard_ranges, (uintptr_t)start, (uintptr_t)start + len, NULL);
 }
 
 void rt_guard_unregister(const void *start)
