@@ -87,6 +87,13 @@ def wat(A):
     w(f'    (i32.store8 (local.get $s) (i32.const 0x77)) (i32.store (local.get $a) (i32.const 0x11223344)))')
     w(f'  (func (export "v128_store_load") (param $s {A}) (param $a {A})')
     w(f'    (v128.store (local.get $s) (v128.const i32x4 1 2 3 4)) (drop (v128.load32_zero (local.get $a))))')
+    # bulk memory between stores: an out-of-bounds fill writes nothing
+    w(f'  (func (export "store_fill") (param $s {A}) (param $a {A})')
+    w(f'    (i32.store (local.get $s) (i32.const 0x11223344)) (memory.fill (local.get $a) (i32.const 0) ({A}.const 8)))')
+    w(f'  (func (export "fill_store") (param $s {A}) (param $a {A})')
+    w(f'    (memory.fill (local.get $a) (i32.const 0) ({A}.const 8)) (i32.store (local.get $s) (i32.const 0x11223344)))')
+    w(f'  (func (export "copy_load") (param $s {A}) (param $a {A})')
+    w(f'    (memory.copy (local.get $s) ({A}.const 0) ({A}.const 4)) (drop (i32.load (local.get $a))))')
     # a copy loop that runs off the end: every element before the fault is written
     one = '(i32.const 1)' if A == 'i32' else '(i64.const 1)'
     w(f'  (func (export "copy") (param $dst {A}) (param $src {A}) (param $n i32) (local $i i32)')

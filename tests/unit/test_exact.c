@@ -16,8 +16,9 @@
  *     out of range, unreachable, call_indirect (type mismatch, null entry,
  *     index out of range), table.get out of range, ref.as_non_null, an
  *     unaligned atomic, a call that traps, call stack exhaustion;
- *   - store_load, load_store, store_store, v128_store_load: memory after a
- *     trap holds exactly the stores before it in program order;
+ *   - store_load, load_store, store_store, v128_store_load, store_fill,
+ *     fill_store, copy_load: memory after a trap holds exactly the stores
+ *     (and bulk operations) before it in program order;
  *   - copy, sum: loops that run off the end of memory; every element before
  *     the faulting one is copied.
  * Each runs with both tiers, for the 32-bit memory with the default guard
@@ -305,6 +306,20 @@ static void memory_after_trap(void)
 	EXPECT("v128_store_load", "v128 store, then load out of bounds", OOB, A(400),
 	       A(PAGE - 3));
 	check_memory("v128_store_load: the store before the trap", 400, vec, 16);
+
+	fill();
+	EXPECT("store_fill", "store, then memory.fill out of bounds", OOB, A(500), A(PAGE - 4));
+	check_memory("store_fill: the store before the trap, nothing filled", 500, word, 4);
+
+	fill();
+	EXPECT("fill_store", "memory.fill out of bounds, then store", OOB, A(600), A(PAGE - 4));
+	check_memory("fill_store: nothing filled, no store", 0, NULL, 0);
+
+	fill();
+	uint8_t first4[4];
+	memcpy(first4, fx.mem->base, 4);
+	EXPECT("copy_load", "memory.copy, then load out of bounds", OOB, A(700), A(PAGE - 1));
+	check_memory("copy_load: the copy before the trap", 700, first4, 4);
 
 	/* copy loops: element k of the source is the first out of bounds */
 	static const unsigned KS[] = {0, 1, 5, 37};
