@@ -175,31 +175,32 @@ static void upload(wcd_daemon *d, wcd_req *rq, const Wasmc__V1__Upload *u)
 	if (!tier_ok(rq, u->tier, "upload"))
 		return;
 	uint8_t digest[WCD_DIGEST_LEN];
-	if (!wcd_sha256(u->wasm.data ? u->wasm.data : (const uint8_t *)"", u->wasm.len, digest)) {
+	const uint8_t *wasm = u->wasm.data ? u->wasm.data : (const uint8_t *)"";
+	if (!wcd_sha256(wasm, u->wasm.len, digest)) {
 		wcd_req_error(rq, WASMC__V1__ERROR_CODE__INTERNAL, "sha-256 failed");
 		return;
 	}
 	Wasmc__V1__Tier tier;
 	const char *fp;
+	cmn_error err;
+	/* The input is kept beside its artifacts (other variants, fuel or
+	 * optimized, compile from it); an input that does not compile is not
+	 * kept. */
 	if (stored_tier(d, digest, u->tier, false, &tier, &fp)) {
 		wcd_cache_add_owner(d->cache, digest, rq->uid);
+		if (wcd_cache_put_source(d->cache, digest, wasm, u->wasm.len, rq->uid, &err))
+			wcd_log(WCD_LOG_DEBUG, "uid %u: input not kept: %s", rq->uid, err.msg);
 		atomic_fetch_add(&d->cache_hits, 1);
 		reply_module(d, rq, digest, u->tier, tier, true, 0);
-		return;
-	}
-	/* Keep the input: other variants (fuel, optimized) compile from it. */
-	cmn_error err;
-	wcd_code code =
-	        wcd_cache_put_source(d->cache, digest, u->wasm.data, u->wasm.len, rq->uid, &err);
-	if (code) {
-		wcd_req_error(rq, code, "%s", err.msg);
 		return;
 	}
 	tier = u->tier == optimized ? optimized : fast;
 	bool cached = false;
 	double secs = 0;
-	code = wcd_compile_ensure(d->compiler, digest, u->wasm.data, u->wasm.len, tier, false,
-	                          rq->uid, &cached, &secs, &err);
+	wcd_code code = wcd_compile_ensure(d->compiler, digest, wasm, u->wasm.len, tier, false,
+	                                   rq->uid, &cached, &secs, &err);
+	if (!code)
+		code = wcd_cache_put_source(d->cache, digest, wasm, u->wasm.len, rq->uid, &err);
 	if (code) {
 		wcd_req_error(rq, code, "%s", err.msg);
 		return;

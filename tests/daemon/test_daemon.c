@@ -316,6 +316,13 @@ static void t_invalid_module(void)
 	CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__INVALID_MODULE, "not wasm: %d %s", dt_code(r),
 	      dt_errmsg(r));
 	dt_free(r);
+	/* Nothing of an input that does not compile is kept. */
+	uint8_t d[32];
+	char h[65], p[600];
+	sha256((const uint8_t *)"hello", 5, d);
+	hex(d, 32, h);
+	snprintf(p, sizeof p, "%s/objects/%.2s/%s.wasm", D.cache, h, h);
+	CHECK(access(p, F_OK) != 0, "the invalid input was kept in the cache");
 	dt_close(c);
 }
 
@@ -454,6 +461,46 @@ static void t_deadline(void)
 		CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_OK, "drop: %s", dt_errmsg(r));
 		dt_free(r);
 	}
+	dt_close(c);
+}
+
+/* Fuel needs code compiled with fuel: the daemon compiles that variant
+ * from the input it kept, and the instance runs out of fuel. */
+static void t_fuel(void)
+{
+	dt_conn *c = conn();
+	if (!c)
+		return;
+	Wasmc__V1__InstanceLimits lim = WASMC__V1__INSTANCE_LIMITS__INIT;
+	lim.fuel = 100000;
+	uint8_t inst[16];
+	if (instantiate(c, basic_module, true, &lim, inst, NULL)) {
+		int32_t v;
+		if (call_i32(c, inst, "answer", 0, NULL, &v))
+			CHECK(v == 42, "answer with fuel = %d", v);
+		ProtobufCBinaryData h = bin(inst, 16);
+		Wasmc__V1__Response *r = dt_call(c, &h, "spin", 0, NULL, NULL);
+		CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_CALL &&
+		              r->call->outcome_case == WASMC__V1__CALL_REPLY__OUTCOME_TRAP &&
+		              r->call->trap->code == WASMC__V1__TRAP_CODE__TRAP_OUT_OF_FUEL,
+		      "spin with fuel: %s", dt_errmsg(r));
+		dt_free(r);
+		dt_free(dt_drop(c, &h));
+	}
+	Wasmc__V1__Response *r = dt_simple(c, WASMC__V1__REQUEST__BODY_CACHE_LIST);
+	bool fuel_entry = false;
+	for (size_t i = 0; r && r->body_case == WASMC__V1__RESPONSE__BODY_CACHE_LIST &&
+	                   i < r->cache_list->n_entries;
+	     i++)
+		fuel_entry |= r->cache_list->entries[i]->fuel &&
+		              memcmp(r->cache_list->entries[i]->digest.data, basic_digest, 32) == 0;
+	CHECK(fuel_entry, "no fuel artifact of basic in the cache");
+	dt_free(r);
+	lim.fuel = -1;
+	ProtobufCBinaryData m = bin(basic_module, 16);
+	r = dt_instantiate(c, &m, &lim, 1, cb_mod, cb_name, cb_id);
+	CHECK(dt_code(r) == WASMC__V1__ERROR_CODE__BAD_REQUEST, "negative fuel: %s", dt_errmsg(r));
+	dt_free(r);
 	dt_close(c);
 }
 
@@ -1131,10 +1178,11 @@ static int other_uid_child(void)
 	                    memcmp(r->module->handle.data, basic_module, 16) != 0,
 	            "own upload of cached bytes");
 	dt_free(r);
-	/* Verify checks only its own entries. */
+	/* Verify checks only its own entries (basic: input, fast, optimized, and
+	 * their fuel variants), not the others. */
 	r = dt_simple(c, WASMC__V1__REQUEST__BODY_CACHE_VERIFY);
 	CHILD_CHECK(r && r->body_case == WASMC__V1__RESPONSE__BODY_CACHE_VERIFY &&
-	                    r->cache_verify->checked >= 1 && r->cache_verify->checked <= 3 &&
+	                    r->cache_verify->checked >= 1 && r->cache_verify->checked <= 6 &&
 	                    r->cache_verify->bad == 0,
 	            "verify of its own entries");
 	dt_free(r);
@@ -1690,6 +1738,7 @@ int main(int argc, char **argv)
 	run("instantiate_call", t_instantiate_call);
 	run("host_calls", t_host_calls);
 	run("deadline", t_deadline);
+	run("fuel", t_fuel);
 	run("worker_killed", t_worker_killed);
 	run("process_list_kill", t_process_list_kill);
 	run("concurrent_calls", t_concurrent_calls);
