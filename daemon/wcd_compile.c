@@ -19,9 +19,6 @@
 #include "wcd_log.h"
 #include "wcd_util.h"
 
-/* Guard region after 32-bit memories: part of the fingerprint, and what the
- * exec worker reserves (the engine's default). */
-#define WCD_GUARD_BYTES ((uint64_t)2 << 30)
 #define QUEUE_MAX 64
 #define FP_TIMEOUT_S 30
 

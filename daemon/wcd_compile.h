@@ -28,6 +28,11 @@
 #include "wcd_cache.h"
 #include "wcd_config.h"
 
+/* Guard region after 32-bit memories: asked of the compiler (it is part
+ * of the fingerprint) and of the exec worker (what it reserves); the
+ * engine's default. */
+#define WCD_GUARD_BYTES ((uint64_t)2 << 30)
+
 typedef struct wcd_compiler wcd_compiler;
 
 /* `exe` is the wasmc-compiler path. Asks the fingerprints; a compiler that

@@ -14,6 +14,7 @@
 #include "pb_util.h"
 #include "wasmc/v1/worker.pb-c.h"
 #include "wcd_child.h"
+#include "wcd_compile.h"
 #include "wcd_log.h"
 #include "wcd_proc.h"
 
@@ -359,7 +360,7 @@ void wcd_inst_instantiate(wcd_insts *r, wcd_req *rq, const uint8_t *digest, cons
 	load.limits = &lim;
 	load.n_imports = in->n_imports;
 	load.imports = bindp;
-	load.guard_bytes = (uint64_t)2 << 30;
+	load.guard_bytes = WCD_GUARD_BYTES;
 	Wasmc__V1__Worker__ExecRequest req = WASMC__V1__WORKER__EXEC_REQUEST__INIT;
 	req.body_case = WASMC__V1__WORKER__EXEC_REQUEST__BODY_LOAD;
 	req.load = &load;
