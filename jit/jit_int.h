@@ -65,6 +65,8 @@ typedef struct jit_unit {
 	LLVMValueRef md_empty;
 	LLVMAttributeRef a_nounwind, a_noreturn, a_cold, a_nobuiltins;
 	LLVMAttributeRef a_probe; /* "probe-stack": the frame-size check */
+	LLVMAttributeRef a_probe_pages; /* "probe-stack"="inline-asm": frames
+	                                   touched page by page (stubs) */
 
 	/* per-function caches (stamped with gen) */
 	uint32_t gen;

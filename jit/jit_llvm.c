@@ -152,6 +152,7 @@ bool jit_unit_init(jit_unit *u, const rt_module *mod, const jit_options *opt,
 		LLVMCreateStringAttribute(u->ctx, "no-builtins", 11, "", 0);
 	u->a_probe = LLVMCreateStringAttribute(u->ctx, "probe-stack", 11, PROBE_NAME,
 	                                       sizeof(PROBE_NAME) - 1);
+	u->a_probe_pages = LLVMCreateStringAttribute(u->ctx, "probe-stack", 11, "inline-asm", 10);
 	add_probe(u);
 
 	u->one[0] = u->t_i32;

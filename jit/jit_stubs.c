@@ -1,6 +1,12 @@
 /*
  * jit_stubs.c - host -> wasm entry trampolines (one per function type) and
  * wasm -> host adapters (one per imported function's type), rt_abi.h.
+ *
+ * Their frames grow with the parameter count (an adapter's rt_val array,
+ * a trampoline's outgoing arguments) and their first argument is not
+ * always a vmctx, so they probe a frame of 4 KiB or more page by page
+ * from the top: the thread's guard page faults before anything below it
+ * is written, and the runtime reports "call stack exhausted".
  */
 #include <stdlib.h>
 
@@ -36,6 +42,7 @@ bool jit_emit_trampoline(jit_unit *u, uint32_t typeidx, const char *name)
 
 	LLVMSetVisibility(fn, LLVMHiddenVisibility);
 	jit_set_fn_attrs(u, fn);
+	LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, u->a_probe_pages);
 	LLVMPositionBuilderAtEnd(
 		u->b, LLVMAppendBasicBlockInContext(u->ctx, fn, "entry"));
 	args = malloc((ft->nparams + 1) * sizeof(*args));
@@ -74,6 +81,7 @@ bool jit_emit_adapter(jit_unit *u, uint32_t typeidx, const char *name)
 	LLVMSetFunctionCallConv(fn, JIT_CC_TAIL);
 	LLVMSetVisibility(fn, LLVMHiddenVisibility);
 	jit_set_fn_attrs(u, fn);
+	LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, u->a_probe_pages);
 	LLVMPositionBuilderAtEnd(
 		u->b, LLVMAppendBasicBlockInContext(u->ctx, fn, "entry"));
 	arr = LLVMBuildAlloca(u->b, slots, "");

@@ -242,16 +242,26 @@ static uintptr_t context_pc(void *ctx)
 /* The trap a signal stands for, or 0 when it is no guest trap: only a
  * fault the kernel raised (si_code > 0; kill, tgkill and sigqueue give
  * si_code <= 0) while compiled code ran, at its pc: a SIGSEGV/SIGBUS at an
- * address inside a linear memory's reservation, an integer division
- * fault, an undefined instruction. */
+ * address inside a linear memory's reservation, a SIGSEGV in the 64 KiB
+ * below this thread's stack (its guard page), an integer division fault,
+ * an undefined instruction. */
+static _Thread_local uintptr_t stack_low;
+#define STACK_GUARD_SPAN (64 * 1024)
+
 static uint32_t trap_of(int sig, const siginfo_t *info, uintptr_t pc)
 {
 	if (info->si_code <= 0 || !rt_code_contains(pc))
 		return 0;
+	uintptr_t addr = (uintptr_t)info->si_addr;
 	switch (sig) {
 	case SIGSEGV:
+		/* a stub's page-by-page frame probe reached the guard page
+		 * below this thread's stack (nothing below was written) */
+		if (stack_low && addr < stack_low && addr >= stack_low - STACK_GUARD_SPAN)
+			return RT_TRAP_STACK_EXHAUSTED;
+		/* fall through */
 	case SIGBUS:
-		return set_find(&guard_ranges, (uintptr_t)info->si_addr) ? RT_TRAP_MEMORY_OOB : 0;
+		return set_find(&guard_ranges, addr) ? RT_TRAP_MEMORY_OOB : 0;
 	case SIGFPE:
 		if (info->si_code == FPE_INTOVF)
 			return RT_TRAP_INT_OVERFLOW;
@@ -454,6 +464,7 @@ uintptr_t rt_thread_stack_limit(void)
 	uintptr_t sp = (uintptr_t)&here, limit;
 	size_t size = 0;
 	uintptr_t low = thread_stack_low(&size);
+	stack_low = low;
 	if (low) {
 		size_t reserve = size / 2 < STACK_RESERVE ? size / 2 : STACK_RESERVE;
 		if (reserve < MIN_RESERVE)

@@ -281,6 +281,100 @@ Test(stack, frames_optimized, .timeout = 120)
 	frames(JIT_TIER_OPTIMIZED);
 }
 
+/* An imported host function of N i32 parameters: its adapter's rt_val
+ * array is N * 16 bytes, twice the caller's outgoing arguments. Recursion
+ * of f(d) { d ? f(d - 1) + 1 : (h(d, d, ...), 0) } puts the adapter's frame
+ * below the deepest frame f could allocate: its page-by-page probe must
+ * reach the guard page (a trap) before it writes below it. The fast tier
+ * only: the optimized tier takes minutes over a call of 24576 arguments
+ * (issue 13, item 8); the stubs' probe is the same in both tiers. */
+#define HOST_PARAMS 24576u
+
+static buf build_host_module(void)
+{
+	buf m = {0}, s = {0}, body = {0};
+
+	put_header(&m);
+	put_u32(&s, 2);
+	put_byte(&s, 0x60);
+	put_u32(&s, HOST_PARAMS);
+	for (unsigned i = 0; i < HOST_PARAMS; i++)
+		put_byte(&s, 0x7F);
+	put_u32(&s, 0);
+	put(&s, "\x60\x01\x7f\x01\x7f", 5);
+	section(&m, 1, &s);
+	put(&s, "\x01\x03" "env" "\x01" "h" "\x00\x00", 9); /* import env.h */
+	section(&m, 2, &s);
+	put(&s, "\x01\x01", 2);
+	section(&m, 3, &s);
+	put(&s, "\x01\x01" "f" "\x00\x01", 5);
+	section(&m, 7, &s);
+	put_u32(&s, 1);
+	put_u32(&body, 0);
+	static const uint8_t head[] = {0x20, 0x00, 0x04, 0x7F, 0x41, 0x01, 0x20, 0x00,
+	                               0x41, 0x01, 0x6B, 0x10, 0x01, 0x6A, 0x05};
+	put(&body, head, sizeof head);
+	for (unsigned i = 0; i < HOST_PARAMS; i++)
+		put(&body, "\x20\x00", 2);
+	put(&body, "\x10\x00\x41\x00\x0b\x0b", 6); /* call h, 0, end, end */
+	put_body(&s, &body);
+	section(&m, 10, &s);
+	return m;
+}
+
+static const char *host_nop(void *env, rt_val *args_results)
+{
+	(void)env;
+	(void)args_results;
+	return NULL;
+}
+
+static void host_frames(jit_tier tier)
+{
+	const char *tname = tier == JIT_TIER_FAST ? "fast" : "optimized";
+	buf m = build_host_module();
+	jit_options opt;
+	jit_options_default(&opt);
+	opt.tier = tier;
+	cmn_error err;
+	cmn_error_clear(&err);
+	wh_stage st = wh_compile_load(m.p, m.n, WB_FEAT_DEFAULT, &opt, &fx.l, &err);
+	free(m.p);
+	cr_assert_eq(st, WH_OK, "compile: %s", err.msg);
+	fx.s = rt_store_new(NULL);
+	cr_assert_not_null(fx.s);
+	rt_valtype *params = calloc(HOST_PARAMS, sizeof *params);
+	cr_assert_not_null(params);
+	for (unsigned i = 0; i < HOST_PARAMS; i++)
+		params[i] = (rt_valtype){.kind = RT_I32};
+	rt_extern imp;
+	memset(&imp, 0, sizeof imp);
+	imp.kind = RT_EXTERN_FUNC;
+	imp.u.func = rt_host_func_new(fx.s, HOST_PARAMS, params, 0, NULL, host_nop, NULL);
+	free(params);
+	cr_assert_not_null(imp.u.func);
+	rt_outcome out;
+	cr_assert(rt_instantiate(fx.s, fx.l, &imp, 1, &fx.inst, &out), "%s", out.msg);
+	rt_funcref *fn = export_func("f");
+	unsigned exhausted = 0;
+	for (int32_t d = 0; d < 8; d++) {
+		char what[96];
+		job j = {fn, d, {0}, false, 0};
+		snprintf(what, sizeof what, "%s tier, f(%d) on a 1 MiB stack", tname, d);
+		on_small_stack(&j, 1024 * 1024, what);
+		cr_expect(j.ok || strcmp(j.out.msg, "call stack exhausted") == 0,
+		          "%s: trapped \"%s\"; expected a result or \"call stack exhausted\"", what,
+		          j.out.msg);
+		exhausted += !j.ok;
+	}
+	cr_expect_gt(exhausted, 0, "%s tier: f(7) on a 1 MiB stack never ran out of stack", tname);
+}
+
+Test(stack, host_adapter_frames_fast, .timeout = 120)
+{
+	host_frames(JIT_TIER_FAST);
+}
+
 /* kill -SEGV of a process running a guest loop: not a trap. */
 Test(stack, sent_sigsegv_is_not_a_trap, .timeout = 60)
 {
