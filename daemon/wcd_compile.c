@@ -491,6 +491,14 @@ static void refresh_fps(wcd_compiler *w)
 	pthread_mutex_unlock(&w->fp_mu);
 }
 
+const char *wcd_compiler_fp_known(wcd_compiler *w, Wasmc__V1__Tier tier, bool fuel)
+{
+	if (!__atomic_load_n(&w->fps[0][0], __ATOMIC_ACQUIRE))
+		return NULL;
+	return __atomic_load_n(&w->fps[tier == WASMC__V1__TIER__TIER_OPTIMIZED][fuel],
+	                       __ATOMIC_ACQUIRE);
+}
+
 const char *wcd_compiler_fp(wcd_compiler *w, Wasmc__V1__Tier tier, bool fuel)
 {
 	if (!__atomic_load_n(&w->fps[0][0], __ATOMIC_ACQUIRE))

@@ -49,6 +49,9 @@ void wcd_compiler_free(wcd_compiler *w);
  * compiler did not answer (asked again at most every second: this may then
  * block for the compiler's answers). Owned by the compiler. */
 const char *wcd_compiler_fp(wcd_compiler *w, Wasmc__V1__Tier tier, bool fuel);
+/* The same, never asking the compiler (for Hello and Status, which must
+ * not wait on it): NULL when not known yet. */
+const char *wcd_compiler_fp_known(wcd_compiler *w, Wasmc__V1__Tier tier, bool fuel);
 
 /* Makes sure the artifact (digest, tier, fuel) is in the cache, compiling
  * `wasm` (NULL: the input stored in the cache) when it is not. On success

@@ -148,7 +148,7 @@ static void hello(wcd_daemon *d, wcd_req *rq, const Wasmc__V1__Hello *h)
 	r.protocol = PROTOCOL_VERSION;
 	r.version = (char *)WCD_VERSION;
 	r.uid = rq->uid;
-	const char *fp = wcd_compiler_fp(d->compiler, fast, false);
+	const char *fp = wcd_compiler_fp_known(d->compiler, fast, false);
 	r.fingerprint = (char *)(fp ? fp : "");
 	wcd_log(WCD_LOG_DEBUG, "hello from uid %u: %s", rq->uid, h->client ? h->client : "");
 	rq->resp.body_case = WASMC__V1__RESPONSE__BODY_HELLO;
@@ -407,7 +407,7 @@ static void status(wcd_daemon *d, wcd_req *rq)
 	wcd_cache_stats(d->cache, &s.cache_entries, &s.cache_bytes);
 	s.requests = atomic_load(&d->requests);
 	wcd_compiler_stats(d->compiler, &s.compiles_running, &s.compiles_total);
-	const char *fp = wcd_compiler_fp(d->compiler, fast, false);
+	const char *fp = wcd_compiler_fp_known(d->compiler, fast, false);
 	s.fingerprint = (char *)(fp ? fp : "");
 	s.connections = atomic_load(&d->connections);
 	s.cache_hits = atomic_load(&d->cache_hits);

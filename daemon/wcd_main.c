@@ -165,7 +165,7 @@ int main(int argc, char **argv)
 	    !wcd_insts_new(&d.cfg, d.pool, d.cache, &d.insts, &err) ||
 	    !wcd_server_start(&d, &server, &err))
 		goto fail;
-	const char *fp = wcd_compiler_fp(d.compiler, WASMC__V1__TIER__TIER_FAST, false);
+	const char *fp = wcd_compiler_fp_known(d.compiler, WASMC__V1__TIER__TIER_FAST, false);
 	wcd_log(WCD_LOG_NOTICE,
 	        "listening on ipc://%s (%u threads, %u pre-started workers, engine %s)",
 	        d.cfg.socket, d.cfg.threads, d.cfg.pool, fp ? fp : "unavailable");
