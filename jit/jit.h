@@ -52,11 +52,18 @@
  *   table.size and call_indirect (reloaded on every use); everything else
  *   goes through the services. Funcref tables hold rt_funcref pointers.
  *
- * Native stack: each wasm function compares its stack pointer, after its
- *   own frame is allocated, with vmctx->stack_limit and traps
- *   RT_TRAP_STACK_EXHAUSTED when below. The runtime must leave enough room
- *   below stack_limit for svc->trap and the largest frame of a function
- *   (keep at least 64 KiB, or more for huge functions, plus a guard page).
+ * Native stack: a wasm function whose frame is 4 KiB or more calls
+ *   __wasmc_probe from its prologue (X86 "probe-stack"; module asm in each
+ *   object), which compares rsp minus the frame size with
+ *   vmctx->stack_limit BEFORE the frame is allocated and tail-jumps to
+ *   svc->trap(vmctx, RT_TRAP_STACK_EXHAUSTED) when below; every wasm
+ *   function also compares its stack pointer, after its frame is
+ *   allocated, with the limit (the fast tier: the address of a stack
+ *   slot). Trampolines and host adapters (frames grow with the parameter
+ *   count) touch a frame of 4 KiB or more page by page from the top, so
+ *   the thread's guard page faults first. The runtime must leave room
+ *   below stack_limit for svc->trap, runtime services, host functions and
+ *   a frame under 4 KiB (rt_trap.c keeps at least 32 KiB).
  *
  * Fuel (jit_options.fuel): every executed wasm instruction costs one unit.
  *   The count of a straight-line run is subtracted from *vmctx->fuel before
