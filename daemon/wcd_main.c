@@ -111,6 +111,11 @@ int main(int argc, char **argv)
 	 * largest request (a 64 MiB upload) resident. A few shared arenas keep
 	 * the daemon's RSS flat under hostile load (tests/integration). */
 	mallopt(M_ARENA_MAX, 2);
+	/* Blocks of 128 KiB or more (uploads, big values, nng messages) are
+	 * mapped and unmapped on their own, always: a fixed threshold stops
+	 * glibc from raising it after the first big free and keeping later
+	 * big blocks on the heap. */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	if (!wcd_config_load(&d.cfg, argc, argv, &err)) {
 		fprintf(stderr, "wasmcd: %s\n%s", err.msg, wcd_config_usage());
 		wcd_config_free(&d.cfg);

@@ -19,6 +19,7 @@
 
 #define READY_TIMEOUT_MS 10000
 #define POOL_MAX 1024
+#define REFILL_BATCH 4
 
 struct wcd_pool {
 	char *exe;
@@ -45,8 +46,8 @@ void wcd_worker_end(wcd_worker *w)
 	w->sock = -1;
 }
 
-/* Starts one worker and waits for its Ready. */
-static bool start_worker(wcd_pool *p, wcd_worker *ret, cmn_error *err)
+/* Starts one worker (its Ready not read yet). */
+static bool spawn_worker(wcd_pool *p, wcd_worker *ret, cmn_error *err)
 {
 	char level[8];
 	snprintf(level, sizeof level, "%d", p->log_level);
@@ -58,26 +59,31 @@ static bool start_worker(wcd_pool *p, wcd_worker *ret, cmn_error *err)
 	argv[n++] = "--log-level";
 	argv[n++] = level;
 	argv[n] = NULL;
-	wcd_worker w = {.pid = 0, .sock = -1};
-	if (!wcd_child_spawn(p->exe, argv, &w.pid, &w.sock, err))
-		return false;
+	ret->pid = 0;
+	ret->sock = -1;
+	return wcd_child_spawn(p->exe, argv, &ret->pid, &ret->sock, err);
+}
+
+/* Reads the Ready of a worker just spawned; ends it on failure. */
+static bool await_ready(wcd_pool *p, wcd_worker *w, cmn_error *err)
+{
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	cmn_error e;
-	int r = cmn_frame_recv(w.sock, 1 << 20, READY_TIMEOUT_MS, &buf, &len, NULL, &e);
+	int r = cmn_frame_recv(w->sock, 1 << 20, READY_TIMEOUT_MS, &buf, &len, NULL, &e);
 	if (r != CMN_FRAME_OK) {
 		int st;
 		char how[CMN_ERROR_MSG_MAX];
 		if (r == CMN_FRAME_TIMEOUT)
 			snprintf(how, sizeof how, "no Ready within %d ms", READY_TIMEOUT_MS);
-		else if (wcd_child_wait(w.pid, 1000, &st)) {
+		else if (wcd_child_wait(w->pid, 1000, &st)) {
 			char s[48];
 			wcd_child_describe(st, s, sizeof s);
 			snprintf(how, sizeof how, "it ended before Ready (%s)", s);
 		} else
 			snprintf(how, sizeof how, "%s",
 			         r == CMN_FRAME_EOF ? "it closed its channel" : e.msg);
-		wcd_worker_end(&w);
+		wcd_worker_end(w);
 		return cmn_fail(err, "exec worker %s: %s", p->exe, how);
 	}
 	pb_budget b;
@@ -93,9 +99,18 @@ static bool start_worker(wcd_pool *p, wcd_worker *ret, cmn_error *err)
 	if (rep)
 		wasmc__v1__worker__exec_reply__free_unpacked(rep, &b.alloc);
 	if (!ok) {
-		wcd_worker_end(&w);
+		wcd_worker_end(w);
 		return cmn_fail(err, "exec worker %s: its first message is not Ready", p->exe);
 	}
+	return true;
+}
+
+/* Starts one worker and waits for its Ready. */
+static bool start_worker(wcd_pool *p, wcd_worker *ret, cmn_error *err)
+{
+	wcd_worker w;
+	if (!spawn_worker(p, &w, err) || !await_ready(p, &w, err))
+		return false;
 	*ret = w;
 	return true;
 }
@@ -114,24 +129,40 @@ static void *refill(void *arg)
 				i++;
 		}
 		if (p->nidle < p->target && p->failures < 5) {
+			/* Several at once: their sandbox set-up (namespaces) takes
+			 * milliseconds each and overlaps. */
+			unsigned want = p->target - p->nidle;
+			if (want > REFILL_BATCH)
+				want = REFILL_BATCH;
 			pthread_mutex_unlock(&p->mu);
-			wcd_worker w;
+			wcd_worker ws[REFILL_BATCH];
+			bool spawned[REFILL_BATCH];
 			cmn_error err;
-			bool ok = start_worker(p, &w, &err);
+			for (unsigned i = 0; i < want; i++)
+				spawned[i] = spawn_worker(p, &ws[i], &err);
+			unsigned okcount = 0, bad = 0;
+			for (unsigned i = 0; i < want; i++) {
+				if (spawned[i] && await_ready(p, &ws[i], &err))
+					ws[okcount++] = ws[i];
+				else
+					bad++;
+			}
 			pthread_mutex_lock(&p->mu);
-			if (!ok) {
+			if (bad) {
 				/* Logged once per streak of failures. */
 				if (++p->failures == 1)
 					wcd_log(WCD_LOG_ERR, "%s", err.msg);
 				if (p->failures == 5)
 					wcd_log(WCD_LOG_WARNING,
-					        "exec pool: 5 workers in a row failed to start; "
-					        "refill paused until an instantiation needs one");
-			} else if (p->stopping || p->nidle >= POOL_MAX) {
-				wcd_worker_end(&w);
-			} else {
+					        "exec pool: workers failed to start 5 times in a row; refill "
+					        "paused until an instantiation needs one");
+			} else
 				p->failures = 0;
-				p->idle[p->nidle++] = w;
+			for (unsigned i = 0; i < okcount; i++) {
+				if (p->stopping || p->nidle >= POOL_MAX)
+					wcd_worker_end(&ws[i]);
+				else
+					p->idle[p->nidle++] = ws[i];
 			}
 			continue;
 		}
