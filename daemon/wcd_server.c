@@ -12,12 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
+#include <nng/protocol/reqrep0/req.h>
 
 #include "pb_util.h"
 #include "wcd_decode.h"
@@ -30,15 +32,36 @@
 /* Requests at least this big are followed by malloc_trim. */
 #define TRIM_AFTER_BYTES ((size_t)256 << 10)
 
+/* The listener watchdog (see listen_watch): probe period, probe timeout,
+ * failed probes in a row before the listener is replaced. */
+#define WATCH_PERIOD_MS 2000
+#define PROBE_TIMEOUT_MS 3000
+#define PROBE_FAILURES 2
+
 struct wcd_server {
 	wcd_daemon *d;
 	nng_socket sock;
 	nng_listener listener;
 	bool listening;
 	char *path;
+	gid_t gid; /* socket group, or (gid_t)-1 */
 	pthread_t *threads;
 	unsigned nthreads;
 	uid_t self;
+	/* The watchdog thread and what it needs. */
+	pthread_t watch;
+	bool watching;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stop;
+	unsigned replaced; /* listeners replaced so far */
+	unsigned bound;    /* listeners created so far (names their paths) */
+	/* Connections accepted by the current listener and by the one it
+	 * replaced (kept open while it still has connections). */
+	int cur_pipes;
+	bool has_retired;
+	nng_listener retired;
+	int retired_pipes;
 };
 
 /* ---------------------------------------------------------------------------
@@ -159,7 +182,16 @@ static void *serve(void *arg)
 
 static void pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
-	wcd_daemon *d = arg;
+	wcd_server *s = arg;
+	wcd_daemon *d = s->d;
+	int delta = ev == NNG_PIPE_EV_ADD_POST ? 1 : ev == NNG_PIPE_EV_REM_POST ? -1 : 0;
+	int lid = nng_listener_id(nng_pipe_listener(p));
+	pthread_mutex_lock(&s->mu);
+	if (lid == nng_listener_id(s->listener))
+		s->cur_pipes += delta;
+	else if (s->has_retired && lid == nng_listener_id(s->retired))
+		s->retired_pipes += delta;
+	pthread_mutex_unlock(&s->mu);
 	if (ev == NNG_PIPE_EV_ADD_POST) {
 		atomic_fetch_add(&d->connections, 1);
 		wcd_insts_pipe_added(d->insts, (uint32_t)nng_pipe_id(p));
@@ -232,6 +264,164 @@ static bool prepare_path(const char *path, gid_t gid, cmn_error *err)
 	return true;
 }
 
+/* Creates and starts a listener of s->sock bound to `path` (0660, the
+ * socket group). */
+static int listen_at(wcd_server *s, const char *path, nng_listener *ret)
+{
+	char url[PATH_MAX + 8];
+	nng_listener l;
+	int rv;
+	snprintf(url, sizeof url, "ipc://%s", path);
+	if ((rv = nng_listener_create(&l, s->sock, url)) != 0)
+		return rv;
+	if ((rv = nng_listener_set_int(l, NNG_OPT_IPC_PERMISSIONS, 0660)) != 0)
+		wcd_log(WCD_LOG_WARNING, "ipc permissions: %s", nng_strerror(rv));
+	if ((rv = nng_listener_start(l, 0)) != 0) {
+		nng_listener_close(l);
+		return rv;
+	}
+	(void)chmod(path, 0660);
+	if (s->gid != (gid_t)-1 && chown(path, (uid_t)-1, s->gid) != 0)
+		wcd_log(WCD_LOG_WARNING, "cannot give %s to the socket group: %s", path,
+		        strerror(errno));
+	*ret = l;
+	return 0;
+}
+
+/* A new listener reachable at s->path: bound to a path of its own beside
+ * it, then renamed over it. nng unlinks a listener's path when the
+ * listener closes: with its own (already renamed) path, closing a listener
+ * never removes the socket file another listener answers at. */
+static int listen_fresh(wcd_server *s, nng_listener *ret)
+{
+	char tmp[PATH_MAX];
+	snprintf(tmp, sizeof tmp, "%s.%ld.%u", s->path, (long)getpid(), ++s->bound);
+	(void)unlink(tmp);
+	nng_listener l;
+	int rv = listen_at(s, tmp, &l);
+	if (rv != 0)
+		return rv;
+	if (rename(tmp, s->path) != 0) {
+		rv = NNG_ESYSERR + errno;
+		nng_listener_close(l);
+		return rv;
+	}
+	*ret = l;
+	return 0;
+}
+
+/* One probe of the socket file as a client sees it: a new connection, a
+ * Hello, its answer. */
+static bool probe(const char *path)
+{
+	nng_socket q;
+	if (nng_req0_open(&q) != 0)
+		return true; /* cannot tell: not the listener's fault */
+	char url[PATH_MAX + 8];
+	snprintf(url, sizeof url, "ipc://%s", path);
+	nng_socket_set_ms(q, NNG_OPT_RECVTIMEO, PROBE_TIMEOUT_MS);
+	nng_socket_set_ms(q, NNG_OPT_SENDTIMEO, PROBE_TIMEOUT_MS);
+	nng_socket_set_ms(q, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
+	Wasmc__V1__Request req = WASMC__V1__REQUEST__INIT;
+	Wasmc__V1__Hello hello = WASMC__V1__HELLO__INIT;
+	hello.protocol = 1;
+	hello.client = "wasmcd listener probe";
+	req.body_case = WASMC__V1__REQUEST__BODY_HELLO;
+	req.hello = &hello;
+	uint8_t buf[64];
+	size_t n = wasmc__v1__request__get_packed_size(&req);
+	bool ok = false;
+	if (n <= sizeof buf && nng_dial(q, url, NULL, NNG_FLAG_NONBLOCK) == 0) {
+		wasmc__v1__request__pack(&req, buf);
+		void *reply = NULL;
+		size_t rlen = 0;
+		if (nng_send(q, buf, n, 0) == 0 && nng_recv(q, &reply, &rlen, NNG_FLAG_ALLOC) == 0) {
+			ok = true;
+			nng_free(reply, rlen);
+		}
+	}
+	nng_close(q);
+	return ok;
+}
+
+/* Replaces a listener that stopped accepting (s->mu held): a new one
+ * takes over the socket file; the old one keeps the connections it
+ * accepted and is closed (with the handshakes stuck in it) once they are
+ * gone. A second failure while one is still kept closes that one at once.
+ * Returns a listener to close after unlocking, or a zero id. */
+static nng_listener replace_listener(wcd_server *s)
+{
+	nng_listener drop = NNG_LISTENER_INITIALIZER;
+	nng_listener l;
+	int rv = listen_fresh(s, &l);
+	if (rv != 0) {
+		wcd_log(WCD_LOG_ERR, "cannot start a new listener on %s: %s", s->path,
+		        nng_strerror(rv));
+		return drop;
+	}
+	if (s->has_retired) {
+		drop = s->retired;
+		wcd_log(WCD_LOG_WARNING, "closing an older stuck listener with %d connections",
+		        s->retired_pipes);
+	}
+	s->retired = s->listener;
+	s->retired_pipes = s->cur_pipes;
+	s->has_retired = true;
+	s->listener = l;
+	s->cur_pipes = 0;
+	s->replaced++;
+	wcd_log(WCD_LOG_WARNING,
+	        "the listener on %s stopped accepting connections (nng 1.5.2: a peer that "
+	        "disconnects during the handshake, nng issue #1518); replaced it (%u so far)",
+	        s->path, s->replaced);
+	return drop;
+}
+
+/* Watchdog: nng 1.5.2's ipc listener stops accepting after some
+ * disconnects during the handshake. Every WATCH_PERIOD_MS the daemon
+ * connects to its own socket; after PROBE_FAILURES failed probes in a row
+ * the listener is replaced. */
+static void *listen_watch(void *arg)
+{
+	wcd_server *s = arg;
+	unsigned failures = 0;
+	pthread_mutex_lock(&s->mu);
+	while (!s->stop) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += WATCH_PERIOD_MS / 1000;
+		until.tv_nsec += (long)(WATCH_PERIOD_MS % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&s->cv, &s->mu, &until);
+		if (s->stop || !s->listening || atomic_load(&s->d->stopping))
+			continue;
+		pthread_mutex_unlock(&s->mu);
+		bool ok = probe(s->path);
+		pthread_mutex_lock(&s->mu);
+		failures = ok ? 0 : failures + 1;
+		nng_listener drop = NNG_LISTENER_INITIALIZER;
+		if (failures >= PROBE_FAILURES && !s->stop && s->listening) {
+			drop = replace_listener(s);
+			failures = 0;
+		} else if (s->has_retired && s->retired_pipes <= 0) {
+			drop = s->retired;
+			s->has_retired = false;
+			wcd_log(WCD_LOG_INFO, "closed the replaced listener (no connections left)");
+		}
+		if (nng_listener_id(drop) > 0) {
+			/* Closing calls back into pipe_event: not under s->mu. */
+			pthread_mutex_unlock(&s->mu);
+			nng_listener_close(drop);
+			pthread_mutex_lock(&s->mu);
+		}
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
 bool wcd_server_start(wcd_daemon *d, wcd_server **ret, cmn_error *err)
 {
 	wcd_server *s = calloc(1, sizeof *s);
@@ -241,7 +431,8 @@ bool wcd_server_start(wcd_daemon *d, wcd_server **ret, cmn_error *err)
 	}
 	s->d = d;
 	s->self = getuid();
-	char url[PATH_MAX + 8];
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
 	int rv;
 	gid_t gid;
 	if (!socket_gid(d->cfg.socket_group, &gid, err) || !prepare_path(s->path, gid, err))
@@ -252,27 +443,17 @@ bool wcd_server_start(wcd_daemon *d, wcd_server **ret, cmn_error *err)
 	}
 	size_t maxsz = (size_t)d->cfg.max_request_bytes + ((size_t)1 << 20);
 	if ((rv = nng_socket_set_size(s->sock, NNG_OPT_RECVMAXSZ, maxsz)) != 0 ||
-	    (rv = nng_pipe_notify(s->sock, NNG_PIPE_EV_ADD_POST, pipe_event, d)) != 0 ||
-	    (rv = nng_pipe_notify(s->sock, NNG_PIPE_EV_REM_POST, pipe_event, d)) != 0) {
+	    (rv = nng_pipe_notify(s->sock, NNG_PIPE_EV_ADD_POST, pipe_event, s)) != 0 ||
+	    (rv = nng_pipe_notify(s->sock, NNG_PIPE_EV_REM_POST, pipe_event, s)) != 0) {
 		cmn_fail(err, "nng socket options: %s", nng_strerror(rv));
 		goto fail_close;
 	}
-	snprintf(url, sizeof url, "ipc://%s", s->path);
-	if ((rv = nng_listener_create(&s->listener, s->sock, url)) != 0) {
-		cmn_fail(err, "cannot listen on %s: %s", url, nng_strerror(rv));
-		goto fail_close;
-	}
-	if ((rv = nng_listener_set_int(s->listener, NNG_OPT_IPC_PERMISSIONS, 0660)) != 0)
-		wcd_log(WCD_LOG_WARNING, "ipc permissions: %s", nng_strerror(rv));
-	if ((rv = nng_listener_start(s->listener, 0)) != 0) {
-		cmn_fail(err, "cannot listen on %s: %s", url, nng_strerror(rv));
+	s->gid = gid;
+	if ((rv = listen_fresh(s, &s->listener)) != 0) {
+		cmn_fail(err, "cannot listen on ipc://%s: %s", s->path, nng_strerror(rv));
 		goto fail_close;
 	}
 	s->listening = true;
-	(void)chmod(s->path, 0660);
-	if (gid != (gid_t)-1 && chown(s->path, (uid_t)-1, gid) != 0)
-		wcd_log(WCD_LOG_WARNING, "cannot give %s to the socket group: %s", s->path,
-		        strerror(errno));
 	s->nthreads = d->cfg.threads;
 	s->threads = calloc(s->nthreads, sizeof *s->threads);
 	if (!s->threads) {
@@ -292,6 +473,10 @@ bool wcd_server_start(wcd_daemon *d, wcd_server **ret, cmn_error *err)
 		}
 	}
 	pthread_attr_destroy(&attr);
+	int e = pthread_create(&s->watch, NULL, listen_watch, s);
+	if (e)
+		wcd_log(WCD_LOG_WARNING, "no listener watchdog: %s", strerror(e));
+	s->watching = e == 0;
 	*ret = s;
 	return true;
 fail_close:
@@ -300,6 +485,8 @@ fail_close:
 		pthread_join(s->threads[i], NULL);
 	unlink(s->path);
 fail_free:
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
 	free(s->threads);
 	free(s->path);
 	free(s);
@@ -312,8 +499,10 @@ void wcd_server_stop_listening(wcd_server *s)
 	 * (and lose the answers in flight): new clients find no socket file,
 	 * open connections get their answers. */
 	if (s && s->listening) {
+		pthread_mutex_lock(&s->mu);
 		unlink(s->path);
 		s->listening = false;
+		pthread_mutex_unlock(&s->mu);
 	}
 }
 
@@ -321,10 +510,19 @@ void wcd_server_free(wcd_server *s)
 {
 	if (!s)
 		return;
+	if (s->watching) {
+		pthread_mutex_lock(&s->mu);
+		s->stop = true;
+		pthread_cond_signal(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->watch, NULL);
+	}
 	nng_close(s->sock);
 	for (unsigned i = 0; i < s->nthreads; i++)
 		pthread_join(s->threads[i], NULL);
 	unlink(s->path);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
 	free(s->threads);
 	free(s->path);
 	free(s);

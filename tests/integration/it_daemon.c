@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -130,6 +131,10 @@ static bool spawn(it_daemon *d)
 		/* Nothing of the test process (criterion's arenas) leaks into
 		 * the daemon, so its fd counts are its own. */
 		close_range(3, ~0u, 0);
+		/* A test process that dies (timeout, crash) takes its daemon
+		 * with it. */
+		if (!getenv("WASMC_IT_KEEP"))
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
@@ -208,6 +213,10 @@ void it_daemon_free(it_daemon *d)
 {
 	if (!d)
 		return;
+	if (getenv("WASMC_IT_KEEP") && d->pid > 0) {
+		fprintf(stderr, "it_daemon: kept pid %d in %s\n", (int)d->pid, d->dir);
+		return;
+	}
 	it_daemon_stop(d);
 	if (d->dir[0] && !getenv("WASMC_IT_KEEP")) {
 		char cmd[512];

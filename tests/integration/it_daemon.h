@@ -33,7 +33,8 @@ bool it_daemon_restart(it_daemon *d);
 int it_daemon_stop(it_daemon *d);
 /* SIGKILL and reap. */
 void it_daemon_kill(it_daemon *d);
-/* Stops it if running and removes the directory. Accepts NULL. */
+/* Stops it if running and removes the directory (with WASMC_IT_KEEP set:
+ * leaves both, for a look after a failure). Accepts NULL. */
 void it_daemon_free(it_daemon *d);
 
 /* Resident set (bytes), open descriptors and direct child processes of the
