@@ -14,6 +14,8 @@ cd "$(dirname "$0")/../.."
 BIN=${1:-build/bin}
 export WASMC_BIN=$BIN
 export WASMC_IT_FIXTURES=build/it/fixtures
+# Sanitizer builds: criterion's own allocations are not ours to report.
+export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
 mkdir -p "$WASMC_IT_FIXTURES"
 node tests/tools/wat2wasm.mjs "$WASMC_IT_FIXTURES" tests/integration/fixtures/*.wat
