@@ -341,7 +341,13 @@ $(BIN)/bench-daemon: $(OBJ)/bench/daemon/bench_daemon.o $(LIBDIR)/libwasmc.a
 $(BIN)/bench-inproc: $(OBJ)/bench/daemon/bench_inproc.o $(TOOLLIB_OBJ) $(FULL_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) $^ $(FULL_LIBS) -o $@
-BENCH_DAEMON_BINS := $(PRODUCT) $(BIN)/bench-daemon $(BIN)/bench-inproc
+$(OBJ)/bench/daemon/bench_nng_echo.o: bench/daemon/bench_nng_echo.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+$(BIN)/bench-nng-echo: $(OBJ)/bench/daemon/bench_nng_echo.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) $< $(NNG_LIBS) -o $@
+BENCH_DAEMON_BINS := $(PRODUCT) $(BIN)/bench-daemon $(BIN)/bench-inproc $(BIN)/bench-nng-echo
 
 # make install [DESTDIR=...] [PREFIX=/usr/local]: daemon, workers (in
 # libexec), wasmctl, libwasmc with headers and pkg-config, the systemd unit

@@ -28,7 +28,7 @@ function parseLines(text, add) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export async function benchDaemon({ root, bin, quick, add }) {
-  const need = ["wasmcd", "wasmctl", "bench-daemon", "bench-inproc"].map((b) => join(bin, b));
+  const need = ["wasmcd", "wasmctl", "bench-daemon", "bench-inproc", "bench-nng-echo"].map((b) => join(bin, b));
   const missing = need.filter((p) => !existsSync(p));
   if (missing.length) {
     console.log(`daemon: not built (${missing.join(", ")}); suite failed`);
@@ -59,6 +59,10 @@ export async function benchDaemon({ root, bin, quick, add }) {
       { encoding: "utf8", timeout: 600_000 });
     if (p.status !== 0) throw new Error(`bench-inproc: ${p.stderr || p.signal}`);
     rows = rows.concat(parseLines(p.stdout, add));
+    const q = spawnSync(join(bin, "bench-nng-echo"), [join(dir, "echo.sock"), ...extra],
+      { encoding: "utf8", timeout: 600_000 });
+    if (q.status !== 0) throw new Error(`bench-nng-echo: ${q.stderr || q.signal}`);
+    rows = rows.concat(parseLines(q.stdout, add));
   } catch (e) {
     console.log(`daemon: ${e.message}`);
     ok = false;
@@ -72,18 +76,20 @@ export async function benchDaemon({ root, bin, quick, add }) {
   const fmt = (v, unit) => v === undefined ? "n/a" :
     unit === "s" ? (v < 1e-3 ? `${(v * 1e6).toFixed(1)} us` : `${(v * 1e3).toFixed(2)} ms`) :
     `${Math.round(v).toLocaleString("en")}/s`;
-  console.log("daemon: wasmcd through libwasmc vs the engine in process");
-  console.log("  name            metric        wasmcd        in-process    target");
+  console.log("daemon: wasmcd through libwasmc vs the engine in process (nng-echo: bare nng round trip)");
+  console.log("  name            metric        wasmcd        in-process    nng-echo      target");
   for (const [name, metrics] of [["instantiate", ["p50", "p99"]], ["call-empty", ["p50", "p99"]],
     ["throughput-1", ["calls_per_s"]], ["throughput-4", ["calls_per_s"]],
     ["throughput-16", ["calls_per_s"]]]) {
     for (const m of metrics) {
       const unit = m === "calls_per_s" ? "1/s" : "s";
       const a = get(name, "wasmcd", m), b = get(name, "in-process", m);
+      const c = get(name, "nng-echo", m);
       let target = "";
       if (m === "p50" && TARGETS[name] !== undefined)
         target = `<= ${fmt(TARGETS[name], "s")}: ${a !== undefined && a <= TARGETS[name] ? "met" : "MISSED"}`;
-      console.log(`  ${name.padEnd(15)} ${m.padEnd(13)} ${fmt(a, unit).padStart(12)}  ${fmt(b, unit).padStart(12)}    ${target}`);
+      console.log(`  ${name.padEnd(15)} ${m.padEnd(13)} ${fmt(a, unit).padStart(12)}  ${fmt(b, unit).padStart(12)}  ` +
+        `${(c === undefined ? "" : fmt(c, unit)).padStart(12)}    ${target}`);
     }
   }
   return ok;
