@@ -9,9 +9,13 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <string.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 
@@ -141,7 +145,8 @@ bool sbx_filter_exec_wait(cmn_error *err)
 	return fb_load(&b, "exec worker", err);
 }
 
-bool sbx_filter_exec_strict(cmn_error *err)
+/* The strict filter's rules into `b` (initialised here). */
+static bool build_strict(fbuild *b, cmn_error *err)
 {
 	static const char *const DENY[] = {
 		"open", "openat", "openat2", "creat", "socket", "socketpair",
@@ -154,32 +159,102 @@ bool sbx_filter_exec_strict(cmn_error *err)
 		"perf_event_open", "ioctl", "personality", "keyctl", "add_key",
 		"request_key",
 	};
-	fbuild b;
-	if (!fb_init(&b, SCMP_ACT_ALLOW, err))
+	if (!fb_init(b, SCMP_ACT_ALLOW, err))
 		return false;
 	for (size_t i = 0; i < sizeof DENY / sizeof DENY[0]; i++) {
 		if (SBX_ASAN && (strcmp(DENY[i], "open") == 0 || strcmp(DENY[i], "openat") == 0)) {
 			/* only writable opens die: see sbx_layers.h */
 			unsigned a = strcmp(DENY[i], "open") == 0 ? 1 : 2;
 			for (scmp_datum_t mode = O_WRONLY; mode <= O_ACCMODE; mode++)
-				fb_rule(&b, SCMP_ACT_KILL_PROCESS, DENY[i], 1,
+				fb_rule(b, SCMP_ACT_KILL_PROCESS, DENY[i], 1,
 				        (struct scmp_arg_cmp){a, SCMP_CMP_MASKED_EQ, O_ACCMODE, mode},
 				        NOARG);
 			continue;
 		}
-		fb_rule(&b, SCMP_ACT_KILL_PROCESS, DENY[i], 0, NOARG, NOARG);
+		fb_rule(b, SCMP_ACT_KILL_PROCESS, DENY[i], 0, NOARG, NOARG);
 	}
 	struct scmp_arg_cmp exec = SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC);
-	fb_rule(&b, SCMP_ACT_KILL_PROCESS, "mmap", 1, exec, NOARG);
-	fb_rule(&b, SCMP_ACT_KILL_PROCESS, "mprotect", 1, exec, NOARG);
+	fb_rule(b, SCMP_ACT_KILL_PROCESS, "mmap", 1, exec, NOARG);
+	fb_rule(b, SCMP_ACT_KILL_PROCESS, "mprotect", 1, exec, NOARG);
 	/* limits may be read (glibc's pthread_getattr_np does), not set */
-	fb_rule(&b, SCMP_ACT_KILL_PROCESS, "prlimit64", 1, SCMP_A2(SCMP_CMP_NE, 0), NOARG);
+	fb_rule(b, SCMP_ACT_KILL_PROCESS, "prlimit64", 1, SCMP_A2(SCMP_CMP_NE, 0), NOARG);
 	struct scmp_arg_cmp other = SCMP_A0(SCMP_CMP_NE, (scmp_datum_t)getpid());
-	fb_rule(&b, SCMP_ACT_KILL_PROCESS, "kill", 1, other, NOARG);
-	fb_rule(&b, SCMP_ACT_KILL_PROCESS, "tkill", 1, other, NOARG);
-	fb_rule(&b, SCMP_ACT_KILL_PROCESS, "tgkill", 1, other, NOARG);
+	fb_rule(b, SCMP_ACT_KILL_PROCESS, "kill", 1, other, NOARG);
+	fb_rule(b, SCMP_ACT_KILL_PROCESS, "tkill", 1, other, NOARG);
+	fb_rule(b, SCMP_ACT_KILL_PROCESS, "tgkill", 1, other, NOARG);
+	if (b->failed) {
+		cmn_fail(err, "seccomp (exec worker, strict): rule for %s: %s", b->failed,
+		         strerror(-b->rc));
+		seccomp_release(b->ctx);
+		return false;
+	}
+	return true;
+}
+
+/* The strict filter compiled to BPF while the worker waits: libseccomp's
+ * compilation costs 0.3-3 ms here, installing a ready program a few
+ * microseconds, and the strict filter goes on during every instantiation. */
+static struct sock_filter *strict_insns;
+static unsigned short strict_len;
+
+bool sbx_filter_exec_strict_prepare(cmn_error *err)
+{
+	fbuild b;
+	if (!build_strict(&b, err))
+		return false;
+	bool ok = false;
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) != 0) {
+		cmn_fail(err, "seccomp (exec worker, strict): pipe: %s", strerror(errno));
+		goto release;
+	}
+	/* A program is at most BPF_MAXINSNS (4096) instructions of 8 bytes:
+	 * it fits in the pipe's buffer before anything reads it. */
+	int rc = seccomp_export_bpf(b.ctx, p[1]);
+	close(p[1]);
+	size_t cap = 4096 * sizeof(struct sock_filter), len = 0;
+	uint8_t *buf = rc == 0 ? malloc(cap) : NULL;
+	while (buf && len < cap) {
+		ssize_t n = read(p[0], buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(p[0]);
+	if (rc != 0 || !buf || len == 0 || len % sizeof(struct sock_filter) != 0 || len == cap) {
+		free(buf);
+		cmn_fail(err, "seccomp (exec worker, strict): cannot export the program (%s)",
+		         rc ? strerror(-rc) : "bad length");
+		goto release;
+	}
+	free(strict_insns);
+	strict_insns = (struct sock_filter *)buf;
+	strict_len = (unsigned short)(len / sizeof(struct sock_filter));
+	ok = true;
+release:
+	seccomp_release(b.ctx);
+	return ok;
+}
+
+bool sbx_filter_exec_strict(cmn_error *err)
+{
+	if (strict_insns) {
+		struct sock_fprog prog = {.len = strict_len, .filter = strict_insns};
+		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC,
+		            &prog) != 0)
+			return cmn_fail(err, "seccomp (exec worker, strict): load: %s",
+			                strerror(errno));
+		return true;
+	}
+	fbuild b;
+	if (!build_strict(&b, err))
+		return false;
 	return fb_load(&b, "exec worker, strict", err);
 }
+
+
 
 bool sbx_filter_compile(cmn_error *err)
 {

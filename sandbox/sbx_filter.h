@@ -35,6 +35,10 @@ bool sbx_filter_exec_wait(cmn_error *err);
  * unshare, setns, mount, memfd_create, seccomp, setting rlimits (reading
  * them stays allowed). */
 bool sbx_filter_exec_strict(cmn_error *err);
+/* Compiles the strict filter to BPF ahead of time (before the waiting
+ * filter: it needs a pipe); sbx_filter_exec_strict then only installs it.
+ * Without it, sbx_filter_exec_strict compiles at install time. */
+bool sbx_filter_exec_strict_prepare(cmn_error *err);
 
 /* The compile worker (LLVM): the exec waiting list without PROT_EXEC and
  * seccomp, plus threads (clone with CLONE_THREAD only; clone3 fails with

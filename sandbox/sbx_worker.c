@@ -53,7 +53,7 @@ bool sbx_exec_enter_waiting(const sbx_exec_config *c, sbx_warnings *w, cmn_error
 	if (!crypto_warm_up(err) || !sbx_no_new_privs(err))
 		return false;
 	sbx_landlock(w);
-	return sbx_filter_exec_wait(err);
+	return sbx_filter_exec_strict_prepare(err) && sbx_filter_exec_wait(err);
 }
 
 bool sbx_exec_enter_strict(cmn_error *err)
