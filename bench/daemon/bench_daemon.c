@@ -2,7 +2,9 @@
  * bench_daemon.c - the daemon's costs, measured through libwasmc against a
  * running wasmcd (bench/run.mjs starts one on a temporary socket):
  *   instantiate   p50/p99 of wasmc_instance_new + wasmc_instance_free of a
- *                 cached module (the pool kept warm: 5 ms between rounds)
+ *                 cached module, the pool kept warm: 20 ms between rounds (a
+ *                 worker takes 3-5 ms to start here; back-to-back
+ *                 instantiations faster than that wait for a fresh one)
  *   call-empty    p50/p99 of one call of an export with no parameters and
  *                 no results: client -> daemon -> worker -> back
  *   throughput-N  calls per second of N clients (threads, each with its own
@@ -99,7 +101,7 @@ int main(int argc, char **argv)
 		wasmc_instance_free(inst);
 		if (i >= 5)
 			t[i - 5] = t1 - t0;
-		usleep(5000);
+		usleep(20000);
 	}
 	double p50 = bench_pct(t, n, 50), p99 = bench_pct(t, n, 99);
 	bench_emit("instantiate", "wasmcd", "p50", p50, "s");
