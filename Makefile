@@ -314,15 +314,18 @@ $(OBJ)/tests/integration/%.o: tests/integration/%.c $(PROTO_GEN_H)
 $(BIN)/integration-tests: $(IT_OBJ) $(LIBDIR)/libwasmc.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) $(IT_OBJ) $(LIBWASMC_LINK) $(CRITERION_LIBS) -lpthread -o $@
-.PHONY: systemd-test link-check product-test
+.PHONY: systemd-test link-check product-test install-test
 systemd-test:
 	bash tests/systemd/run.sh
+# make install into a scratch DESTDIR, and the installed pieces at work.
+install-test: $(PRODUCT)
+	SANITIZE=$(SANITIZE) bash tests/install/run.sh
 # No LLVM, runtime, jit or wasm in libwasmc and wasmcd (nm/ldd).
 link-check: $(PRODUCT)
 	bash tests/client/link-check.sh $(BIN) $(LIBDIR)
 # Everything of the product: workers and their sandbox, the client library,
 # the daemon alone, then all of it together through libwasmc and wasmctl.
-product-test: sandbox-test client-test daemon-test link-check systemd-test integration-test
+product-test: sandbox-test client-test daemon-test link-check systemd-test install-test integration-test
 .PHONY: integration-test
 integration-test: $(PRODUCT) $(BIN)/integration-tests $(BIN)/wasmc-run
 	bash tests/integration/run.sh $(BIN)
@@ -383,7 +386,7 @@ install: $(PRODUCT)
 	install -m 0644 systemd/wasmc.tmpfiles $(DESTDIR)$(TMPFILESDIR)/wasmc.conf
 	[ -e $(DESTDIR)$(SYSCONFDIR)/wasmc/wasmcd.conf ] || \
 		install -m 0644 systemd/wasmcd.conf $(DESTDIR)$(SYSCONFDIR)/wasmc/wasmcd.conf
-	install -m 0644 docs/ARCHITECTURE.md README.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 docs/ARCHITECTURE.md docs/product.md README.md $(DESTDIR)$(DOCDIR)/
 
 # make run: what a fresh machine needs, then wasmcd in the foreground with
 # its built-in defaults (socket and cache under a per-user directory; it
