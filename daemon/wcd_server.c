@@ -377,7 +377,8 @@ static nng_listener replace_listener(wcd_server *s)
 	return drop;
 }
 
-/* Watchdog: nng 1.5.2's ipc listener stops accepting after some
+/* Watchdog (it also trims the malloc arenas when no request is in
+ * flight): nng 1.5.2's ipc listener stops accepting after some
  * disconnects during the handshake. Every WATCH_PERIOD_MS the daemon
  * connects to its own socket; after PROBE_FAILURES failed probes in a row
  * the listener is replaced. */
@@ -400,6 +401,10 @@ static void *listen_watch(void *arg)
 			continue;
 		pthread_mutex_unlock(&s->mu);
 		bool ok = probe(s->path);
+		/* At rest the daemon gives freed memory back (a burst of large
+		 * requests leaves free blocks in the malloc arenas). */
+		if (atomic_load(&s->d->in_flight) == 0)
+			malloc_trim(0);
 		pthread_mutex_lock(&s->mu);
 		failures = ok ? 0 : failures + 1;
 		nng_listener drop = NNG_LISTENER_INITIALIZER;
