@@ -328,7 +328,7 @@ link-check: $(PRODUCT)
 product-test: sandbox-test client-test daemon-test link-check systemd-test install-test integration-test
 .PHONY: integration-test
 integration-test: $(PRODUCT) $(BIN)/integration-tests $(BIN)/wasmc-run
-	bash tests/integration/run.sh $(BIN)
+	WASMC_SANITIZE=$(SANITIZE) bash tests/integration/run.sh $(BIN)
 
 # Benchmarks of the daemon (bench/daemon/, suite `daemon` of make bench):
 # bench-daemon through libwasmc, bench-inproc with the engine in process.
