@@ -14,6 +14,7 @@
 
 #include <wasmc/wave.h>
 
+#include "cmn_float.h"
 #include "pb_util.h"
 #include "wcl_error.h"
 
@@ -611,59 +612,6 @@ wasmc_error *wasmc_wave_parse_args(const wasmc_wave_call *call,
 
 /* ---- printing ---- */
 
-/* Shortest decimal that reads back as the same float (or double), written
- * without an exponent: the digits of the shortest %.*e form, placed. */
-static void format_float(char *out, size_t len, double d, bool single)
-{
-	if (isnan(d)) {
-		snprintf(out, len, "%sNaN", signbit(d) ? "-" : "");
-		return;
-	}
-	if (isinf(d)) {
-		snprintf(out, len, "%sinf", d < 0 ? "-" : "");
-		return;
-	}
-	char sci[64];
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(sci, sizeof sci, "%.*e", prec - 1, d);
-		if (single ? strtof(sci, NULL) == (float)d : strtod(sci, NULL) == d)
-			break;
-	}
-	char digits[32];
-	int nd = 0;
-	const char *p = sci;
-	bool neg = *p == '-';
-	if (neg)
-		p++;
-	for (; *p && *p != 'e'; p++)
-		if (*p >= '0' && *p <= '9' && nd < (int)sizeof digits)
-			digits[nd++] = *p;
-	int exp10 = atoi(p + 1);
-	while (nd > 1 && digits[nd - 1] == '0')
-		nd--;
-	char buf[WASMC_WAVE_VAL_MAX];
-	size_t o = 0;
-	if (neg)
-		buf[o++] = '-';
-	int point = exp10 + 1;
-	if (point <= 0) {
-		buf[o++] = '0';
-		buf[o++] = '.';
-		for (int i = 0; i < -point; i++)
-			buf[o++] = '0';
-		for (int i = 0; i < nd; i++)
-			buf[o++] = digits[i];
-	} else {
-		for (int i = 0; i < point || i < nd; i++) {
-			if (i == point)
-				buf[o++] = '.';
-			buf[o++] = i < nd ? digits[i] : '0';
-		}
-	}
-	buf[o] = '\0';
-	snprintf(out, len, "%s", buf);
-}
-
 size_t wasmc_wave_format_val(const wasmc_val *v, char *buf, size_t len)
 {
 	char tmp[WASMC_WAVE_VAL_MAX];
@@ -675,10 +623,10 @@ size_t wasmc_wave_format_val(const wasmc_val *v, char *buf, size_t len)
 		snprintf(tmp, sizeof tmp, "%" PRId64, v->of.i64);
 		break;
 	case WASMC_F32:
-		format_float(tmp, sizeof tmp, v->of.f32, true);
+		cmn_format_float(tmp, sizeof tmp, v->of.f32, true);
 		break;
 	case WASMC_F64:
-		format_float(tmp, sizeof tmp, v->of.f64, false);
+		cmn_format_float(tmp, sizeof tmp, v->of.f64, false);
 		break;
 	case WASMC_V128: {
 		size_t o = 0;

@@ -1,16 +1,18 @@
 /*
  * test_values.c - value parsing and printing of the engine tools
- * (tools/lib/wh_value.h): wasmtime-style results, argument syntax.
+ * (tools/lib/wh_value.h, common/cmn_float.h): wasmtime-style results,
+ * argument syntax.
  */
 #include <criterion/criterion.h>
 #include <math.h>
 
+#include "cmn_float.h"
 #include "wh_value.h"
 
 static const char *fmt(double d, bool single)
 {
-	static char buf[400];
-	wh_format_float(buf, sizeof buf, d, single);
+	static char buf[CMN_FLOAT_TEXT_MAX];
+	cmn_format_float(buf, sizeof buf, d, single);
 	return buf;
 }
 

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cmn_float.h"
+
 bool wh_parse_int(const char *s, int bits, uint64_t *out)
 {
 	bool neg = false;
@@ -195,64 +197,9 @@ bool wh_parse_val(const char *s, rt_valtype t, rt_val *v)
 	return false;
 }
 
-/* Shortest decimal that reads back as the same value, written without an
- * exponent (as Rust's Display, which `wasmtime run --invoke` uses). */
-void wh_format_float(char *buf, size_t len, double d, bool single)
-{
-	if (isnan(d)) {
-		snprintf(buf, len, "%sNaN", signbit(d) ? "-" : "");
-		return;
-	}
-	if (isinf(d)) {
-		snprintf(buf, len, "%sinf", d < 0 ? "-" : "");
-		return;
-	}
-	char e[64];
-	int prec;
-	for (prec = 1; prec <= 17; prec++) {
-		snprintf(e, sizeof e, "%.*e", prec - 1, d);
-		if (single ? strtof(e, NULL) == (float)d : strtod(e, NULL) == d)
-			break;
-	}
-	/* e = [-]D.DDDDe[+-]XX -> positional */
-	char digits[32];
-	int nd = 0;
-	const char *p = e;
-	bool neg = *p == '-';
-	if (neg)
-		p++;
-	for (; *p && *p != 'e'; p++)
-		if (*p >= '0' && *p <= '9')
-			digits[nd++] = *p;
-	int exp = atoi(p + 1);
-	while (nd > 1 && digits[nd - 1] == '0')
-		nd--;
-	char out[400];
-	size_t o = 0;
-	if (neg)
-		out[o++] = '-';
-	int point = exp + 1; /* digits before the decimal point */
-	if (point <= 0) {
-		out[o++] = '0';
-		out[o++] = '.';
-		for (int i = 0; i < -point; i++)
-			out[o++] = '0';
-		for (int i = 0; i < nd; i++)
-			out[o++] = digits[i];
-	} else {
-		for (int i = 0; i < point || i < nd; i++) {
-			if (i == point)
-				out[o++] = '.';
-			out[o++] = i < nd ? digits[i] : '0';
-		}
-	}
-	out[o] = '\0';
-	snprintf(buf, len, "%s", out);
-}
-
 void wh_print_val(FILE *f, rt_valtype t, rt_val v)
 {
-	char buf[400];
+	char buf[CMN_FLOAT_TEXT_MAX];
 	switch (t.kind) {
 	case RT_I32:
 		fprintf(f, "%" PRId32, v.i32);
@@ -261,11 +208,11 @@ void wh_print_val(FILE *f, rt_valtype t, rt_val v)
 		fprintf(f, "%" PRId64, v.i64);
 		break;
 	case RT_F32:
-		wh_format_float(buf, sizeof buf, v.f32, true);
+		cmn_format_float(buf, sizeof buf, v.f32, true);
 		fputs(buf, f);
 		break;
 	case RT_F64:
-		wh_format_float(buf, sizeof buf, v.f64, false);
+		cmn_format_float(buf, sizeof buf, v.f64, false);
 		fputs(buf, f);
 		break;
 	case RT_V128:

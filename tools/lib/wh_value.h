@@ -30,12 +30,8 @@ bool wh_parse_v128(const char *s, uint8_t out[16]);
 /* A value of type `t` (a reference only as "null"). */
 bool wh_parse_val(const char *s, rt_valtype t, rt_val *v);
 
-/* The shortest decimal that reads back as the same value, written without
- * an exponent (as Rust's Display, which `wasmtime run --invoke` uses);
- * "NaN", "-NaN", "inf", "-inf". `single`: the value is an f32. */
-void wh_format_float(char *buf, size_t len, double d, bool single);
-
-/* Prints a value: integers signed decimal, floats by wh_format_float, v128
+/* Prints a value: integers signed decimal, floats by cmn_format_float
+ * (common/cmn_float.h, shared with libwasmc's WAVE printer), v128
  * as 0x and 32 hex digits, references as "null" or "ref". */
 void wh_print_val(FILE *f, rt_valtype t, rt_val v);
 
