@@ -351,3 +351,37 @@ rt_valtype rt_canon_valtype(rt_valtype t, const uint32_t *type_ids)
 		t.heap = type_ids[t.heap];
 	return t;
 }
+
+const char *rt_heap_abs_name(uint8_t code)
+{
+	switch (code) {
+	case RT_HT_NOEXN:
+		return "noexn";
+	case RT_HT_NOFUNC:
+		return "nofunc";
+	case RT_HT_NOEXTERN:
+		return "noextern";
+	case RT_HT_NONE:
+		return "none";
+	case RT_HT_FUNC:
+		return "func";
+	case RT_HT_EXTERN:
+		return "extern";
+	case RT_HT_ANY:
+		return "any";
+	case RT_HT_EQ:
+		return "eq";
+	case RT_HT_I31:
+		return "i31";
+	case RT_HT_STRUCT:
+		return "struct";
+	case RT_HT_ARRAY:
+		return "array";
+	case RT_HT_EXN:
+		return "exn";
+	case RT_HT_BOT:
+		return "bot";
+	default:
+		return "?";
+	}
+}

@@ -50,6 +50,11 @@ enum {
 #define RT_HT_CODE(h) ((uint8_t)((h) & 0xFF))
 #define RT_HT_MAKE_ABS(code) (RT_HT_ABS | (uint32_t)(code))
 
+/* The text name of an abstract heap type code ("func", "noextern", ...;
+ * "bot" for RT_HT_BOT, "?" for a code that is none of them). Static
+ * strings. Shared by the validator's messages and the workers' type text. */
+const char *rt_heap_abs_name(uint8_t code);
+
 /* Subtyping between abstract heap types (codes above, RT_HT_BOT excluded):
  * none <: i31, struct, array <: eq <: any; nofunc <: func;
  * noextern <: extern; noexn <: exn. Shared by the validator and the

@@ -75,38 +75,6 @@ static void put(text *t, const char *fmt, ...)
 		t->len = sizeof t->buf - 1;
 }
 
-static const char *heap_name(uint8_t code)
-{
-	switch (code) {
-	case RT_HT_FUNC:
-		return "func";
-	case RT_HT_EXTERN:
-		return "extern";
-	case RT_HT_NOFUNC:
-		return "nofunc";
-	case RT_HT_NOEXTERN:
-		return "noextern";
-	case RT_HT_ANY:
-		return "any";
-	case RT_HT_EQ:
-		return "eq";
-	case RT_HT_I31:
-		return "i31";
-	case RT_HT_STRUCT:
-		return "struct";
-	case RT_HT_ARRAY:
-		return "array";
-	case RT_HT_NONE:
-		return "none";
-	case RT_HT_EXN:
-		return "exn";
-	case RT_HT_NOEXN:
-		return "noexn";
-	default:
-		return "?";
-	}
-}
-
 static void put_valtype(text *t, rt_valtype v)
 {
 	switch (v.kind) {
@@ -132,9 +100,9 @@ static void put_valtype(text *t, rt_valtype v)
 		return;
 	}
 	if (RT_HT_IS_ABS(v.heap) && v.nullable)
-		put(t, "%sref", heap_name(RT_HT_CODE(v.heap)));
+		put(t, "%sref", rt_heap_abs_name(RT_HT_CODE(v.heap)));
 	else if (RT_HT_IS_ABS(v.heap))
-		put(t, "(ref %s)", heap_name(RT_HT_CODE(v.heap)));
+		put(t, "(ref %s)", rt_heap_abs_name(RT_HT_CODE(v.heap)));
 	else
 		put(t, "(ref %s%u)", v.nullable ? "null " : "", v.heap);
 }

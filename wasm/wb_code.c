@@ -125,38 +125,6 @@ void wb_sb_add(wb_strbuf *sb, const char *str)
 	sb->s[sb->len] = '\0';
 }
 
-static const char *heap_name(uint8_t code)
-{
-	switch (code) {
-	case RT_HT_NOEXN:
-		return "noexn";
-	case RT_HT_NOFUNC:
-		return "nofunc";
-	case RT_HT_NOEXTERN:
-		return "noextern";
-	case RT_HT_NONE:
-		return "none";
-	case RT_HT_FUNC:
-		return "func";
-	case RT_HT_EXTERN:
-		return "extern";
-	case RT_HT_ANY:
-		return "any";
-	case RT_HT_EQ:
-		return "eq";
-	case RT_HT_I31:
-		return "i31";
-	case RT_HT_STRUCT:
-		return "struct";
-	case RT_HT_ARRAY:
-		return "array";
-	case RT_HT_EXN:
-		return "exn";
-	default:
-		return "bot";
-	}
-}
-
 void wb_sb_type(wb_strbuf *sb, rt_valtype t)
 {
 	char num[16];
@@ -186,7 +154,7 @@ void wb_sb_type(wb_strbuf *sb, rt_valtype t)
 	case RT_REF:
 		wb_sb_add(sb, t.nullable ? "(ref null " : "(ref ");
 		if (RT_HT_IS_ABS(t.heap)) {
-			wb_sb_add(sb, heap_name(RT_HT_CODE(t.heap)));
+			wb_sb_add(sb, rt_heap_abs_name(RT_HT_CODE(t.heap)));
 		} else {
 			snprintf(num, sizeof(num), "%u", t.heap);
 			wb_sb_add(sb, num);
