@@ -1,8 +1,10 @@
 /*
- * sbx_worker.c - the order in which a worker puts its layers on.
+ * sbx_worker.c - the order in which a worker puts its layers on, and the
+ * parsing of the workers' numeric flags.
  */
 #include "sbx_worker.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -32,6 +34,18 @@ void sbx_exec_config_default(sbx_exec_config *c)
 	c->channel_fd = SBX_CHANNEL_FD;
 	c->namespaces = true;
 	c->data_bytes = SBX_EXEC_DATA_DEFAULT;
+}
+
+bool sbx_parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	if (!s || !*s || *s == '-')
+		return false;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (*end)
+		return false;
+	*out = v;
+	return true;
 }
 
 bool sbx_exec_enter_waiting(const sbx_exec_config *c, sbx_warnings *w, cmn_error *err)

@@ -47,6 +47,10 @@ typedef struct sbx_exec_config {
 } sbx_exec_config;
 
 void sbx_exec_config_default(sbx_exec_config *c);
+
+/* A worker flag's number: decimal digits only (no sign, nothing after).
+ * *out is written only on success. */
+bool sbx_parse_u64(const char *s, uint64_t *out);
 bool sbx_exec_enter_waiting(const sbx_exec_config *c, sbx_warnings *w, cmn_error *err);
 bool sbx_exec_enter_strict(cmn_error *err);
 

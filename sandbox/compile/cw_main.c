@@ -81,18 +81,6 @@ static void usage(void)
 	                "(started by wasmcd with its channel as fd 3)\n");
 }
 
-static bool parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-	if (!s || !*s || *s == '-')
-		return false;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (*end)
-		return false;
-	*out = v;
-	return true;
-}
-
 /* LLVM reads what it needs about the host before the filter is on. */
 static void warm_up(void)
 {
@@ -196,11 +184,11 @@ int main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--log-level") == 0 && i + 1 < argc) {
 			i++; /* any value: the worker has no log */
 		} else if (strcmp(argv[i], "--memory-mb") == 0 && i + 1 < argc &&
-		           parse_u64(argv[i + 1], &n) && n > 0 && n < (1ull << 40)) {
+		           sbx_parse_u64(argv[i + 1], &n) && n > 0 && n < (1ull << 40)) {
 			cfg.data_bytes = n << 20;
 			i++;
 		} else if (strcmp(argv[i], "--cpu-seconds") == 0 && i + 1 < argc &&
-		           parse_u64(argv[i + 1], &n) && n < (1ull << 32)) {
+		           sbx_parse_u64(argv[i + 1], &n) && n < (1ull << 32)) {
 			cfg.cpu_seconds = n;
 			i++;
 		} else {

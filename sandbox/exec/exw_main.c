@@ -96,18 +96,6 @@ static void usage(void)
 	                "(started by wasmcd with its channel as fd 3)\n");
 }
 
-static bool parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-	if (!s || !*s || *s == '-')
-		return false;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (*end)
-		return false;
-	*out = v;
-	return true;
-}
-
 static void send_ready(const sbx_warnings *w)
 {
 	char *msgs[SBX_MAX_WARNINGS];
@@ -134,7 +122,7 @@ int main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--log-level") == 0 && i + 1 < argc) {
 			i++; /* any value: the worker has no log */
 		} else if (strcmp(argv[i], "--data-mb") == 0 && i + 1 < argc &&
-		           parse_u64(argv[i + 1], &n) && n > 0 && n < (1ull << 40)) {
+		           sbx_parse_u64(argv[i + 1], &n) && n > 0 && n < (1ull << 40)) {
 			cfg.data_bytes = n << 20;
 			i++;
 		} else {
