@@ -25,7 +25,7 @@ const char *it_bin(const char *name)
 	return buf;
 }
 
-static void sleep_ms(long ms)
+void it_sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 	nanosleep(&ts, NULL);
@@ -154,7 +154,7 @@ static bool spawn(it_daemon *d)
 		struct stat sb;
 		if (stat(d->socket, &sb) == 0 && it_run(probe, false, NULL) == 0)
 			return true;
-		sleep_ms(50);
+		it_sleep_ms(50);
 	}
 	fprintf(stderr, "it_daemon: wasmcd did not answer in 20 s (see %s)\n",
 	        d->log);
@@ -194,7 +194,7 @@ int it_daemon_stop(it_daemon *d)
 			d->pid = 0;
 			return st;
 		}
-		sleep_ms(50);
+		it_sleep_ms(50);
 	}
 	it_daemon_kill(d);
 	return -1;

@@ -49,6 +49,9 @@ double it_daemon_cpu(const it_daemon *d);
 /* Pids of its children, up to max; returns the count. */
 int it_daemon_child_pids(const it_daemon *d, pid_t *pids, int max);
 
+/* Sleeps ms milliseconds. */
+void it_sleep_ms(long ms);
+
 /* Path of a built binary ($WASMC_BIN/name) in a static buffer. */
 const char *it_bin(const char *name);
 

@@ -24,6 +24,7 @@
 
 #include <wasmc/wasmc.h>
 
+#include "it_check.h"
 #include "it_daemon.h"
 
 static double now_s(void)
@@ -33,29 +34,11 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
-
 /* Fails the test with the error's message. */
-static void ok_or_die(wasmc_error *e, const char *what)
-{
-	if (e) {
-		char msg[512];
-		snprintf(msg, sizeof msg, "%s: %s (%s)", what,
-		         wasmc_error_message(e),
-		         wasmc_errcode_name(wasmc_error_code(e)));
-		wasmc_error_free(e);
-		cr_assert_fail("%s", msg);
-	}
-}
-
 static wasmc_conn *connect_to(const it_daemon *d)
 {
 	wasmc_conn *c = NULL;
-	ok_or_die(wasmc_conn_open(d->socket, NULL, &c), "connect");
+	it_ok(wasmc_conn_open(d->socket, NULL, &c), "connect");
 	return c;
 }
 
@@ -75,14 +58,14 @@ static wasmc_module *load_fixture(wasmc_conn *c, const char *name,
 	if (bytes != wasm)
 		free(bytes);
 	free(wasm);
-	ok_or_die(e, "load");
+	it_ok(e, "load");
 	return m;
 }
 
 static wasmc_status *status_of(wasmc_conn *c)
 {
 	wasmc_status *st = NULL;
-	ok_or_die(wasmc_status_get(c, &st), "status");
+	it_ok(wasmc_status_get(c, &st), "status");
 	return st;
 }
 
@@ -95,7 +78,7 @@ static void wait_compiles_idle(wasmc_conn *c)
 		wasmc_status_free(st);
 		if (running == 0)
 			return;
-		sleep_ms(100);
+		it_sleep_ms(100);
 	}
 	cr_assert_fail("compiles still running after 60 s");
 }
@@ -104,7 +87,7 @@ static int32_t call_add(wasmc_instance *inst, int32_t a, int32_t b)
 {
 	wasmc_val args[2] = {wasmc_val_i32(a), wasmc_val_i32(b)};
 	wasmc_val res[1];
-	ok_or_die(wasmc_instance_call(inst, "add", args, 2, res, 1), "call add");
+	it_ok(wasmc_instance_call(inst, "add", args, 2, res, 1), "call add");
 	cr_assert_eq(res[0].kind, WASMC_I32);
 	return res[0].of.i32;
 }
@@ -235,8 +218,8 @@ Test(daemon, concurrent_clients_and_a_long_call, .timeout = 240)
 	pthread_t st;
 	pthread_create(&st, NULL, spin_main, &spin);
 	while (!spin.started)
-		sleep_ms(10);
-	sleep_ms(200);
+		it_sleep_ms(10);
+	it_sleep_ms(200);
 
 	enum { N = 32 };
 	client_job jobs[N];
@@ -331,22 +314,22 @@ Test(daemon, client_imports_nested, .timeout = 120)
 	cb_state s = {0};
 	int64_t logged = 0;
 	wasmc_imports *imp = wasmc_imports_new();
-	ok_or_die(wasmc_imports_define_func(imp, "host", "cb", cb_func, &s), "define");
-	ok_or_die(wasmc_imports_define_func(imp, "host", "log", log_func, &logged), "define");
+	it_ok(wasmc_imports_define_func(imp, "host", "cb", cb_func, &s), "define");
+	it_ok(wasmc_imports_define_func(imp, "host", "log", log_func, &logged), "define");
 	wasmc_instance *inst = NULL;
-	ok_or_die(wasmc_instance_new(m, imp, NULL, &inst), "instantiate");
+	it_ok(wasmc_instance_new(m, imp, NULL, &inst), "instantiate");
 
 	/* run(0) = cb(0) + 1 = 1001 */
 	wasmc_val a[1] = {wasmc_val_i32(0)};
 	wasmc_val r[1];
-	ok_or_die(wasmc_instance_call(inst, "run", a, 1, r, 1), "run");
+	it_ok(wasmc_instance_call(inst, "run", a, 1, r, 1), "run");
 	cr_expect_eq(r[0].of.i32, 1001);
 
 	/* depth(6): guest -> client -> guest -> client ... 7 host calls deep:
 	 * 6 + 5 + ... + 1 + 1000 */
 	s = (cb_state){0};
 	a[0] = wasmc_val_i32(6);
-	ok_or_die(wasmc_instance_call(inst, "depth", a, 1, r, 1), "depth");
+	it_ok(wasmc_instance_call(inst, "depth", a, 1, r, 1), "depth");
 	cr_expect_eq(r[0].of.i32, 1000 + 21);
 	cr_expect_eq(s.calls, 7);
 	cr_expect_eq(s.max_depth, 7);
@@ -360,12 +343,12 @@ Test(daemon, client_imports_nested, .timeout = 120)
 	          "message: %s", wasmc_error_message(e));
 	wasmc_error_free(e);
 	l[0] = wasmc_val_i64(77);
-	ok_or_die(wasmc_instance_call(inst, "logs", l, 1, NULL, 0), "logs");
+	it_ok(wasmc_instance_call(inst, "logs", l, 1, NULL, 0), "logs");
 	cr_expect_eq(logged, 77);
 
 	/* A missing import is a link error naming it. */
 	wasmc_imports *partial = wasmc_imports_new();
-	ok_or_die(wasmc_imports_define_func(partial, "host", "cb", cb_func, &s), "define");
+	it_ok(wasmc_imports_define_func(partial, "host", "cb", cb_func, &s), "define");
 	wasmc_instance *bad = NULL;
 	e = wasmc_instance_new(m, partial, NULL, &bad);
 	cr_expect_eq(wasmc_error_code(e), WASMC_ERR_LINK_FAILED);
@@ -393,10 +376,10 @@ Test(daemon, worker_killed_mid_call, .timeout = 120)
 	/* Baseline once the pool is full and one instance has come and gone. */
 	wasmc_module *m = load_fixture(c, "basic", 0, WASMC_TIER_FAST);
 	wasmc_instance *warm = NULL;
-	ok_or_die(wasmc_instance_new(m, NULL, NULL, &warm), "instantiate");
+	it_ok(wasmc_instance_new(m, NULL, NULL, &warm), "instantiate");
 	cr_expect_eq(call_add(warm, 2, 3), 5);
 	wasmc_instance_free(warm);
-	sleep_ms(1500);
+	it_sleep_ms(1500);
 	int fds0 = it_daemon_fds(&d), kids0 = it_daemon_children(&d);
 
 	for (int round = 0; round < 3; round++) {
@@ -404,8 +387,8 @@ Test(daemon, worker_killed_mid_call, .timeout = 120)
 		pthread_t st;
 		pthread_create(&st, NULL, spin_main, &spin);
 		while (!spin.started)
-			sleep_ms(10);
-		sleep_ms(300);
+			it_sleep_ms(10);
+		it_sleep_ms(300);
 		uint32_t pid = spin.pid;
 		cr_assert(pid > 1, "worker pid %u (%s)", pid, spin.msg);
 		double killed = now_s();
@@ -422,7 +405,7 @@ Test(daemon, worker_killed_mid_call, .timeout = 120)
 	/* No descriptor or process leaks once the pool has refilled. */
 	int fds1 = -1, kids1 = -1;
 	for (int i = 0; i < 50; i++) {
-		sleep_ms(100);
+		it_sleep_ms(100);
 		fds1 = it_daemon_fds(&d);
 		kids1 = it_daemon_children(&d);
 		if (fds1 == fds0 && kids1 == kids0)
@@ -449,7 +432,7 @@ Test(daemon, limits, .timeout = 120)
 	/* An infinite loop hits its deadline; the instance serves the next call. */
 	wasmc_limits lim = {.deadline_ms = 300, .max_memory_bytes = 2 * 65536};
 	wasmc_instance *inst = NULL;
-	ok_or_die(wasmc_instance_new(m, NULL, &lim, &inst), "instantiate");
+	it_ok(wasmc_instance_new(m, NULL, &lim, &inst), "instantiate");
 	double t0 = now_s();
 	wasmc_error *e = wasmc_instance_call(inst, "spin", NULL, 0, NULL, 0);
 	double took = now_s() - t0;
@@ -463,11 +446,11 @@ Test(daemon, limits, .timeout = 120)
 	/* memory.grow past the limit returns -1. */
 	wasmc_val a[1] = {wasmc_val_i32(1)};
 	wasmc_val r[1];
-	ok_or_die(wasmc_instance_call(inst, "grow", a, 1, r, 1), "grow");
+	it_ok(wasmc_instance_call(inst, "grow", a, 1, r, 1), "grow");
 	cr_expect_eq(r[0].of.i32, 1);
-	ok_or_die(wasmc_instance_call(inst, "grow", a, 1, r, 1), "grow");
+	it_ok(wasmc_instance_call(inst, "grow", a, 1, r, 1), "grow");
 	cr_expect_eq(r[0].of.i32, -1);
-	ok_or_die(wasmc_instance_call(inst, "size", NULL, 0, r, 1), "size");
+	it_ok(wasmc_instance_call(inst, "size", NULL, 0, r, 1), "size");
 	cr_expect_eq(r[0].of.i32, 2);
 
 	/* Traps keep the spec's words. */
@@ -485,9 +468,9 @@ Test(daemon, limits, .timeout = 120)
 
 	/* Fuel exhaustion traps. */
 	wasmc_limits fuel = {.fuel = 100000};
-	ok_or_die(wasmc_instance_new(m, NULL, &fuel, &inst), "instantiate with fuel");
+	it_ok(wasmc_instance_new(m, NULL, &fuel, &inst), "instantiate with fuel");
 	wasmc_val n[1] = {wasmc_val_i32(10)};
-	ok_or_die(wasmc_instance_call(inst, "sum", n, 1, r, 1), "sum");
+	it_ok(wasmc_instance_call(inst, "sum", n, 1, r, 1), "sum");
 	cr_expect_eq(r[0].of.i64, 45);
 	e = wasmc_instance_call(inst, "spin", NULL, 0, NULL, 0);
 	cr_expect_eq(wasmc_error_trap_code(e), WASMC_TRAP_OUT_OF_FUEL, "spin: %s",
@@ -594,7 +577,7 @@ static bool load_and_call(wasmc_conn *c, bool *ret_cached)
 	wasmc_module *m = load_fixture(c, "basic", 0, WASMC_TIER_FAST);
 	*ret_cached = wasmc_module_cached(m);
 	wasmc_instance *inst = NULL;
-	ok_or_die(wasmc_instance_new(m, NULL, NULL, &inst), "instantiate");
+	it_ok(wasmc_instance_new(m, NULL, NULL, &inst), "instantiate");
 	bool ok = call_add(inst, 20, 22) == 42;
 	wasmc_instance_free(inst);
 	wasmc_module_free(m);
@@ -687,15 +670,15 @@ Test(daemon, daemon_killed_during_compile, .timeout = 300)
 		wasmc_status *st = status_of(c);
 		seen = st->compiles_running > 0;
 		wasmc_status_free(st);
-		sleep_ms(20);
+		it_sleep_ms(20);
 	}
 	cr_expect(seen, "no compile was seen running");
-	sleep_ms(500);
+	it_sleep_ms(500);
 	wasmc_conn_close(c);
 	it_daemon_kill(&d);
 	waitpid(child, NULL, 0);
 	/* The compiler dies with its daemon (no orphan keeps writing). */
-	sleep_ms(300);
+	it_sleep_ms(300);
 	char *out = NULL;
 
 	/* Nothing half-written is used: the restarted daemon verifies clean and
@@ -703,7 +686,7 @@ Test(daemon, daemon_killed_during_compile, .timeout = 300)
 	cr_assert(it_daemon_restart(&d));
 	c = connect_to(&d);
 	wasmc_cache_verify_result *v = NULL;
-	ok_or_die(wasmc_cache_verify(c, &v), "verify");
+	it_ok(wasmc_cache_verify(c, &v), "verify");
 	cr_expect_eq(v->bad, 0, "verify found %u bad entries", v->bad);
 	wasmc_cache_verify_result_free(v);
 	char cmd[600];

@@ -26,24 +26,9 @@
 
 #include <wasmc/wasmc.h>
 
+#include "it_check.h"
 #include "it_daemon.h"
 #include "wasmc/v1/wasmc.pb-c.h"
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
-
-static void ok_or_die(wasmc_error *e, const char *what)
-{
-	if (e) {
-		char msg[512];
-		snprintf(msg, sizeof msg, "%s: %s", what, wasmc_error_message(e));
-		wasmc_error_free(e);
-		cr_assert_fail("%s", msg);
-	}
-}
 
 /* ---------------------------------------------------------------------------
  * Another uid
@@ -71,14 +56,14 @@ Test(hostile, second_uid_sees_nothing_of_the_first, .timeout = 120)
 	it_daemon d;
 	cr_assert(it_daemon_start(&d, "--pool 1 --socket-group " SHARED_GROUP));
 	wasmc_conn *c = NULL;
-	ok_or_die(wasmc_conn_open(d.socket, NULL, &c), "connect");
+	it_ok(wasmc_conn_open(d.socket, NULL, &c), "connect");
 	size_t len = 0;
 	unsigned char *wasm = it_fixture("basic", &len);
 	wasmc_module *m = NULL;
-	ok_or_die(wasmc_module_load(c, wasm, len, WASMC_TIER_FAST, &m), "load");
+	it_ok(wasmc_module_load(c, wasm, len, WASMC_TIER_FAST, &m), "load");
 	free(wasm);
 	wasmc_instance *inst = NULL;
-	ok_or_die(wasmc_instance_new(m, NULL, NULL, &inst), "instantiate");
+	it_ok(wasmc_instance_new(m, NULL, NULL, &inst), "instantiate");
 
 	const char *id = wasmc_instance_id(inst);
 	const char *digest = wasmc_module_digest_hex(m);
@@ -108,7 +93,7 @@ Test(hostile, second_uid_sees_nothing_of_the_first, .timeout = 120)
 	free(out);
 	/* The first user's instance still works. */
 	wasmc_val a[2] = {wasmc_val_i32(1), wasmc_val_i32(2)}, r[1];
-	ok_or_die(wasmc_instance_call(inst, "add", a, 2, r, 1), "add");
+	it_ok(wasmc_instance_call(inst, "add", a, 2, r, 1), "add");
 	cr_expect_eq(r[0].of.i32, 3);
 	wasmc_instance_free(inst);
 	wasmc_module_free(m);
@@ -463,7 +448,7 @@ Test(hostile, ten_thousand_hostile_requests, .timeout = 600)
 		if (i == 2000) {
 			/* RSS at rest: the daemon trims its malloc arenas
 			 * every 2 s when no request is in flight. */
-			sleep_ms(2500);
+			it_sleep_ms(2500);
 			rss_warm = it_daemon_rss(&d);
 		}
 		int k = i % kinds;
@@ -488,7 +473,7 @@ Test(hostile, ten_thousand_hostile_requests, .timeout = 600)
 	}
 	/* RSS over the 10,000 requests, at rest. */
 	nng_close(r.s);
-	sleep_ms(2500);
+	it_sleep_ms(2500);
 	long rss_end = it_daemon_rss(&d);
 
 	/* Below nng: random bytes on the socket, truncated handshakes and
@@ -539,9 +524,9 @@ Test(hostile, ten_thousand_hostile_requests, .timeout = 600)
 	/* Idle afterwards: no connection left spinning (a replaced listener
 	 * is closed, with the handshakes stuck in it, once its connections
 	 * are gone). */
-	sleep_ms(replaced ? 4500 : 300);
+	it_sleep_ms(replaced ? 4500 : 300);
 	double cpu0 = it_daemon_cpu(&d);
-	sleep_ms(2000);
+	it_sleep_ms(2000);
 	double idle_cpu = it_daemon_cpu(&d) - cpu0;
 	cr_expect(idle_cpu < 0.2, "the daemon used %.2f s of CPU in 2 s of idleness after the attack",
 	          idle_cpu);
@@ -549,12 +534,12 @@ Test(hostile, ten_thousand_hostile_requests, .timeout = 600)
 	size_t len = 0;
 	unsigned char *wasm = it_fixture("basic", &len);
 	wasmc_module *m = NULL;
-	ok_or_die(wasmc_module_load(c, wasm, len, WASMC_TIER_FAST, &m), "load");
+	it_ok(wasmc_module_load(c, wasm, len, WASMC_TIER_FAST, &m), "load");
 	free(wasm);
 	wasmc_instance *inst = NULL;
-	ok_or_die(wasmc_instance_new(m, NULL, NULL, &inst), "instantiate");
+	it_ok(wasmc_instance_new(m, NULL, NULL, &inst), "instantiate");
 	wasmc_val a[2] = {wasmc_val_i32(5), wasmc_val_i32(6)}, res[1];
-	ok_or_die(wasmc_instance_call(inst, "add", a, 2, res, 1), "add");
+	it_ok(wasmc_instance_call(inst, "add", a, 2, res, 1), "add");
 	cr_expect_eq(res[0].of.i32, 11);
 	wasmc_instance_free(inst);
 	wasmc_module_free(m);
@@ -591,7 +576,7 @@ Test(hostile, instances_of_a_vanished_client_are_reaped, .timeout = 120)
 	size_t len = 0;
 	unsigned char *wasm = it_fixture("basic", &len);
 	cr_assert_not_null(wasm);
-	sleep_ms(500);
+	it_sleep_ms(500);
 	int kids0 = it_daemon_children(&d);
 
 	raw r;
@@ -629,7 +614,7 @@ Test(hostile, instances_of_a_vanished_client_are_reaped, .timeout = 120)
 	/* Within 5 s the three workers are gone and ps shows nothing. */
 	int kids = -1;
 	for (int i = 0; i < 100; i++) {
-		sleep_ms(50);
+		it_sleep_ms(50);
 		kids = it_daemon_children(&d);
 		if (kids <= kids0)
 			break;
@@ -637,9 +622,9 @@ Test(hostile, instances_of_a_vanished_client_are_reaped, .timeout = 120)
 	cr_expect_leq(kids, kids0, "daemon children: %d before, %d after the client left", kids0,
 	              kids);
 	wasmc_conn *c = NULL;
-	ok_or_die(wasmc_conn_open(d.socket, NULL, &c), "connect");
+	it_ok(wasmc_conn_open(d.socket, NULL, &c), "connect");
 	wasmc_process_list *pl = NULL;
-	ok_or_die(wasmc_process_list_get(c, &pl), "ps");
+	it_ok(wasmc_process_list_get(c, &pl), "ps");
 	cr_expect_eq(pl->count, 0, "%zu instances left after their client went away", pl->count);
 	wasmc_process_list_free(pl);
 	wasmc_conn_close(c);
