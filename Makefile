@@ -46,10 +46,11 @@ CRITERION_LIBS := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcrit
 INC_common := -Icommon
 INC_runtime := -Iruntime -Icommon
 INC_wasm := -Iwasm -Iruntime -Icommon
+INC_component := -Icomponent -Iwasm -Iruntime -Icommon
 INC_jit := -Ijit -Iwasm -Iruntime -Icommon $(LLVM_CPPFLAGS)
 # tools/lib (wh_*: compile-and-load, spectest, values) and the engine tools
 # see the whole engine; tests see it too, and tools/lib, not the tools.
-INC_toollib := -Itools/lib -Ijit -Iwasm -Iruntime -Icommon $(LLVM_CPPFLAGS)
+INC_toollib := -Itools/lib -Ijit -Icomponent -Iwasm -Iruntime -Icommon $(LLVM_CPPFLAGS)
 INC_tools := $(INC_toollib) $(JANSSON_CFLAGS)
 INC_tests := $(INC_toollib)
 
@@ -57,16 +58,18 @@ COMMON_SRC := $(wildcard common/*.c)
 RUNTIME_SRC := $(wildcard runtime/*.c)
 WASM_SRC := $(wildcard wasm/*.c)
 JIT_SRC := $(wildcard jit/*.c)
+COMPONENT_SRC := $(wildcard component/*.c)
 TOOLLIB_SRC := $(wildcard tools/lib/*.c)
 
 COMMON_OBJ := $(COMMON_SRC:%.c=$(OBJ)/%.o)
 RUNTIME_OBJ := $(RUNTIME_SRC:%.c=$(OBJ)/%.o)
 WASM_OBJ := $(WASM_SRC:%.c=$(OBJ)/%.o)
 JIT_OBJ := $(JIT_SRC:%.c=$(OBJ)/%.o)
+COMPONENT_OBJ := $(COMPONENT_SRC:%.c=$(OBJ)/%.o)
 TOOLLIB_OBJ := $(TOOLLIB_SRC:%.c=$(OBJ)/%.o)
 ENGINE_OBJ := $(WASM_OBJ) $(RUNTIME_OBJ) $(COMMON_OBJ)
 # Everything, with the compiler: for engine tools and tests.
-FULL_OBJ := $(JIT_OBJ) $(ENGINE_OBJ)
+FULL_OBJ := $(JIT_OBJ) $(COMPONENT_OBJ) $(ENGINE_OBJ)
 # The runtime (artifact digests) needs libcrypto; every binary links it.
 RUNTIME_LIBS := -lcrypto -lpthread -lm
 FULL_LIBS := $(LLVM_LIBS) $(RUNTIME_LIBS)
@@ -94,6 +97,9 @@ $(OBJ)/wasm/%.o: wasm/%.c
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_wasm) -MMD -MP -c $< -o $@
 
+$(OBJ)/component/%.o: component/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_component) -MMD -MP -c $< -o $@
 $(OBJ)/jit/%.o: jit/%.c
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_jit) -MMD -MP -c $< -o $@
@@ -436,6 +442,7 @@ $(eval $(call fuzz_folder,common,$$(INC_common)))
 $(eval $(call fuzz_folder,runtime,$$(INC_runtime)))
 $(eval $(call fuzz_folder,wasm,$$(INC_wasm)))
 $(eval $(call fuzz_folder,jit,$$(INC_jit)))
+$(eval $(call fuzz_folder,component,$$(INC_component)))
 $(FUZZ_OBJ)/tests/fuzz/fuzz_validate.o: tests/fuzz/fuzz_validate.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(INC_wasm) -MMD -MP -c $< -o $@
@@ -521,5 +528,9 @@ help:
 	@echo 'make help             this list'
 	@echo 'product targets: sandbox-test, client-test, daemon-test, install, run, product (see the Makefile section'
 	@echo '"The product")'
+
+# mk/*.mk: one file per area (component model, ...), each adding its own
+# binaries and test targets (`test: its-test`).
+-include $(sort $(wildcard mk/*.mk))
 
 -include $(shell find $(OUT)/obj build/fuzz/obj -name '*.d' 2>/dev/null)
