@@ -24,7 +24,7 @@ FX_WASM_CFLAGS := --target=wasm32-unknown-unknown -nostdlib -ffreestanding -fno-
 # A new jco or componentize-js rebuilds everything.
 FX_TOOLS := package-lock.json $(FX_SRC)/embed.mjs
 
-FX_C := greet-c
+FX_C := greet-c values-c
 FX_JS := greet-js
 FX_WAT :=
 FX_ALL := $(FX_C) $(FX_JS) $(FX_WAT)
@@ -67,7 +67,8 @@ $(foreach f,$(FX_C),$(eval $(call fx_c_rule,$(f:%-c=%))))
 $(foreach f,$(FX_JS),$(eval $(call fx_js_rule,$(f:%-js=%))))
 $(foreach f,$(FX_WAT),$(eval $(call fx_wat_rule,$(f))))
 
-component-fixtures-test: $(COMPONENT_FIXTURES) $(FX_SRC)/check.sh $(FX_SRC)/run-greet.mjs
+component-fixtures-test: $(COMPONENT_FIXTURES) $(FX_SRC)/check.sh $(FX_SRC)/run-greet.mjs \
+		$(FX_SRC)/run-values.mjs
 	bash $(FX_SRC)/check.sh $(FX_SRC) $(FX_OUT) $(FX_ALL)
 
 test: component-fixtures-test
