@@ -24,9 +24,9 @@ FX_WASM_CFLAGS := --target=wasm32-unknown-unknown -nostdlib -ffreestanding -fno-
 # A new jco or componentize-js rebuilds everything.
 FX_TOOLS := package-lock.json $(FX_SRC)/embed.mjs
 
-FX_C := greet-c values-c
+FX_C := greet-c values-c resources-c
 FX_JS := greet-js
-FX_WAT :=
+FX_WAT := trap post-return-import
 FX_ALL := $(FX_C) $(FX_JS) $(FX_WAT)
 COMPONENT_FIXTURES := $(FX_ALL:%=$(FX_OUT)/%.wasm)
 
@@ -67,8 +67,8 @@ $(foreach f,$(FX_C),$(eval $(call fx_c_rule,$(f:%-c=%))))
 $(foreach f,$(FX_JS),$(eval $(call fx_js_rule,$(f:%-js=%))))
 $(foreach f,$(FX_WAT),$(eval $(call fx_wat_rule,$(f))))
 
-component-fixtures-test: $(COMPONENT_FIXTURES) $(FX_SRC)/check.sh $(FX_SRC)/run-greet.mjs \
-		$(FX_SRC)/run-values.mjs
+component-fixtures-test: $(COMPONENT_FIXTURES) $(FX_SRC)/check.sh $(wildcard $(FX_SRC)/run-*.mjs) \
+		$(FX_SRC)/lib/harness.mjs
 	bash $(FX_SRC)/check.sh $(FX_SRC) $(FX_OUT) $(FX_ALL)
 
 test: component-fixtures-test
