@@ -4,10 +4,15 @@
 #   make component-fixtures       builds build/fixtures/components/*.wasm
 #   make component-fixtures-test  checks each one with the pinned jco (its
 #                                 WIT as printed by `jco wit` against the
-#                                 expected .wit beside the sources) and runs
-#                                 the greet fixtures through `jco transpile`
-#                                 in node (the reference engine)
+#                                 expected.wit beside the sources, or the
+#                                 rejection in expected-error.txt) and runs
+#                                 each fixture that has a run-FOLDER.mjs
+#                                 through `jco transpile` in node (the
+#                                 reference engine); tests/fixtures/components/
+#                                 README.md lists what each fixture is for
 #
+# Other makefiles can depend on $(COMPONENT_FIXTURES) or on one file, e.g.
+# build/fixtures/components/greet-c.wasm.
 # C guests: clang-14 --target=wasm32-unknown-unknown, freestanding (no libc,
 # no WASI), canonical ABI by hand; embed.mjs (jco's componentEmbed) adds the
 # WIT world, `jco new` makes the component. JavaScript guests: build-js.mjs
