@@ -27,6 +27,7 @@ void wasmc_conn_options_init(wasmc_conn_options *opts)
 	opts->call_timeout_ms = -1;
 	opts->recv_max_bytes = (size_t)64 << 20;
 	opts->client_name = NULL;
+	opts->direct_calls = true;
 }
 
 size_t wasmc_default_socket_path(char *buf, size_t len)
@@ -153,6 +154,8 @@ wasmc_error *wasmc_conn_open(const char *socket_path,
 	conn->connect_timeout_ms = opts->connect_timeout_ms;
 	conn->request_timeout_ms = opts->request_timeout_ms;
 	conn->call_timeout_ms = opts->call_timeout_ms;
+	conn->recv_max = opts->recv_max_bytes ? opts->recv_max_bytes : (size_t)64 << 20;
+	conn->direct_calls = opts->direct_calls;
 	if (socket_path && socket_path[0]) {
 		conn->path = strdup(socket_path);
 	} else {
@@ -165,9 +168,7 @@ wasmc_error *wasmc_conn_open(const char *socket_path,
 		e = wcl_error(WASMC_ERR_NO_MEMORY, "out of memory");
 		goto fail;
 	}
-	e = wcl_nng_open(conn->path, opts->recv_max_bytes ? opts->recv_max_bytes
-	                                                   : (size_t)64 << 20,
-	                 &conn->transport);
+	e = wcl_nng_open(conn->path, conn->recv_max, &conn->transport);
 	if (e)
 		goto fail;
 	e = conn_hello(conn, opts->client_name);

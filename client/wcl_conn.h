@@ -10,6 +10,8 @@
 #define WCL_CONN_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <wasmc/conn.h>
@@ -27,6 +29,8 @@ struct wasmc_conn {
 	int connect_timeout_ms;
 	int request_timeout_ms;
 	int call_timeout_ms;
+	size_t recv_max;
+	bool direct_calls; /* instances ask for their direct channel */
 };
 
 /* How long a request may take: short requests or uploads/calls. */

@@ -32,7 +32,9 @@ typedef struct wcl_hostfn {
 
 struct wasmc_instance {
 	wasmc_conn *conn;           /* one reference */
-	wcl_transport *channel;     /* the call path (the connection's today) */
+	wcl_transport *channel;     /* the call path: `direct`, or the connection's */
+	wcl_transport *direct;      /* the direct channel to the worker, or NULL */
+	bool direct_tried;          /* asked for it (at the first top-level call) */
 	uint8_t handle[WCL_HANDLE_LEN];
 	char id[2 * WCL_HANDLE_LEN + 1];
 	uint32_t pid;
@@ -225,6 +227,8 @@ void wasmc_instance_free(wasmc_instance *instance)
 {
 	if (instance == NULL)
 		return;
+	if (instance->direct)
+		instance->direct->ops->close(instance->direct);
 	wcl_drop_handle(instance->conn, instance->handle);
 	pthread_mutex_destroy(&instance->lock);
 	wcl_externs_free(&instance->externs);
@@ -526,6 +530,22 @@ wasmc_error *wasmc_instance_call(wasmc_instance *instance, const char *name,
 	if (f)
 		return call_loop(instance, ex, f->token, args, nargs, results, nresults);
 	pthread_mutex_lock(&instance->lock);
+	if (!instance->direct_tried) {
+		/* Once, under the lock, before any call is in progress: a channel
+		 * the daemon cannot give only leaves the calls on the daemon. */
+		instance->direct_tried = true;
+		wcl_transport *t;
+		wasmc_error *de = NULL;
+		if (instance->conn->direct_calls) {
+			de = wcl_direct_open(instance->conn->path, instance->handle,
+			                     instance->conn->recv_max, &t);
+			if (de == NULL) {
+				instance->direct = t;
+				instance->channel = t;
+			}
+		}
+		wasmc_error_free(de);
+	}
 	wasmc_error *e = call_loop(instance, ex, NULL, args, nargs, results, nresults);
 	pthread_mutex_unlock(&instance->lock);
 	return e;

@@ -45,4 +45,13 @@ struct wcl_transport {
 wasmc_error *wcl_nng_open(const char *path, size_t recv_max,
                           wcl_transport **ret_transport);
 
+/* The direct channel of instance `handle` (16 bytes), asked of the daemon
+ * listening at `daemon_path` (its nng socket path; the handout is at
+ * `daemon_path`.chan). Errors: WASMC_ERR_UNREACHABLE (no such service: an
+ * older daemon), WASMC_ERR_NOT_FOUND, WASMC_ERR_UNSUPPORTED (the daemon
+ * has none to give). Blocks up to 2 s. The transport serves Call and
+ * HostReturn only; once a roundtrip fails it stays failed. */
+wasmc_error *wcl_direct_open(const char *daemon_path, const uint8_t handle[16], size_t recv_max,
+                             wcl_transport **ret_transport);
+
 #endif

@@ -296,6 +296,7 @@ void wcd_inst_instantiate(wcd_insts *r, wcd_req *rq, const uint8_t *digest, cons
 	ni->pipe = rq->pipe;
 	ni->w.pid = 0;
 	ni->w.sock = -1;
+	ni->w.direct = -1;
 	ni->refs = 1;
 	ni->started = wcd_now();
 
@@ -717,6 +718,23 @@ void wcd_inst_host_return(wcd_insts *r, wcd_req *rq, const Wasmc__V1__HostReturn
 /* ---------------------------------------------------------------------------
  * Drop, list, kill
  */
+
+uint8_t wcd_inst_take_direct(wcd_insts *r, uint32_t uid, const uint8_t *handle, int *ret_fd)
+{
+	pthread_mutex_lock(&r->mu);
+	inst *in = find_inst(r, handle, WCD_HANDLE_LEN);
+	uint8_t st = WCD_DIRECT_NOT_FOUND;
+	if (in && in->owner == uid) {
+		st = WCD_DIRECT_UNAVAILABLE;
+		if (!in->dead && in->w.direct >= 0) {
+			*ret_fd = in->w.direct;
+			in->w.direct = -1;
+			st = WCD_DIRECT_OK;
+		}
+	}
+	pthread_mutex_unlock(&r->mu);
+	return st;
+}
 
 bool wcd_inst_drop(wcd_insts *r, wcd_req *rq, const uint8_t *handle, size_t len)
 {

@@ -55,6 +55,19 @@ void wcd_inst_instantiate(wcd_insts *r, wcd_req *rq, const uint8_t *digest, cons
 void wcd_inst_call(wcd_insts *r, wcd_req *rq, const Wasmc__V1__Call *in);
 void wcd_inst_host_return(wcd_insts *r, wcd_req *rq, const Wasmc__V1__HostReturn *in);
 
+/* Status bytes of the direct channel handout (wasmc.proto). */
+enum {
+	WCD_DIRECT_OK = 0,
+	WCD_DIRECT_NOT_FOUND = 1,   /* no instance `handle` of `uid` */
+	WCD_DIRECT_UNAVAILABLE = 2, /* handed out already, or none, or dead */
+	WCD_DIRECT_BAD_REQUEST = 3,
+};
+
+/* Hands the direct channel of instance `handle` (WCD_HANDLE_LEN bytes) to
+ * `uid`, its owner: on WCD_DIRECT_OK *ret_fd is the daemon's end, now the
+ * caller's to send and close; the instance keeps none. */
+uint8_t wcd_inst_take_direct(wcd_insts *r, uint32_t uid, const uint8_t *handle, int *ret_fd);
+
 /* Drop of an instance handle: true when it was one (response filled). */
 bool wcd_inst_drop(wcd_insts *r, wcd_req *rq, const uint8_t *handle, size_t len);
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,8 +43,11 @@ void wcd_worker_end(wcd_worker *w)
 		wcd_child_release(w->pid);
 	if (w->sock >= 0)
 		close(w->sock);
+	if (w->direct >= 0)
+		close(w->direct);
 	w->pid = 0;
 	w->sock = -1;
+	w->direct = -1;
 }
 
 /* Starts one worker (its Ready not read yet). */
@@ -61,6 +65,7 @@ static bool spawn_worker(wcd_pool *p, wcd_worker *ret, cmn_error *err)
 	argv[n] = NULL;
 	ret->pid = 0;
 	ret->sock = -1;
+	ret->direct = -1;
 	return wcd_child_spawn(p->exe, argv, &ret->pid, &ret->sock, err);
 }
 
@@ -105,12 +110,34 @@ static bool await_ready(wcd_pool *p, wcd_worker *w, cmn_error *err)
 	return true;
 }
 
+/* Gives a ready worker its direct channel. A failure only leaves the
+ * worker without one (its calls then go through the daemon). */
+static void attach_direct(wcd_worker *w)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+		return;
+	Wasmc__V1__Worker__ExecAttach at = WASMC__V1__WORKER__EXEC_ATTACH__INIT;
+	Wasmc__V1__Worker__ExecRequest req = WASMC__V1__WORKER__EXEC_REQUEST__INIT;
+	req.body_case = WASMC__V1__WORKER__EXEC_REQUEST__BODY_ATTACH;
+	req.attach = &at;
+	uint8_t buf[16];
+	size_t len = wasmc__v1__worker__exec_request__pack(&req, buf);
+	cmn_error e;
+	if (cmn_frame_send(w->sock, buf, len, sv[1], &e))
+		w->direct = sv[0];
+	else
+		close(sv[0]);
+	close(sv[1]);
+}
+
 /* Starts one worker and waits for its Ready. */
 static bool start_worker(wcd_pool *p, wcd_worker *ret, cmn_error *err)
 {
 	wcd_worker w;
 	if (!spawn_worker(p, &w, err) || !await_ready(p, &w, err))
 		return false;
+	attach_direct(&w);
 	*ret = w;
 	return true;
 }
@@ -142,8 +169,10 @@ static void *refill(void *arg)
 				spawned[i] = spawn_worker(p, &ws[i], &err);
 			unsigned okcount = 0, bad = 0;
 			for (unsigned i = 0; i < want; i++) {
-				if (spawned[i] && await_ready(p, &ws[i], &err))
+				if (spawned[i] && await_ready(p, &ws[i], &err)) {
+					attach_direct(&ws[i]);
 					ws[okcount++] = ws[i];
+				}
 				else
 					bad++;
 			}

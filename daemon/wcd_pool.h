@@ -4,6 +4,8 @@
  *
  * A worker is started with its channel at fd 3; the first frame it sends
  * is ExecReply{ready{pid, warnings}}: each distinct warning is logged once.
+ * Then the pool attaches the worker's direct channel (ExecAttach with one
+ * end of a socketpair; the other end stays in the wcd_worker).
  * A background thread keeps `pool` ready workers and drops idle ones that
  * died. Thread-safe.
  */
@@ -18,7 +20,9 @@
 
 typedef struct wcd_worker {
 	pid_t pid;
-	int sock; /* the daemon's end of the channel */
+	int sock;   /* the daemon's end of the channel */
+	int direct; /* the other end of the worker's direct channel (given to
+	               the instance's owner, wasmc.proto "Direct channel"), or -1 */
 } wcd_worker;
 
 typedef struct wcd_pool wcd_pool;
@@ -37,7 +41,7 @@ unsigned wcd_pool_idle(wcd_pool *p);
 /* Stops refilling and ends the idle workers; then frees. Accepts NULL. */
 void wcd_pool_free(wcd_pool *p);
 
-/* Kills (if running) and forgets the worker, closes its channel. */
+/* Kills (if running) and forgets the worker, closes its channels. */
 void wcd_worker_end(wcd_worker *w);
 
 #endif

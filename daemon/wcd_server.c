@@ -24,6 +24,7 @@
 #include "pb_util.h"
 #include "wcd_decode.h"
 #include "wcd_inst.h"
+#include "wcd_direct.h"
 #include "wcd_log.h"
 
 /* Allocation budget of one request: protobuf-c's structures for n bytes of
@@ -45,6 +46,7 @@ struct wcd_server {
 	bool listening;
 	char *path;
 	gid_t gid; /* socket group, or (gid_t)-1 */
+	wcd_direct *direct; /* the direct channel handout, or NULL */
 	pthread_t *threads;
 	unsigned nthreads;
 	uid_t self;
@@ -459,6 +461,10 @@ bool wcd_server_start(wcd_daemon *d, wcd_server **ret, cmn_error *err)
 		goto fail_close;
 	}
 	s->listening = true;
+	/* Without it calls still work, through the daemon. */
+	cmn_error derr;
+	if (!wcd_direct_start(d->insts, s->path, gid, &s->direct, &derr))
+		wcd_log(WCD_LOG_WARNING, "no direct call channels: %s", derr.msg);
 	s->nthreads = d->cfg.threads;
 	s->threads = calloc(s->nthreads, sizeof *s->threads);
 	if (!s->threads) {
@@ -488,6 +494,7 @@ fail_close:
 	nng_close(s->sock);
 	for (unsigned i = 0; i < s->nthreads; i++)
 		pthread_join(s->threads[i], NULL);
+	wcd_direct_free(s->direct);
 	unlink(s->path);
 fail_free:
 	pthread_mutex_destroy(&s->mu);
@@ -509,6 +516,8 @@ void wcd_server_stop_listening(wcd_server *s)
 		s->listening = false;
 		pthread_mutex_unlock(&s->mu);
 	}
+	if (s)
+		wcd_direct_stop_listening(s->direct);
 }
 
 void wcd_server_free(wcd_server *s)
@@ -522,6 +531,7 @@ void wcd_server_free(wcd_server *s)
 		pthread_mutex_unlock(&s->mu);
 		pthread_join(s->watch, NULL);
 	}
+	wcd_direct_free(s->direct);
 	nng_close(s->sock);
 	for (unsigned i = 0; i < s->nthreads; i++)
 		pthread_join(s->threads[i], NULL);

@@ -55,6 +55,12 @@ typedef struct wasmc_conn_options {
 	size_t recv_max_bytes;
 	/* Free text the daemon logs ("myapp 1.2"); NULL for "libwasmc". Copied. */
 	const char *client_name;
+	/* Calls of an instance go straight to its worker over a channel the
+	 * daemon hands out at the instance's first call (default true; the
+	 * daemon is then out of the call path). false, or a daemon that has no
+	 * channel to give, sends every call through the daemon. Same results,
+	 * traps and errors either way. */
+	bool direct_calls;
 } wasmc_conn_options;
 
 /* Fills `opts` with the defaults above. */

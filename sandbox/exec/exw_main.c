@@ -66,6 +66,12 @@
  *     of the wrong count or types trap "host function returned bad
  *     results: ...".
  *   ExecStats -> Stats{memory_bytes, fuel_left (-1 without fuel)}.
+ *   ExecAttach (frame carries a socket; not answered): the instance's
+ *     direct channel. Between calls the worker waits on both channels;
+ *     a call from either is served to its end (host calls included) on
+ *     the channel it came from. On the direct channel the frames are
+ *     the public wasmc.v1 Request (call, host_return) and Response
+ *     (sandbox/exec/exw_direct.h).
  * Values: worker.proto / wasmc.proto Value; i32/f32 must fit in 32 bits;
  * externref tokens are the client's (2^64-1 refused); funcref tokens are
  * handed out by this worker (index into its table, stable per function).
@@ -142,8 +148,14 @@ int main(int argc, char **argv)
 	exw_chan_init(cfg.channel_fd);
 	send_ready(&w);
 	for (;;) {
-		exw_request *r = exw_recv();
+		exw_request *r = exw_recv_top();
 		switch (r->msg->body_case) {
+		case WASMC__V1__WORKER__EXEC_REQUEST__BODY_ATTACH:
+			if (r->fd >= 0) {
+				exw_chan_attach(r->fd);
+				r->fd = -1;
+			}
+			break;
 		case WASMC__V1__WORKER__EXEC_REQUEST__BODY_LOAD:
 			exw_load(r);
 			break;

@@ -42,6 +42,17 @@ static wasmc_conn *connect_to(const it_daemon *d)
 	return c;
 }
 
+/* A connection whose calls go through the daemon (no direct channel). */
+static wasmc_conn *connect_relayed(const it_daemon *d)
+{
+	wasmc_conn_options o;
+	wasmc_conn_options_init(&o);
+	o.direct_calls = false;
+	wasmc_conn *c = NULL;
+	it_ok(wasmc_conn_open(d->socket, &o, &c), "connect");
+	return c;
+}
+
 static wasmc_module *load_fixture(wasmc_conn *c, const char *name,
                                   unsigned tag, wasmc_tier tier)
 {
@@ -161,6 +172,7 @@ typedef struct spin_job {
 	wasmc_conn *conn;
 	volatile uint32_t pid; /* the worker's, set before the call */
 	volatile int started;
+	bool relayed; /* calls through the daemon, not the direct channel */
 	wasmc_trapcode trap;
 	wasmc_errcode code;
 	char msg[256];
@@ -173,7 +185,10 @@ static void *spin_main(void *arg)
 	spin_job *j = arg;
 	wasmc_conn *c = NULL;
 	wasmc_module *m = NULL;
-	wasmc_error *e = wasmc_conn_open(j->d->socket, NULL, &c);
+	wasmc_conn_options o;
+	wasmc_conn_options_init(&o);
+	o.direct_calls = !j->relayed;
+	wasmc_error *e = wasmc_conn_open(j->d->socket, &o, &c);
 	if (!e) {
 		size_t len = 0;
 		unsigned char *wasm = it_fixture("basic", &len);
@@ -305,11 +320,11 @@ static const char *log_func(void *env, const wasmc_val *args, size_t nargs,
 	return NULL;
 }
 
-Test(daemon, client_imports_nested, .timeout = 120)
+static void imports_nested(bool relayed)
 {
 	it_daemon d;
 	cr_assert(it_daemon_start(&d, "--pool 2"));
-	wasmc_conn *c = connect_to(&d);
+	wasmc_conn *c = relayed ? connect_relayed(&d) : connect_to(&d);
 	wasmc_module *m = load_fixture(c, "imports", 0, WASMC_TIER_FAST);
 	cb_state s = {0};
 	int64_t logged = 0;
@@ -364,11 +379,23 @@ Test(daemon, client_imports_nested, .timeout = 120)
 	it_daemon_free(&d);
 }
 
+/* Calls on the instance's direct channel (the default) and through the
+ * daemon. */
+Test(daemon, client_imports_nested, .timeout = 120)
+{
+	imports_nested(false);
+}
+
+Test(daemon, client_imports_nested_relayed, .timeout = 120)
+{
+	imports_nested(true);
+}
+
 /* ---------------------------------------------------------------------------
  * A worker killed mid-call
  */
 
-Test(daemon, worker_killed_mid_call, .timeout = 120)
+static void worker_killed(bool relayed)
 {
 	it_daemon d;
 	cr_assert(it_daemon_start(&d, "--pool 2"));
@@ -383,7 +410,7 @@ Test(daemon, worker_killed_mid_call, .timeout = 120)
 	int fds0 = it_daemon_fds(&d), kids0 = it_daemon_children(&d);
 
 	for (int round = 0; round < 3; round++) {
-		spin_job spin = {.d = &d, .deadline_ms = 60000};
+		spin_job spin = {.d = &d, .deadline_ms = 60000, .relayed = relayed};
 		pthread_t st;
 		pthread_create(&st, NULL, spin_main, &spin);
 		while (!spin.started)
@@ -416,6 +443,16 @@ Test(daemon, worker_killed_mid_call, .timeout = 120)
 	wasmc_module_free(m);
 	wasmc_conn_close(c);
 	it_daemon_free(&d);
+}
+
+Test(daemon, worker_killed_mid_call, .timeout = 120)
+{
+	worker_killed(false);
+}
+
+Test(daemon, worker_killed_mid_call_relayed, .timeout = 120)
+{
+	worker_killed(true);
 }
 
 /* ---------------------------------------------------------------------------
