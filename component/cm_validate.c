@@ -123,7 +123,7 @@ static bool inline_instance(cm_vstate *s, scope *sc, const cm_instance_def *in)
 		if (!t)
 			return false;
 		vt_ext x = {.name = e->name.name.s, .sort = e->item.sort, .t = t};
-		if (!ext_push(s, &exps, x))
+		if (!cm_v_implements_sort(s, &e->name, x.sort) || !cm_v_name_func_rules(s, &exps, &pn, x.sort, t, e->off) || !ext_push(s, &exps, x))
 			return false;
 	}
 	vt *inst = vt_new(s, VT_INSTANCE);
@@ -155,9 +155,9 @@ static bool import_def(cm_vstate *s, scope *sc, const cm_def *d)
 	    !name_set_add(s, &sc->import_names, im->name.name.s, "import", im->name.off) ||
 	    !cm_v_externtype(s, sc, &im->ext, im->name.name.s, &e, true))
 		return false;
-	if (im->name.has_implements && e.sort != CM_SORT_INSTANCE)
-		return cmn_fail_at(s->err, im->name.off, "only instances can have an `implements`");
-	if (!cm_v_name_func_rules(s, sc, &pn, e.sort, e.t, im->name.off) ||
+	if (!cm_v_implements_sort(s, &im->name, e.sort))
+		return false;
+	if (!cm_v_name_func_rules(s, &sc->imports, &pn, e.sort, e.t, im->name.off) ||
 	    !cm_v_visible(s, sc, e.sort, e.t, true, d->off) || !ext_push(s, &sc->imports, e) ||
 	    !space_add(s, sc, e.sort, e.t))
 		return false;
@@ -177,8 +177,8 @@ static bool export_def(cm_vstate *s, scope *sc, const cm_def *d)
 	vt *t = space_get(s, sc, sort, ex->item.idx, d->off);
 	if (!t)
 		return false;
-	if (ex->name.has_implements && sort != CM_SORT_INSTANCE)
-		return cmn_fail_at(s->err, ex->name.off, "only instances can have an `implements`");
+	if (!cm_v_implements_sort(s, &ex->name, sort))
+		return false;
 	if (ex->has_ext) {
 		vt_ext asc;
 		if (ex->ext.sort != sort)
@@ -189,7 +189,7 @@ static bool export_def(cm_vstate *s, scope *sc, const cm_def *d)
 		if (sort == CM_SORT_TYPE && ex->ext.bound == CM_BOUND_SUB_RESOURCE) {
 			if (t->kind != VT_RESOURCE)
 				return cmn_fail_at(s->err, ex->ext.off, "ascribed type of export is not compatible: expected resource, found defined type");
-			asc.t = t;
+			/* asc.t: a fresh abstract resource, unequal to the item's */
 		} else if (!vt_sub(s, t, asc.t, ex->ext.off)) {
 			char tail[CMN_ERROR_MSG_MAX];
 			snprintf(tail, sizeof tail, "%s", s->err->msg);
@@ -210,7 +210,7 @@ static bool export_def(cm_vstate *s, scope *sc, const cm_def *d)
 		t = c;
 	}
 	vt_ext e = {.name = ex->name.name.s, .sort = sort, .t = t};
-	if (!cm_v_name_func_rules(s, sc, &pn, sort, t, ex->name.off) || !cm_v_visible(s, sc, sort, t, false, d->off))
+	if (!cm_v_name_func_rules(s, &sc->exports, &pn, sort, t, ex->name.off) || !cm_v_visible(s, sc, sort, t, false, d->off))
 		return false;
 	return ext_push(s, &sc->exports, e) && space_add(s, sc, sort, t);
 }

@@ -22,7 +22,8 @@ typedef struct flat {
 	uint8_t v[FLAT_BUF];
 	uint32_t n;
 	bool overflow;
-	bool needs_memory;  /* strings, lists: pointers into memory */
+	bool needs_memory;  /* strings, lists, or spilled to memory */
+	bool has_ptrs;      /* strings, lists: data allocated with realloc */
 } flat;
 
 static void push(flat *f, uint8_t k)
@@ -56,7 +57,7 @@ static void flatten(const vt *t, flat *f, unsigned depth)
 		case CM_S64: case CM_U64: push(f, RT_I64); break;
 		case CM_F32: push(f, RT_F32); break;
 		case CM_F64: push(f, RT_F64); break;
-		case CM_STRING: f->needs_memory = true; push(f, RT_I32); push(f, RT_I32); break;
+		case CM_STRING: f->needs_memory = f->has_ptrs = true; push(f, RT_I32); push(f, RT_I32); break;
 		default: push(f, RT_I32); break;
 		}
 		break;
@@ -68,7 +69,7 @@ static void flatten(const vt *t, flat *f, unsigned depth)
 		}
 		/* fallthrough */
 	case VT_MAP:
-		f->needs_memory = true;
+		f->needs_memory = f->has_ptrs = true;
 		push(f, RT_I32);
 		push(f, RT_I32);
 		break;
@@ -110,6 +111,7 @@ static void flatten(const vt *t, flat *f, unsigned depth)
 			flat sub = {0};
 			flatten(fs[i].t, &sub, depth + 1);
 			f->needs_memory |= sub.needs_memory;
+			f->has_ptrs |= sub.has_ptrs;
 			if (sub.overflow || sub.n > FLAT_BUF) {
 				f->overflow = true;
 				f->n = FLAT_BUF + 1;
@@ -185,6 +187,9 @@ static void signature(const vt *ft, bool lower, flat *params, flat *results)
 		params->n = 1;
 		params->v[0] = RT_I32;
 		params->needs_memory = true;
+		/* a lift receives spilled parameters in memory it allocates */
+		if (!lower)
+			params->has_ptrs = true;
 		params->overflow = false;
 	}
 	if (results->n > MAX_FLAT_RESULTS) {
@@ -234,7 +239,7 @@ static bool check_opts(cm_vstate *s, scope *sc, const cm_canon *c, bool lift, co
 	bool need_mem = params->needs_memory || results->needs_memory;
 	/* realloc: a lift receives lists/strings in its parameters; a lower
 	 * receives them in its results */
-	bool need_realloc = lift ? params->needs_memory : results->needs_memory;
+	bool need_realloc = lift ? params->has_ptrs : results->has_ptrs;
 	(void)ft;
 	if (o->has_memory) {
 		vt *m = space_get(s, sc, CM_SORT_CORE_MEMORY, o->memory, off);
@@ -315,6 +320,8 @@ bool cm_v_canon(cm_vstate *s, scope *sc, const cm_canon *c)
 			return cmn_fail_at(s->err, off, "type index %u is not a function type", c->type);
 		flat p, r;
 		signature(ft, false, &p, &r);
+		if (c->opts.async)
+			memset(&r, 0, sizeof r); /* results go through task.return */
 		if (!check_opts(s, sc, c, true, &p, &r, ft))
 			return false;
 		if (!c->opts.async && !WILDCARD(cf)) {

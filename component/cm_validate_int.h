@@ -245,11 +245,15 @@ typedef struct parsed_name {
 } parsed_name;
 bool cm_v_label(cm_vstate *s, const char *what, const char *name, size_t off);
 bool cm_v_extname(cm_vstate *s, const cm_extname *n, bool is_import, parsed_name *ret);
+/* An `implements` attribute only on instances. */
+bool cm_v_implements_sort(cm_vstate *s, const cm_extname *n, uint8_t sort);
 /* Adds `name` (strongly-unique check) to `set`; `what` is "import" or
  * "export". */
 bool name_set_add(cm_vstate *s, name_set *set, const char *name, const char *what, size_t off);
 bool name_set_has(const name_set *set, const char *name);
-bool cm_v_name_func_rules(cm_vstate *s, scope *sc, const parsed_name *pn, uint8_t sort, const vt *t,
+/* The typing rules of [constructor], [method] and [static] names; `ns` is
+ * the namespace the name lives in (the scope's imports or exports). */
+bool cm_v_name_func_rules(cm_vstate *s, const vt_ext_list *ns, const parsed_name *pn, uint8_t sort, const vt *t,
                           size_t off);
 
 /* ---- canon (cm_validate_canon.c) ---- */

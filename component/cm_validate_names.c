@@ -404,27 +404,41 @@ bool name_set_add(cm_vstate *s, name_set *set, const char *name, const char *wha
 
 /* ---- [constructor], [method], [static] typing rules ---- */
 
-static const vt *named_resource(scope *sc, const char *label)
+/* The name under which the resource `rid` is imported or exported in the
+ * namespace `ns` (a scope's imports, or its exports), or NULL. */
+static const char *resource_name(const vt_ext_list *ns, uint32_t rid)
 {
-	/* a resource imported or exported (by name) in this scope */
-	for (int pass = 0; pass < 2; pass++) {
-		const vt_ext_list *l = pass ? &sc->exports : &sc->imports;
-		for (uint32_t i = 0; i < l->n; i++)
-			if (l->v[i].sort == CM_SORT_TYPE && l->v[i].t->kind == VT_RESOURCE &&
-			    strcmp(l->v[i].name, label) == 0)
-				return l->v[i].t;
-	}
+	for (uint32_t i = 0; i < ns->n; i++)
+		if (ns->v[i].sort == CM_SORT_TYPE && ns->v[i].t->kind == VT_RESOURCE && ns->v[i].t->rid == rid)
+			return ns->v[i].name;
 	return NULL;
 }
 
-bool cm_v_name_func_rules(cm_vstate *s, scope *sc, const parsed_name *pn, uint8_t sort, const vt *t,
+static bool resource_named(const vt_ext_list *ns, const char *label)
+{
+	for (uint32_t i = 0; i < ns->n; i++)
+		if (ns->v[i].sort == CM_SORT_TYPE && ns->v[i].t->kind == VT_RESOURCE && strcmp(ns->v[i].name, label) == 0)
+			return true;
+	return false;
+}
+
+static bool expect_resource(cm_vstate *s, const vt_ext_list *ns, const vt *res, const char *want, size_t off)
+{
+	const char *have = resource_name(ns, res->rid);
+	if (!have)
+		return cmn_fail_at(s->err, off, "resource used in function does not have a name in this context");
+	if (strcmp(have, want) != 0)
+		return cmn_fail_at(s->err, off, "function does not match expected resource name `%s`", want);
+	return true;
+}
+
+bool cm_v_name_func_rules(cm_vstate *s, const vt_ext_list *ns, const parsed_name *pn, uint8_t sort, const vt *t,
                           size_t off)
 {
 	if (pn->kind != NAME_CONSTRUCTOR && pn->kind != NAME_METHOD && pn->kind != NAME_STATIC)
 		return true;
 	if (sort != CM_SORT_FUNC)
 		return cmn_fail_at(s->err, off, "item is not a func");
-	const vt *r = named_resource(sc, pn->resource);
 	switch (pn->kind) {
 	case NAME_CONSTRUCTOR: {
 		const vt *res = t->a;
@@ -434,9 +448,7 @@ bool cm_v_name_func_rules(cm_vstate *s, scope *sc, const parsed_name *pn, uint8_
 			res = res->a;
 		if (res->kind != VT_OWN)
 			return cmn_fail_at(s->err, off, "function should return `(own $T)` or `(result (own $T))`");
-		if (!res->a->res_name || strcmp(res->a->res_name, pn->resource) != 0)
-			return cmn_fail_at(s->err, off, "function does not match expected resource name `%s`", pn->resource);
-		return true;
+		return expect_resource(s, ns, res->a, pn->resource, off);
 	}
 	case NAME_METHOD: {
 		if (!t->n)
@@ -446,13 +458,18 @@ bool cm_v_name_func_rules(cm_vstate *s, scope *sc, const parsed_name *pn, uint8_
 		const vt *p = t->f[0].t;
 		if (p->kind != VT_BORROW)
 			return cmn_fail_at(s->err, off, "function should take a first argument of `(borrow $T)`");
-		if (!p->a->res_name || strcmp(p->a->res_name, pn->resource) != 0)
-			return cmn_fail_at(s->err, off, "function does not match expected resource name `%s`", pn->resource);
-		return true;
+		return expect_resource(s, ns, p->a, pn->resource, off);
 	}
 	default:
-		if (!r)
+		if (!resource_named(ns, pn->resource))
 			return cmn_fail_at(s->err, off, "static resource name is not known in this context");
 		return true;
 	}
+}
+
+bool cm_v_implements_sort(cm_vstate *s, const cm_extname *n, uint8_t sort)
+{
+	if (n->has_implements && sort != CM_SORT_INSTANCE)
+		return cmn_fail_at(s->err, n->off, "only instances can have an `implements`");
+	return true;
 }

@@ -201,7 +201,7 @@ void vt_finish(vt *t)
 		case CM_BOOL: case CM_S8: case CM_U8: t->size = t->align = 1; break;
 		case CM_S16: case CM_U16: t->size = t->align = 2; break;
 		case CM_S64: case CM_U64: case CM_F64: t->size = t->align = 8; break;
-		case CM_STRING: t->size = 8; t->align = 4; t->flat = 2; return;
+		case CM_STRING: t->size = 16; t->align = 8; t->flat = 2; return;
 		default: t->size = t->align = 4; break;
 		}
 		t->flat = 1;
@@ -269,14 +269,14 @@ void vt_finish(vt *t)
 			uint64_t fl = (uint64_t)t->len * t->a->flat;
 			t->flat = fl > FLAT_CAP ? FLAT_CAP : (uint32_t)fl;
 		} else {
-			t->size = 8;
-			t->align = 4;
+			t->size = 16;
+			t->align = 8;
 			t->flat = 2;
 		}
 		break;
 	case VT_MAP:
-		t->size = 8;
-		t->align = 4;
+		t->size = 16;
+		t->align = 8;
 		t->flat = 2;
 		break;
 	case VT_OWN:
@@ -617,7 +617,8 @@ bool cm_v_deftype(cm_vstate *s, scope *sc, const cm_deftype *d, vt **ret)
 				     name_set_add(s, imp ? &inner.import_names : &inner.export_names, dc->name.name.s,
 				                  imp ? "import" : "export", dc->name.off) &&
 				     cm_v_externtype(s, &inner, &dc->ext, dc->name.name.s, &e, imp) &&
-				     cm_v_name_func_rules(s, &inner, &pn, e.sort, e.t, dc->name.off) &&
+				     cm_v_implements_sort(s, &dc->name, e.sort) &&
+				     cm_v_name_func_rules(s, imp ? &inner.imports : &inner.exports, &pn, e.sort, e.t, dc->name.off) &&
 				     cm_v_visible(s, &inner, e.sort, e.t, imp, dc->off) &&
 				     ext_push(s, imp ? &inner.imports : &inner.exports, e) &&
 				     space_add(s, &inner, e.sort, e.t);
@@ -703,8 +704,9 @@ bool cm_v_externtype(cm_vstate *s, scope *sc, const cm_externtype *e, const char
 			return false;
 		if (t->kind != VT_INSTANCE)
 			return cmn_fail_at(s->err, e->off, "type index %u is not an instance type", e->idx);
-		if (is_import && t->nres_out) {
-			/* each import of an instance type has resources of its own */
+		if (t->nres_out) {
+			/* each import (or export in a type) of an instance type
+			 * has resources of its own */
 			rid_map m = {0};
 			if (!rid_map_fresh(s, &m, t->res_out, t->nres_out, t))
 				return false;
