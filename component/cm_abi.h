@@ -48,7 +48,8 @@
  *   3. call the core function (trap -> cm_call_abort, poison).
  *   4. cm_abi_lift_results: the core result(s) become cm_vals; strings and
  *      lists are copied out, so the guest's memory may change afterwards.
- *   5. cm_call_end(&call): traps if the callee kept borrow handles.
+ *   5. cm_call_end(&call, callee table): traps if the callee kept borrow
+ *      handles.
  *   6. post-return, when the function has one, with the same core results;
  *      the instance may not leave (no imports, no realloc) during it.
  * A guest calling an import (canon lower): cm_abi_lift_params from the

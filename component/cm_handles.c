@@ -75,14 +75,6 @@ static void give_back(cm_call *c)
 	c->nlends = c->caplends = 0;
 }
 
-bool cm_call_end(cm_call *c, cm_trap *trap)
-{
-	bool ok = c->num_borrows == 0;
-	give_back(c);
-	if (!ok)
-		return cm_trap_set(trap, "borrow handles still remain at the end of the call");
-	return true;
-}
 
 static void remove_entry(cm_handles *h, uint32_t i)
 {
@@ -111,6 +103,16 @@ void cm_call_abort(cm_call *c, cm_handles *callee_table)
 	cm_handles_end_host_borrows(callee_table, c);
 	c->num_borrows = 0;
 	give_back(c);
+}
+
+bool cm_call_end(cm_call *c, cm_handles *callee_table, cm_trap *trap)
+{
+	if (c->num_borrows == 0) {
+		give_back(c);
+		return true;
+	}
+	cm_call_abort(c, callee_table);
+	return cm_trap_set(trap, "borrow handles still remain at the end of the call");
 }
 
 cm_handles *cm_handles_new(bool host)

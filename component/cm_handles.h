@@ -74,9 +74,11 @@ struct cm_call {
 
 void cm_call_init(cm_call *c);
 /* The call returns: traps "borrow handles still remain at the end of the
- * call" when the callee left borrow handles; otherwise the lent handles'
- * lend counts go down. Releases the call's memory either way. */
-bool cm_call_end(cm_call *c, cm_trap *trap);
+ * call" when the callee left borrow handles in `callee_table` (then they
+ * are removed, as after cm_call_abort: no entry keeps pointing at the
+ * ended call); the lent handles' lend counts go down either way. Releases
+ * the call's memory either way. */
+bool cm_call_end(cm_call *c, cm_handles *callee_table, cm_trap *trap);
 /* After a trap: gives the lends back and removes any borrow handle scoped
  * to this call from `callee_table` (may be NULL). Releases the call's
  * memory. */

@@ -1548,7 +1548,7 @@ Test(cm_abi, own_and_borrow_through_tables)
 	cr_assert_str_eq(trap.msg, "cannot remove owned resource while borrowed");
 	/* the host call ends: its borrows go, then the call's lends */
 	cm_handles_end_host_borrows(host, &call);
-	cr_assert(cm_call_end(&call, &trap), "%s", trap.msg);
+	cr_assert(cm_call_end(&call, guest, &trap), "%s", trap.msg);
 	cr_assert(cm_handles_drop(guest, 1, 3, &d, &trap), "%s", trap.msg);
 	cr_assert(d.own);
 	cr_assert_eq(d.rep, 0x41);
@@ -1598,7 +1598,7 @@ Test(cm_abi, host_resources_pass_their_token)
 	cr_assert_eq(cm_handles_count(host), 0);
 	/* the callee returns without dropping the borrow: trap at the end */
 	cm_trap trap;
-	cr_assert_not(cm_call_end(&call, &trap));
+	cr_assert_not(cm_call_end(&call, guest, &trap));
 	cr_assert_str_eq(trap.msg, "borrow handles still remain at the end of the call");
 	/* own lifted back out gives the token itself */
 	uint32_t pos = 0;
@@ -1637,7 +1637,7 @@ Test(cm_abi, borrow_into_the_implementing_instance_is_the_rep)
 	cr_assert_eq(flat[0], 0x41);
 	cr_assert_eq(call.num_borrows, 0);
 	cm_trap trap;
-	cr_assert(cm_call_end(&call, &trap));
+	cr_assert(cm_call_end(&call, impl, &trap));
 	cm_vals_free(&v);
 	cm_handles_free(impl);
 }
