@@ -14,6 +14,7 @@
 bool cm_v_out(cm_vstate *s, const vt_ext_list *imports, const vt_ext_list *exports);
 
 static bool validate_component(cm_vstate *s, scope *parent, const cm_component *c, vt **ret);
+static void confer_names(scope *sc, vt *inst, uint8_t how, unsigned depth);
 
 static const vt_ext *find_ext(const vt_ext *v, uint32_t n, const char *name)
 {
@@ -212,7 +213,25 @@ static bool export_def(cm_vstate *s, scope *sc, const cm_def *d)
 	vt_ext e = {.name = ex->name.name.s, .sort = sort, .t = t};
 	if (!cm_v_name_func_rules(s, &sc->exports, &pn, sort, t, ex->name.off) || !cm_v_visible(s, sc, sort, t, false, d->off))
 		return false;
+	if (sort == CM_SORT_INSTANCE)
+		confer_names(sc, t, NAMED_EXPORT, 0);
 	return ext_push(s, &sc->exports, e) && space_add(s, sc, sort, t);
+}
+
+/* Exporting (or importing) an instance gives a name to the types it
+ * exports: aliases of them may then appear in exported functions. The
+ * nodes are marked in place (a named type stays named). */
+static void confer_names(scope *sc, vt *inst, uint8_t how, unsigned depth)
+{
+	if (depth > 50)
+		return;
+	for (uint32_t i = 0; i < inst->nexports; i++) {
+		vt *x = inst->exports[i].t;
+		if (inst->exports[i].sort == CM_SORT_INSTANCE)
+			confer_names(sc, x, how, depth + 1);
+		else if (inst->exports[i].sort == CM_SORT_TYPE && x->scope == sc->id && !x->named)
+			x->named = how;
+	}
 }
 
 static void collect_out(const vt *t, const u32_list *in, u32_list *out, cm_vstate *s, unsigned depth)

@@ -106,6 +106,7 @@ struct vt {
 	uint32_t ncimports, ncexports;
 	vt_cext *cimports, *cexports;
 	uint32_t scope;  /* id of the scope that created it */
+	uint32_t inner_scope; /* VT_INSTANCE/VT_COMPONENT types: their declarations' scope */
 	uint8_t named;   /* 0, NAMED_IMPORT, NAMED_EXPORT: created by an import or export */
 	vt_cext *ce;     /* VT_CORE_OTHER for a core table, memory, global, tag */
 	/* value types: flattened sizes for the ABI limits */

@@ -619,7 +619,8 @@ bool cm_v_deftype(cm_vstate *s, scope *sc, const cm_deftype *d, vt **ret)
 				     cm_v_externtype(s, &inner, &dc->ext, dc->name.name.s, &e, imp) &&
 				     cm_v_implements_sort(s, &dc->name, e.sort) &&
 				     cm_v_name_func_rules(s, imp ? &inner.imports : &inner.exports, &pn, e.sort, e.t, dc->name.off) &&
-				     cm_v_visible(s, &inner, e.sort, e.t, imp, dc->off) &&
+				     /* instance types defer this to their use */
+				     (inner.kind == SCOPE_INSTANCE_TYPE || cm_v_visible(s, &inner, e.sort, e.t, imp, dc->off)) &&
 				     ext_push(s, imp ? &inner.imports : &inner.exports, e) &&
 				     space_add(s, &inner, e.sort, e.t);
 				if (ok && dc->ext.sort == CM_SORT_TYPE && dc->ext.bound == CM_BOUND_SUB_RESOURCE)
@@ -640,6 +641,7 @@ bool cm_v_deftype(cm_vstate *s, scope *sc, const cm_deftype *d, vt **ret)
 			return false;
 		if (!(t = vt_new(s, comp ? VT_COMPONENT : VT_INSTANCE)))
 			return false;
+		t->inner_scope = inner.id;
 		t->nimports = inner.imports.n;
 		t->imports = inner.imports.v;
 		t->nexports = inner.exports.n;
@@ -999,24 +1001,53 @@ static bool nominal(const vt *t)
 	       t->kind == VT_RESOURCE;
 }
 
-static bool visible(cm_vstate *s, scope *sc, const vt *t, bool is_import, unsigned depth)
+/* A nominal type created in scope `id` must have been given a name there;
+ * `inner` is the declaration scope of an instance type being used, whose
+ * exports name its types. */
+static bool visible(uint32_t id, uint32_t inner, const vt *t, bool is_import, unsigned depth)
 {
 	if (!t || depth > 200)
 		return true;
-	if (nominal(t) && t->scope == sc->id) {
+	if (nominal(t) && (t->scope == id || (inner && t->scope == inner))) {
 		if (!t->named)
 			return false;
-		if (is_import && t->named != NAMED_IMPORT)
+		if (is_import && t->scope == id && t->named != NAMED_IMPORT)
 			return false;
 	}
 	if (t->kind == VT_INSTANCE || t->kind == VT_COMPONENT)
-		return true; /* checked when the type was built */
+		return true; /* checked when the type was built or used */
 	for (uint32_t i = 0; i < t->n; i++)
-		if (!visible(s, sc, t->f[i].t, is_import, depth + 1))
+		if (!visible(id, inner, t->f[i].t, is_import, depth + 1))
 			return false;
 	if (t->kind == VT_RESOURCE)
 		return true;
-	return visible(s, sc, t->a, is_import, depth + 1) && visible(s, sc, t->b, is_import, depth + 1);
+	return visible(id, inner, t->a, is_import, depth + 1) && visible(id, inner, t->b, is_import, depth + 1);
+}
+
+/* The exports of an instance type, whose check was deferred to its use. */
+static bool instance_visible(uint32_t id, const vt *t, bool is_import, unsigned depth)
+{
+	for (uint32_t i = 0; i < t->nexports; i++) {
+		const vt *x = t->exports[i].t;
+		if (t->exports[i].sort == CM_SORT_INSTANCE) {
+			if (depth < 50 && !instance_visible(id, x, is_import, depth + 1))
+				return false;
+			continue;
+		}
+		bool ok = true;
+		if (t->exports[i].sort == CM_SORT_TYPE) {
+			for (uint32_t k = 0; ok && k < x->n; k++)
+				ok = visible(id, t->inner_scope, x->f[k].t, is_import, 1);
+			if (ok && x->kind != VT_RESOURCE)
+				ok = visible(id, t->inner_scope, x->a, is_import, 1) &&
+				     visible(id, t->inner_scope, x->b, is_import, 1);
+		} else {
+			ok = visible(id, t->inner_scope, x, is_import, 0);
+		}
+		if (!ok)
+			return false;
+	}
+	return true;
 }
 
 bool cm_v_visible(cm_vstate *s, scope *sc, uint8_t sort, const vt *t, bool is_import, size_t off)
@@ -1031,18 +1062,21 @@ bool cm_v_visible(cm_vstate *s, scope *sc, uint8_t sort, const vt *t, bool is_im
 	default: return true;
 	}
 	bool ok = true;
-	if (sort == CM_SORT_TYPE) {
+	(void)s;
+	if (t->kind == VT_INSTANCE) {
+		ok = instance_visible(sc->id, t, is_import, 0);
+	} else if (sort == CM_SORT_TYPE) {
 		/* the type itself is being named; its contents must be */
 		for (uint32_t i = 0; ok && i < t->n; i++)
-			ok = visible(s, sc, t->f[i].t, is_import, 1);
+			ok = visible(sc->id, 0, t->f[i].t, is_import, 1);
 		if (ok && t->kind != VT_RESOURCE)
-			ok = visible(s, sc, t->a, is_import, 1) && visible(s, sc, t->b, is_import, 1);
-	} else if (sort == CM_SORT_INSTANCE || sort == CM_SORT_COMPONENT) {
+			ok = visible(sc->id, 0, t->a, is_import, 1) && visible(sc->id, 0, t->b, is_import, 1);
+	} else if (sort == CM_SORT_COMPONENT) {
 		for (uint32_t i = 0; ok && i < t->nexports; i++)
 			if (t->exports[i].sort != CM_SORT_TYPE)
-				ok = visible(s, sc, t->exports[i].t, is_import, 1);
+				ok = visible(sc->id, 0, t->exports[i].t, is_import, 1);
 	} else {
-		ok = visible(s, sc, t, is_import, 0);
+		ok = visible(sc->id, 0, t, is_import, 0);
 	}
 	if (!ok)
 		return cmn_fail_at(s->err, off, "%s not valid to be used as %s", what, is_import ? "import" : "export");
