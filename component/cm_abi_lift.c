@@ -144,11 +144,19 @@ static bool lift_list(cm_cx *cx, cm_tid elem, uint32_t ptr, uint32_t len, cm_val
 		/* scalars: room is reserved, fill the nodes in place */
 		const uint8_t *p = cx->mem->base + ptr;
 		cm_val *v = out->v + out->n;
-		for (uint32_t i = 0; i < len; i++, p += el->size) {
-			uint64_t u;
-			if (!prim_value(cx, (cm_kind)elem, p, &u))
-				return false;
-			v[i] = (cm_val){.kind = (cm_kind)elem, .u = u};
+		if (elem == CM_U8) {
+			for (uint32_t i = 0; i < len; i++)
+				v[i] = (cm_val){.kind = CM_U8, .u = p[i]};
+		} else if (elem == CM_S8) {
+			for (uint32_t i = 0; i < len; i++)
+				v[i] = (cm_val){.kind = CM_S8, .u = (uint64_t)(int64_t)(int8_t)p[i]};
+		} else {
+			for (uint32_t i = 0; i < len; i++, p += el->size) {
+				uint64_t u;
+				if (!prim_value(cx, (cm_kind)elem, p, &u))
+					return false;
+				v[i] = (cm_val){.kind = (cm_kind)elem, .u = u};
+			}
 		}
 		out->n += len;
 		return true;

@@ -205,7 +205,19 @@ static bool store_list(cm_cx *cx, cm_tid elem, const cm_val *v, const cm_vals *v
 	uint32_t ptr;
 	if (!mem_realloc(cx, 0, 0, el->align, (uint32_t)bytes, "list", &ptr))
 		return false;
-	if (cm_tid_is_primitive(elem) && elem != CM_STRING) {
+	if (elem == CM_U8 || elem == CM_S8) {
+		/* bytes: the checked list holds values that fit */
+		uint8_t *m = cx->mem->base + ptr;
+		const cm_val *e = vs->v + *pos;
+		for (uint32_t i = 0; i < v->n; i++) {
+			if (e[i].kind != (cm_kind)elem)
+				return cm_trap_set(&cx->trap, "value node %zu: expected %s, found %s",
+				                   *pos + i, cm_kind_name((cm_kind)elem),
+				                   cm_kind_name(e[i].kind));
+			m[i] = (uint8_t)e[i].u;
+		}
+		*pos += v->n;
+	} else if (cm_tid_is_primitive(elem) && elem != CM_STRING) {
 		uint8_t *m = cx->mem->base + ptr;
 		const cm_val *e = vs->v + *pos;
 		for (uint32_t i = 0; i < v->n; i++, m += el->size) {
