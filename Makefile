@@ -471,6 +471,19 @@ build/fuzz/fuzz-request: $(FUZZ_OBJ)/tests/fuzz/fuzz_request.o $(FUZZ_OBJ)/daemo
 		$(patsubst %.c,$(FUZZ_OBJ)/%.o,$(wildcard proto/*.c)) \
 		$(PROTO_GEN_C:$(GEN)/%.c=$(FUZZ_OBJ)/gen/%.o)
 	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) $^ $(PROTOBUF_LIBS) -o $@
+# fuzz-direct: the exec worker's direct channel decoding
+# (sandbox/exec/exw_direct.c), frames from the instance's owner
+# (FUZZ_TARGET=direct).
+$(FUZZ_OBJ)/sandbox/exec/exw_direct.o: sandbox/exec/exw_direct.c $(PROTO_GEN_H)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(INC_exec) -MMD -MP -c $< -o $@
+$(FUZZ_OBJ)/tests/fuzz/fuzz_direct.o: tests/fuzz/fuzz_direct.c $(PROTO_GEN_H)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(INC_exec) -MMD -MP -c $< -o $@
+build/fuzz/fuzz-direct: $(FUZZ_OBJ)/tests/fuzz/fuzz_direct.o $(FUZZ_OBJ)/sandbox/exec/exw_direct.o \
+		$(patsubst %.c,$(FUZZ_OBJ)/%.o,$(wildcard proto/*.c)) \
+		$(PROTO_GEN_C:$(GEN)/%.c=$(FUZZ_OBJ)/gen/%.o)
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) $^ $(PROTOBUF_LIBS) -o $@
 fuzz: $(FUZZ_TARGET:%=build/fuzz/fuzz-%)
 	@[ -d build/spec ] || $(MAKE) spec || true
 	@set -e; for t in $(FUZZ_TARGET); do bash tests/fuzz/run.sh build/fuzz/fuzz-$$t $(FUZZ_SECONDS); done

@@ -6,7 +6,9 @@
  *                 worker takes 3-5 ms to start here; back-to-back
  *                 instantiations faster than that wait for a fresh one)
  *   call-empty    p50/p99 of one call of an export with no parameters and
- *                 no results: client -> daemon -> worker -> back
+ *                 no results: client -> worker -> client on the
+ *                 instance's direct channel (the daemon handed it out
+ *                 at the first call, which is not counted)
  *   throughput-N  calls per second of N clients (threads, each with its own
  *                 connection and instance) calling that export for 2 s
  * Prints result lines (bench_common.h) with runner "wasmcd".

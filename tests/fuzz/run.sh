@@ -7,10 +7,11 @@ fuzzer=$1
 seconds=$2
 corpus=build/fuzz/corpus-$(basename "$fuzzer")
 seeds=build/fuzz/seeds
-if [ "$(basename "$fuzzer")" = fuzz-request ]; then
-	# Protocol requests, not modules: the target writes one valid request
-	# of every kind as seeds.
-	seeds=build/fuzz/seeds-request
+name=$(basename "$fuzzer")
+if [ "$name" = fuzz-request ] || [ "$name" = fuzz-direct ]; then
+	# Protocol requests, not modules: the target writes valid requests
+	# as seeds.
+	seeds=build/fuzz/seeds-${name#fuzz-}
 	mkdir -p "$seeds"
 	WASMC_FUZZ_SEED_DIR=$seeds "$fuzzer" -runs=0 "$seeds" >/dev/null 2>&1 || true
 fi
