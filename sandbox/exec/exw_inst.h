@@ -26,4 +26,9 @@ void exw_call(const Wasmc__V1__Worker__ExecCall *c);
 
 void exw_stats(void);
 
+/* Exercises the runtime's memory and table paths once (a 1-page memory,
+ * a small table, then freed), so the first instantiation does not pay
+ * their first-use cost. Called while the worker waits in the pool. */
+void exw_warm_up(void);
+
 #endif

@@ -146,6 +146,7 @@ int main(int argc, char **argv)
 		exw_exit(EXW_EXIT_SANDBOX);
 	}
 	exw_chan_init(cfg.channel_fd);
+	exw_warm_up();
 	send_ready(&w);
 	for (;;) {
 		exw_request *r = exw_recv_top();
