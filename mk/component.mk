@@ -31,3 +31,8 @@ $(FUZZ_OBJ)/tests/fuzz/fuzz_component.o: tests/fuzz/fuzz_component.c
 build/fuzz/fuzz-component: $(FUZZ_OBJ)/tests/fuzz/fuzz_component.o \
 		$(patsubst %.c,$(FUZZ_OBJ)/%.o,$(COMPONENT_SRC)) $(FUZZ_ENGINE_OBJ)
 	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) $^ $(RUNTIME_LIBS) -o $@
+	@# tests/fuzz/run.sh seeds with core modules; components converted by
+	@# make component-spec go into this target's corpus as well.
+	@mkdir -p build/fuzz/corpus-fuzz-component
+	@[ ! -d build/component-spec ] || find build/component-spec -name '*.wasm' -size -64k \
+		-exec cp -n -t build/fuzz/corpus-fuzz-component {} + 2>/dev/null || true
