@@ -122,7 +122,8 @@ const cm_layout *cm_abi_layout(const cm_abi *a, cm_tid tid, const char **ret_why
  * false: params over 16 become one i32 pointer, results over 1 one i32
  * pointer result) or `canon lower` (lower = true: results over 1 become a
  * trailing i32 return-pointer parameter). False when a parameter or
- * result type has no layout. */
+ * result type has no layout, or the function is `async` (this library
+ * implements the synchronous ABI only). */
 typedef struct cm_core_sig {
 	uint32_t nparams, nresults;
 	uint8_t params[CM_MAX_FLAT_CORE]; /* cm_core */

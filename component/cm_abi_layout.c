@@ -299,7 +299,7 @@ static bool flatten_list(const cm_abi *a, const cm_case *cs, uint32_t n, uint8_t
 bool cm_abi_core_sig(const cm_abi *a, cm_tid func, bool lower, cm_core_sig *ret)
 {
 	const cm_type *ft = cm_types_get(a->types, func);
-	if (!ft || ft->kind != CM_FUNC)
+	if (!ft || ft->kind != CM_FUNC || ft->async)
 		return false;
 	cm_core_sig s;
 	memset(&s, 0, sizeof s);
