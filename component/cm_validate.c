@@ -14,7 +14,7 @@
 bool cm_v_out(cm_vstate *s, const vt_ext_list *imports, const vt_ext_list *exports);
 
 static bool validate_component(cm_vstate *s, scope *parent, const cm_component *c, vt **ret);
-static void confer_names(scope *sc, vt *inst, uint8_t how, unsigned depth);
+static vt *confer_names(cm_vstate *s, vt *inst, unsigned depth);
 
 static const vt_ext *find_ext(const vt_ext *v, uint32_t n, const char *name)
 {
@@ -89,6 +89,9 @@ static bool instantiate(cm_vstate *s, scope *sc, const cm_instance_def *in, size
 			return cmn_fail_at(s->err, in->args[k].off, "type mismatch for component instantiation argument `%s`: %s",
 			                   im->name, tail);
 		}
+		/* the supplied type replaces a type import from here on */
+		if (im->sort == CM_SORT_TYPE && im->t->kind != VT_RESOURCE && !ptr_map_add(s, &m, im->t, args[k]))
+			return false;
 	}
 	if (!rid_map_fresh(s, &m, ct->res_out, ct->nres_out, ct))
 		return false;
@@ -123,6 +126,17 @@ static bool inline_instance(cm_vstate *s, scope *sc, const cm_instance_def *in)
 		vt *t = space_get(s, sc, e->item.sort, e->item.idx, e->off);
 		if (!t)
 			return false;
+		if (e->item.sort == CM_SORT_TYPE) {
+			/* an exported type is a new type index (same resource) */
+			vt *c = vt_new(s, t->kind);
+			if (!c)
+				return false;
+			uint32_t id = c->scope;
+			*c = *t;
+			c->scope = id;
+			c->named = t->named;
+			t = c;
+		}
 		vt_ext x = {.name = e->name.name.s, .sort = e->item.sort, .t = t};
 		if (!cm_v_implements_sort(s, &e->name, x.sort) || !cm_v_name_func_rules(s, &exps, &pn, x.sort, t, e->off) || !ext_push(s, &exps, x))
 			return false;
@@ -213,25 +227,50 @@ static bool export_def(cm_vstate *s, scope *sc, const cm_def *d)
 	vt_ext e = {.name = ex->name.name.s, .sort = sort, .t = t};
 	if (!cm_v_name_func_rules(s, &sc->exports, &pn, sort, t, ex->name.off) || !cm_v_visible(s, sc, sort, t, false, d->off))
 		return false;
-	if (sort == CM_SORT_INSTANCE)
-		confer_names(sc, t, NAMED_EXPORT, 0);
+	if (sort == CM_SORT_INSTANCE && !(e.t = t = confer_names(s, t, 0)))
+		return false;
 	return ext_push(s, &sc->exports, e) && space_add(s, sc, sort, t);
 }
 
-/* Exporting (or importing) an instance gives a name to the types it
- * exports: aliases of them may then appear in exported functions. The
- * nodes are marked in place (a named type stays named). */
-static void confer_names(scope *sc, vt *inst, uint8_t how, unsigned depth)
+/* Exporting an instance gives a name to the types it exports: the
+ * exported instance is a new one whose type exports are named here, so
+ * aliases out of it may appear in exported functions (aliases out of the
+ * original may not). */
+static vt *confer_names(cm_vstate *s, vt *inst, unsigned depth)
 {
 	if (depth > 50)
-		return;
-	for (uint32_t i = 0; i < inst->nexports; i++) {
-		vt *x = inst->exports[i].t;
-		if (inst->exports[i].sort == CM_SORT_INSTANCE)
-			confer_names(sc, x, how, depth + 1);
-		else if (inst->exports[i].sort == CM_SORT_TYPE && x->scope == sc->id && !x->named)
-			x->named = how;
+		return inst;
+	vt *c = vt_new(s, VT_INSTANCE);
+	if (!c)
+		return NULL;
+	uint32_t id = c->scope;
+	bool in_type = c->in_type;
+	*c = *inst;
+	c->scope = id;
+	c->in_type = in_type;
+	c->exports = cmn_arena_alloc(&s->arena, inst->nexports + 1, sizeof(vt_ext));
+	if (!c->exports) {
+		cmn_fail(s->err, "out of memory");
+		return NULL;
 	}
+	for (uint32_t i = 0; i < inst->nexports; i++) {
+		vt_ext e = inst->exports[i];
+		if (e.sort == CM_SORT_INSTANCE) {
+			if (!(e.t = confer_names(s, e.t, depth + 1)))
+				return NULL;
+		} else if (e.sort == CM_SORT_TYPE && (vt_is_defined(e.t) || e.t->kind == VT_RESOURCE)) {
+			vt *n = vt_new(s, e.t->kind);
+			if (!n)
+				return NULL;
+			*n = *e.t;
+			n->scope = id;
+			n->in_type = in_type;
+			n->named = NAMED_EXPORT;
+			e.t = n;
+		}
+		c->exports[i] = e;
+	}
+	return c;
 }
 
 static void collect_out(const vt *t, const u32_list *in, u32_list *out, cm_vstate *s, unsigned depth)
@@ -261,7 +300,9 @@ static bool validate_component(cm_vstate *s, scope *parent, const cm_component *
 	scope sc;
 	cm_v_scope_init(s, &sc, parent, SCOPE_COMPONENT);
 	uint32_t saved = s->cur_scope;
+	bool saved_in_type = s->cur_in_type;
 	s->cur_scope = sc.id;
+	s->cur_in_type = false;
 	bool ok = true;
 	for (uint32_t i = 0; ok && i < c->ndefs; i++) {
 		const cm_def *d = &c->defs[i];
@@ -315,6 +356,7 @@ static bool validate_component(cm_vstate *s, scope *parent, const cm_component *
 		}
 	}
 	s->cur_scope = saved;
+	s->cur_in_type = saved_in_type;
 	if (!ok)
 		return false;
 	if (!parent && s->out && !cm_v_out(s, &sc.imports, &sc.exports))

@@ -106,6 +106,7 @@ struct vt {
 	uint32_t ncimports, ncexports;
 	vt_cext *cimports, *cexports;
 	uint32_t scope;  /* id of the scope that created it */
+	bool in_type;    /* created inside a component or instance type */
 	uint32_t inner_scope; /* VT_INSTANCE/VT_COMPONENT types: their declarations' scope */
 	uint8_t named;   /* 0, NAMED_IMPORT, NAMED_EXPORT: created by an import or export */
 	vt_cext *ce;     /* VT_CORE_OTHER for a core table, memory, global, tag */
@@ -174,6 +175,7 @@ typedef struct cm_vstate {
 	const cm_component *top;
 	uint32_t next_rid;
 	uint32_t next_scope, cur_scope;
+	bool cur_in_type; /* cur_scope is a component or instance type */
 	unsigned depth;
 	cm_validated *out;
 } cm_vstate;
@@ -207,7 +209,12 @@ typedef struct rid_map {
 	uint32_t n;
 	uint32_t *from;
 	vt **to;
+	/* type imports (eq bounds) replaced by the supplied types */
+	uint32_t nptr;
+	const vt **pfrom;
+	vt **pto;
 } rid_map;
+bool ptr_map_add(cm_vstate *s, rid_map *m, const vt *from, vt *to);
 vt *vt_subst(cm_vstate *s, vt *t, const rid_map *m);
 /* Fresh resources for `rids`, appended to `m`. */
 bool rid_map_fresh(cm_vstate *s, rid_map *m, const uint32_t *rids, uint32_t n, const vt *within);

@@ -404,12 +404,13 @@ bool name_set_add(cm_vstate *s, name_set *set, const char *name, const char *wha
 
 /* ---- [constructor], [method], [static] typing rules ---- */
 
-/* The name under which the resource `rid` is imported or exported in the
+/* The name under which the resource `res` is imported or exported in the
  * namespace `ns` (a scope's imports, or its exports), or NULL. */
-static const char *resource_name(const vt_ext_list *ns, uint32_t rid)
+static const char *resource_name(const vt_ext_list *ns, const vt *res)
 {
+	/* by type identity: the index an import or export introduced */
 	for (uint32_t i = 0; i < ns->n; i++)
-		if (ns->v[i].sort == CM_SORT_TYPE && ns->v[i].t->kind == VT_RESOURCE && ns->v[i].t->rid == rid)
+		if (ns->v[i].sort == CM_SORT_TYPE && ns->v[i].t == res)
 			return ns->v[i].name;
 	return NULL;
 }
@@ -424,7 +425,7 @@ static bool resource_named(const vt_ext_list *ns, const char *label)
 
 static bool expect_resource(cm_vstate *s, const vt_ext_list *ns, const vt *res, const char *want, size_t off)
 {
-	const char *have = resource_name(ns, res->rid);
+	const char *have = resource_name(ns, res);
 	if (!have)
 		return cmn_fail_at(s->err, off, "resource used in function does not have a name in this context");
 	if (strcmp(have, want) != 0)

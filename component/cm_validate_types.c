@@ -21,6 +21,7 @@ vt *vt_new(cm_vstate *s, uint8_t kind)
 	}
 	t->kind = kind;
 	t->scope = s->cur_scope;
+	t->in_type = s->cur_in_type;
 	t->align = 1;
 	return t;
 }
@@ -584,10 +585,13 @@ bool cm_v_deftype(cm_vstate *s, scope *sc, const cm_deftype *d, vt **ret)
 		scope inner;
 		cm_v_scope_init(s, &inner, sc, comp ? SCOPE_COMPONENT_TYPE : SCOPE_INSTANCE_TYPE);
 		uint32_t saved = s->cur_scope;
+		bool saved_in_type = s->cur_in_type;
 		s->cur_scope = inner.id;
+		s->cur_in_type = true;
 		if (++s->depth > 4 * CM_MAX_NESTING) {
 			s->depth--;
 			s->cur_scope = saved;
+			s->cur_in_type = saved_in_type;
 			return cmn_fail_at(s->err, off, "nesting too deep");
 		}
 		bool ok = true;
@@ -637,6 +641,7 @@ bool cm_v_deftype(cm_vstate *s, scope *sc, const cm_deftype *d, vt **ret)
 		}
 		s->depth--;
 		s->cur_scope = saved;
+		s->cur_in_type = saved_in_type;
 		if (!ok)
 			return false;
 		if (!(t = vt_new(s, comp ? VT_COMPONENT : VT_INSTANCE)))
@@ -879,6 +884,24 @@ bool rid_map_add(cm_vstate *s, rid_map *m, uint32_t from, vt *to)
 	return true;
 }
 
+bool ptr_map_add(cm_vstate *s, rid_map *m, const vt *from, vt *to)
+{
+	const vt **nf = cmn_arena_alloc(&s->arena, m->nptr + 1, sizeof(vt *));
+	vt **nt = cmn_arena_alloc(&s->arena, m->nptr + 1, sizeof(vt *));
+	if (!nf || !nt)
+		return cmn_fail(s->err, "out of memory");
+	if (m->nptr) {
+		memcpy(nf, m->pfrom, m->nptr * sizeof(vt *));
+		memcpy(nt, m->pto, m->nptr * sizeof(vt *));
+	}
+	nf[m->nptr] = from;
+	nt[m->nptr] = to;
+	m->pfrom = nf;
+	m->pto = nt;
+	m->nptr++;
+	return true;
+}
+
 static const vt *find_resource(const vt *t, uint32_t rid, unsigned depth)
 {
 	if (!t || !t->has_res || depth > 200)
@@ -910,6 +933,7 @@ bool rid_map_fresh(cm_vstate *s, rid_map *m, const uint32_t *rids, uint32_t n, c
 		if (old) {
 			r->named = old->named;
 			r->scope = old->scope;
+			r->in_type = old->in_type;
 		}
 		if (!rid_map_add(s, m, rids[i], r))
 			return false;
@@ -919,7 +943,14 @@ bool rid_map_fresh(cm_vstate *s, rid_map *m, const uint32_t *rids, uint32_t n, c
 
 static vt *subst(cm_vstate *s, vt *t, const rid_map *m, unsigned depth)
 {
-	if (!t || !t->has_res || !m->n)
+	if (!t)
+		return t;
+	for (uint32_t i = 0; i < m->nptr; i++)
+		if (m->pfrom[i] == t)
+			return m->pto[i];
+	if ((!t->has_res || !m->n) && !m->nptr)
+		return t;
+	if (t->kind == VT_PRIM || t->kind >= VT_CORE_FUNC)
 		return t;
 	if (depth > 400) {
 		cmn_fail(s->err, "type nesting too deep");
@@ -1013,6 +1044,10 @@ static bool visible(uint32_t id, uint32_t inner, const vt *t, bool is_import, un
 			return false;
 		if (is_import && t->scope == id && t->named != NAMED_IMPORT)
 			return false;
+	} else if (nominal(t) && !t->in_type) {
+		/* a type of another component (a child's instance, an outer
+		 * alias) has no name here */
+		return false;
 	}
 	if (t->kind == VT_INSTANCE || t->kind == VT_COMPONENT)
 		return true; /* checked when the type was built or used */
