@@ -1641,3 +1641,79 @@ Test(cm_abi, borrow_into_the_implementing_instance_is_the_rep)
 	cm_vals_free(&v);
 	cm_handles_free(impl);
 }
+
+Test(cm_abi, lend_trap_borrow_and_own_of_one_handle)
+{
+	/* borrows.wast "lend-trap": D calls borrow-and-take(h, h); lifting the
+	 * borrow lends h, lifting the own of the same h then traps */
+	cm_tid r = resource(2);
+	cm_tid bor = add((cm_type){.kind = CM_BORROW, .elem = r});
+	cm_tid own = add((cm_type){.kind = CM_OWN, .elem = r});
+	cm_tid f = func_of(2, (cm_tid[]){bor, own}, 1, (cm_tid[]){CM_U32});
+	build();
+	cm_handles *d = cm_handles_new(false);
+	cm_trap trap;
+	uint32_t h;
+	cr_assert(cm_handles_new_own(d, 2, 0x41, &h, &trap));
+	cm_call call;
+	cm_call_init(&call);
+	cm_cx cx;
+	cm_cx_init(&cx, A);
+	cx.handles = d;
+	cx.call = &call;
+	uint64_t flat[2] = {h, h};
+	cm_vals args;
+	cm_vals_init(&args);
+	uint32_t retptr;
+	cr_assert_not(cm_abi_lift_params(&cx, f, flat, 2, &args, &retptr));
+	cr_assert_str_eq(cx.trap.msg, "cannot remove owned resource while borrowed");
+	cm_call_abort(&call, NULL);
+	cm_vals_free(&args);
+	/* after the aborted call the handle is no longer lent: it can go */
+	cm_dropped dr;
+	cr_assert(cm_handles_drop(d, h, 2, &dr, &trap), "%s", trap.msg);
+	cm_handles_free(d);
+}
+
+Test(cm_abi, borrow_passed_through_a_component)
+{
+	/* D holds own h of C's resource; D calls C.get-rep(borrow h): lifted
+	 * from D (lent), lowered into C, which implements it (the rep); at the
+	 * end of the call the lend is given back and D can drop h */
+	cm_tid r = resource(2);
+	cm_tid bor = add((cm_type){.kind = CM_BORROW, .elem = r});
+	cm_tid f = func_of(1, (cm_tid[]){bor}, 1, (cm_tid[]){CM_U32});
+	build();
+	cm_handles *c = cm_handles_new(false), *d = cm_handles_new(false);
+	cr_assert(cm_handles_implement(c, 2));
+	cm_trap trap;
+	uint32_t h;
+	cr_assert(cm_handles_new_own(d, 2, 0x41, &h, &trap));
+	cm_call call;
+	cm_call_init(&call);
+	cm_cx from, to;
+	cm_cx_init(&from, A);
+	from.handles = d;
+	from.call = &call;
+	cm_cx_init(&to, A);
+	to.handles = c;
+	to.call = &call;
+	uint64_t flat[CM_MAX_FLAT_CORE] = {h};
+	cm_vals args;
+	cm_vals_init(&args);
+	uint32_t retptr;
+	cr_assert(cm_abi_lift_params(&from, f, flat, 1, &args, &retptr), "%s", from.trap.msg);
+	cr_assert_eq(args.v[0].u, 0x41);
+	uint32_t n;
+	cr_assert(cm_abi_lower_params(&to, f, &args, 0, flat, &n), "%s", to.trap.msg);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(flat[0], 0x41);
+	cm_dropped dr;
+	cr_assert_not(cm_handles_drop(d, h, 2, &dr, &trap));
+	cr_assert(cm_call_end(&call, c, &trap), "%s", trap.msg);
+	cr_assert(cm_handles_drop(d, h, 2, &dr, &trap), "%s", trap.msg);
+	cr_assert(dr.own);
+	cm_vals_free(&args);
+	cm_handles_free(c);
+	cm_handles_free(d);
+}
