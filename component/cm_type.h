@@ -86,7 +86,7 @@ typedef struct cm_types cm_types;
 cm_types *cm_types_new(void);
 void cm_types_free(cm_types *t);
 
-/* Appends a copy of `ty` (its case arrays and labels are copied into the
+/* Appends a copy of `ty` (unused tid fields must be CM_TID_NONE, not 0) (its case arrays and labels are copied into the
  * table's arena) and writes its tid to *ret_tid. Every tid inside `ty` must
  * be a primitive or an entry already in `t`. Returns false when out of
  * memory or when `ty` refers to a tid that does not exist (then nothing is

@@ -19,6 +19,8 @@
  *   option          u = 0 (none) or 1 (some: one subtree follows)
  *   result          u = 0 (ok) or 1 (err); one subtree follows when that
  *                   side has a type
+ *                   (variant, option, result: n = 1 when a subtree follows,
+ *                   else 0, so that cm_vals_skip needs no types)
  *   flags           n = label count; bytes/len = ceil(n/8) bytes, label i
  *                   set when bit (i % 8) of byte i / 8 is set; unused high
  *                   bits are 0

@@ -267,12 +267,30 @@ static bool check_counts(const rt_loaded *l, cmn_error *err)
 bool rt_artifact_load_fd(int fd, const char *expected_fp, const uint8_t *key,
                          size_t keylen, rt_loaded **ret, cmn_error *err)
 {
+	struct stat st;
+	if (fstat(fd, &st) != 0)
+		return cmn_fail(err, "artifact: cannot stat: %s", strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return cmn_fail(err, "artifact: not a regular file");
+	return rt_artifact_load_fd_at(fd, 0, (uint64_t)st.st_size, expected_fp, key, keylen, ret,
+	                              err);
+}
+
+bool rt_artifact_load_fd_at(int fd, uint64_t base, uint64_t avail, const char *expected_fp,
+                            const uint8_t *key, size_t keylen, rt_loaded **ret, cmn_error *err)
+{
+	if (base % rt_artifact_page_size() != 0)
+		return cmn_fail(err, "artifact: not at a page boundary of its file");
 	rt_artifact_hdr *hdr = malloc(sizeof *hdr);
 	if (!hdr)
 		return cmn_fail(err, "out of memory");
-	if (!rt_artifact_hdr_read_fd(fd, expected_fp, hdr, err)) {
+	if (!rt_artifact_hdr_read_fd_at(fd, base, avail, expected_fp, hdr, err)) {
 		free(hdr);
 		return false;
+	}
+	if (hdr->flags & RT_ARTIFACT_CONTAINER) {
+		free(hdr);
+		return cmn_fail(err, "artifact is a component (load it as a container)");
 	}
 	uint32_t kind = hdr->digest_kind;
 	uint64_t size = hdr->size;
@@ -297,7 +315,7 @@ bool rt_artifact_load_fd(int fd, const char *expected_fp, const uint8_t *key,
 	}
 
 	/* Read-only view of the whole file: checksum first. */
-	file = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+	file = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, (off_t)base);
 	if (file == MAP_FAILED) {
 		free(fp);
 		return cmn_fail(err, "artifact: cannot map: %s", strerror(errno));
@@ -328,7 +346,7 @@ bool rt_artifact_load_fd(int fd, const char *expected_fp, const uint8_t *key,
 	/* Code: mapped read+execute straight from the file. */
 	size_t map_len = text_len ? text_len : 1;
 	void *text = mmap(NULL, map_len, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd,
-	                  (off_t)text_off);
+	                  (off_t)(base + text_off));
 	if (text == MAP_FAILED) {
 		cmn_fail(err, "artifact: cannot map code: %s", strerror(errno));
 		goto out;

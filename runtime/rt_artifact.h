@@ -71,6 +71,12 @@ bool rt_artifact_load_fd(int fd, const char *expected_fingerprint,
                          const uint8_t *key, size_t keylen, rt_loaded **ret,
                          cmn_error *err);
 
+/* The same for an artifact of `avail` bytes at offset `base` (a multiple
+ * of the page size) of the file: a core artifact inside a component
+ * container (rt_container.h). Refuses a container. */
+bool rt_artifact_load_fd_at(int fd, uint64_t base, uint64_t avail, const char *expected_fp,
+                            const uint8_t *key, size_t keylen, rt_loaded **ret, cmn_error *err);
+
 /* Reads only the header: true when `path` starts with the artifact magic
  * (used by tools to tell an artifact from a .wasm file). */
 bool rt_artifact_sniff(const char *path);

@@ -122,7 +122,7 @@ bool rt_artifact_hdr_parse(const uint8_t *buf, size_t len, uint64_t file_size,
 	const uint64_t dl = RT_ARTIFACT_DIGEST_LEN;
 	if (kind != RT_DIGEST_SHA256 && kind != RT_DIGEST_HMAC_SHA256)
 		return cmn_fail(err, "artifact: unknown digest kind");
-	if (flags != 0)
+	if (flags & ~RT_ARTIFACT_CONTAINER)
 		return cmn_fail(err, "artifact: unknown flags");
 	if (file_size != size)
 		return cmn_fail(err, "%s",
@@ -236,6 +236,29 @@ static bool pread_full(int fd, void *buf, size_t n, uint64_t off)
 	return true;
 }
 
+bool rt_artifact_hdr_read_fd_at(int fd, uint64_t off, uint64_t len, const char *expected_fp,
+                                rt_artifact_hdr *ret, cmn_error *err)
+{
+	uint8_t head[16];
+	if (len < sizeof head || !pread_full(fd, head, sizeof head, off))
+		return cmn_fail(err, "not a wasmc artifact (bad magic)");
+	uint32_t fplen = rd32(head + 12);
+	size_t want = sizeof head;
+	if (memcmp(head, RT_ARTIFACT_MAGIC, 8) == 0 && rd32(head + 8) == RT_ARTIFACT_VERSION &&
+	    fplen > 0 && fplen <= RT_ARTIFACT_MAX_FP)
+		want = rt_artifact_hdr_len(fplen);
+	if (len < want)
+		want = (size_t)len;
+	uint8_t *buf = malloc(want);
+	if (!buf)
+		return cmn_fail(err, "out of memory");
+	bool ok = pread_full(fd, buf, want, off)
+	                  ? rt_artifact_hdr_parse(buf, want, len, expected_fp, ret, err)
+	                  : cmn_fail(err, "artifact: cannot read: %s", strerror(errno));
+	free(buf);
+	return ok;
+}
+
 bool rt_artifact_hdr_read_fd(int fd, const char *expected_fp, rt_artifact_hdr *ret, cmn_error *err)
 {
 	struct stat st;
@@ -243,25 +266,7 @@ bool rt_artifact_hdr_read_fd(int fd, const char *expected_fp, rt_artifact_hdr *r
 		return cmn_fail(err, "artifact: cannot stat: %s", strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		return cmn_fail(err, "artifact: not a regular file");
-	uint8_t head[16];
-	if ((uint64_t)st.st_size < sizeof head || !pread_full(fd, head, sizeof head, 0))
-		return cmn_fail(err, "not a wasmc artifact (bad magic)");
-	uint32_t fplen = rd32(head + 12);
-	size_t want = sizeof head;
-	if (memcmp(head, RT_ARTIFACT_MAGIC, 8) == 0 && rd32(head + 8) == RT_ARTIFACT_VERSION &&
-	    fplen > 0 && fplen <= RT_ARTIFACT_MAX_FP)
-		want = rt_artifact_hdr_len(fplen);
-	if ((uint64_t)st.st_size < want)
-		want = (size_t)st.st_size;
-	uint8_t *buf = malloc(want);
-	if (!buf)
-		return cmn_fail(err, "out of memory");
-	bool ok = pread_full(fd, buf, want, 0)
-	                  ? rt_artifact_hdr_parse(buf, want, (uint64_t)st.st_size, expected_fp, ret,
-	                                          err)
-	                  : cmn_fail(err, "artifact: cannot read: %s", strerror(errno));
-	free(buf);
-	return ok;
+	return rt_artifact_hdr_read_fd_at(fd, 0, (uint64_t)st.st_size, expected_fp, ret, err);
 }
 
 /* Streams [0, n) of the file through the digest. */

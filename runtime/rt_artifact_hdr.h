@@ -15,7 +15,8 @@
  *         12   u32 fingerprint length F (1..RT_ARTIFACT_MAX_FP)
  *         16   fingerprint bytes (F, no NUL inside), zero-padded to a
  *              multiple of 8
- *   16+pad(F)  u32 digest kind, u32 flags (0), u64 file size,
+ *   16+pad(F)  u32 digest kind, u32 flags (0, or RT_ARTIFACT_CONTAINER),
+ *              u64 file size,
  *              u64 description offset, u64 description length,
  *              u64 entry table offset, u64 entry table length,
  *              u64 text offset (page-aligned), u64 text length
@@ -40,6 +41,11 @@
 #define RT_ARTIFACT_VERSION 1
 #define RT_ARTIFACT_MAX_FP 4096
 #define RT_ARTIFACT_DIGEST_LEN 32
+
+/* Header flags. A container (rt_container.h) is a component's artifact:
+ * its description is the instantiation plan, its entry table the
+ * positions of the core artifacts it holds, its text those artifacts. */
+#define RT_ARTIFACT_CONTAINER 1u
 
 enum {
 	RT_DIGEST_SHA256 = 1,      /* integrity only */
@@ -105,5 +111,10 @@ bool rt_artifact_check_fd(int fd, const char *expected_fp, const uint8_t *key, s
 /* Reads and checks only the header of an artifact file by descriptor (as
  * rt_artifact_hdr_parse, with the file's size from fstat). */
 bool rt_artifact_hdr_read_fd(int fd, const char *expected_fp, rt_artifact_hdr *ret, cmn_error *err);
+
+/* The same for an artifact of `len` bytes at offset `off` of the file (an
+ * artifact inside a container). */
+bool rt_artifact_hdr_read_fd_at(int fd, uint64_t off, uint64_t len, const char *expected_fp,
+                                rt_artifact_hdr *ret, cmn_error *err);
 
 #endif
