@@ -606,10 +606,12 @@ bool cm_dec_component(cm_dec *d, wb_reader *r, cm_component *c, unsigned depth)
 		uint8_t id;
 		uint32_t size;
 		size_t id_off = wb_reader_offset(r);
-		if (!wb_read_u8(r, &id, d->err) || !wb_read_u32(r, &size, d->err))
+		if (!wb_read_u8(r, &id, d->err))
 			return false;
 		if (id > 12)
 			return cmn_fail_at(d->err, id_off, "malformed section id");
+		if (!wb_read_u32(r, &size, d->err))
+			return false;
 		wb_reader s;
 		size_t body_off = wb_reader_offset(r);
 		if (size > wb_reader_left(r))

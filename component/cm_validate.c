@@ -86,8 +86,8 @@ static bool instantiate(cm_vstate *s, scope *sc, const cm_instance_def *in, size
 		if (!vt_sub(s, args[k], want, in->args[k].off)) {
 			char tail[CMN_ERROR_MSG_MAX];
 			snprintf(tail, sizeof tail, "%s", s->err->msg);
-			return cmn_fail_at(s->err, in->args[k].off, "type mismatch for component instantiation argument `%s`: %s",
-			                   im->name, tail);
+			return cmn_fail_at(s->err, in->args[k].off, "%s (type mismatch for instantiation argument `%s`)",
+			                   tail, im->name);
 		}
 		/* the supplied type replaces a type import from here on */
 		if (im->sort == CM_SORT_TYPE && im->t->kind != VT_RESOURCE && !ptr_map_add(s, &m, im->t, args[k]))

@@ -78,7 +78,7 @@ static vt *func_from_rt(cm_vstate *s, const rt_module *m, uint32_t type_idx)
 
 static cm_core_limits limits_from_rt(const rt_limits *l)
 {
-	cm_core_limits c = {.min = l->min, .max = l->max, .has_max = l->has_max, .is64 = l->is64};
+	cm_core_limits c = {.min = l->min, .max = l->max, .has_max = l->has_max, .is64 = l->is64, .shared = l->shared};
 	return c;
 }
 
@@ -117,13 +117,6 @@ static const char *name_dup(cm_vstate *s, rt_name n)
 	return d;
 }
 
-static bool shared_memory_flag(const rt_module *m, uint32_t index)
-{
-	(void)m;
-	(void)index;
-	return false;
-}
-
 bool cm_v_core_module(cm_vstate *s, scope *sc, const cm_component *c, const cm_def *d)
 {
 	const uint8_t *bytes = c->bytes + d->u.module.off;
@@ -157,8 +150,6 @@ bool cm_v_core_module(cm_vstate *s, scope *sc, const cm_component *c, const cm_d
 		e.module = name_dup(s, im->module);
 		e.name = name_dup(s, im->field);
 		ok = e.module && e.name && cext_of(s, m, im->kind, idx, &e) && cext_push(s, &imps, e);
-		if (ok && im->kind == RT_EXTERN_MEMORY)
-			imps.v[imps.n - 1].limits.shared = shared_memory_flag(m, idx);
 	}
 	for (uint32_t i = 0; ok && i < m->nexports; i++) {
 		vt_cext e = {0};

@@ -260,7 +260,7 @@ static bool plain_name(cm_vstate *s, const char *full, size_t off, parsed_name *
 		return cmn_fail_at(s->err, off, "`%s` is not in kebab case (unknown annotation)", full);
 	pn->kind = NAME_PLAIN;
 	if (!label_ok(full, n))
-		return cmn_fail_at(s->err, off, "`%s` is not in kebab case", full);
+		return cmn_fail_at(s->err, off, "`%s` is not in kebab case (`%s` is not a valid extern name)", full, full);
 	return true;
 }
 
@@ -315,6 +315,8 @@ bool cm_v_extname(cm_vstate *s, const cm_extname *n, bool is_import, parsed_name
 		if (ret->kind != NAME_PLAIN)
 			return cmn_fail_at(s->err, n->off, "name `%s` is not valid with `implements`", full);
 		const char *im = n->implements.s;
+		if (!*im)
+			return cmn_fail_at(s->err, n->off, "`implements` name `` is not a valid name: it must be an interface");
 		if (!strchr(im, ':') || strchr(im, '@') != NULL)
 			if (!strchr(im, ':'))
 				return cmn_fail_at(s->err, n->off, "`implements` name `%s` must be an interface", im);
@@ -429,7 +431,7 @@ static bool expect_resource(cm_vstate *s, const vt_ext_list *ns, const vt *res, 
 	if (!have)
 		return cmn_fail_at(s->err, off, "resource used in function does not have a name in this context");
 	if (strcmp(have, want) != 0)
-		return cmn_fail_at(s->err, off, "function does not match expected resource name `%s`", want);
+		return cmn_fail_at(s->err, off, "function does not match expected resource name `%s`", have);
 	return true;
 }
 

@@ -18,7 +18,9 @@ static bool ctx(cm_vstate *s, size_t off, const char *fmt, const char *arg)
 	char tail[CMN_ERROR_MSG_MAX];
 	snprintf(head, sizeof head, fmt, arg);
 	snprintf(tail, sizeof tail, "%s", s->err ? s->err->msg : "");
-	return cmn_fail_at(s->err, off, "%s: %s", head, tail);
+	/* the innermost reason first: nested contexts stay within the
+	 * message size */
+	return cmn_fail_at(s->err, off, "%s (%s)", tail, head);
 }
 
 static bool ctx_u(cm_vstate *s, size_t off, const char *fmt, uint32_t arg)
@@ -55,7 +57,7 @@ static bool val_sub(cm_vstate *s, const vt *a, const vt *b, size_t off, unsigned
 	}
 	if (a->kind == VT_PRIM && a->inline_prim)
 		return cmn_fail_at(s->err, off, "expected %s, found %s", vt_kind_desc(b), prim_name(a));
-	if (b->kind == VT_PRIM && b->inline_prim)
+	if (b->kind == VT_PRIM && !b->inline_prim)
 		return cmn_fail_at(s->err, off, "expected primitive, found %s", vt_kind_desc(a));
 	if (a->kind != b->kind)
 		return cmn_fail_at(s->err, off, "expected %s, found %s", vt_kind_desc(b), vt_kind_desc(a));
@@ -159,9 +161,10 @@ static bool func_sub(cm_vstate *s, const vt *a, const vt *b, size_t off, unsigne
 		if (!sub(s, a->f[i].t, b->f[i].t, off, depth + 1))
 			return ctx(s, off, "type mismatch in function parameter `%s`", a->f[i].name);
 	}
-	if (!a->a && b->a)
-		return cmn_fail_at(s->err, off, "expected a result, found none");
+	/* wasm-tools' wording, which names the provided side first */
 	if (a->a && !b->a)
+		return cmn_fail_at(s->err, off, "expected a result, found none");
+	if (!a->a && b->a)
 		return cmn_fail_at(s->err, off, "expected no result, found one");
 	if (a->a && !sub(s, a->a, b->a, off, depth + 1))
 		return ctx(s, off, "type mismatch with result type%s", "");
@@ -214,7 +217,7 @@ static bool ext_list_sub(cm_vstate *s, const vt_ext *ae, uint32_t an, const vt_e
 	for (uint32_t i = 0; i < bn; i++) {
 		const vt_ext *y = find_ext(ae, an, be[i].name);
 		if (!y)
-			return cmn_fail_at(s->err, off, "missing expected %s `%s`", what, be[i].name);
+			return cmn_fail_at(s->err, off, "missing expected export `%s`", be[i].name);
 		if (y->sort != be[i].sort)
 			return cmn_fail_at(s->err, off, "type mismatch in %s `%s`: expected %s, found %s", what, be[i].name,
 			                   cm_sort_name((cm_sort)be[i].sort), cm_sort_name((cm_sort)y->sort));
