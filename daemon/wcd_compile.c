@@ -258,6 +258,7 @@ static wcd_code compile_store(wcd_compiler *w, const uint8_t *digest, const uint
 		meta.imports = rep->imports;
 		meta.n_exports = rep->n_exports;
 		meta.exports = rep->exports;
+		meta.component = rep->component;
 		meta.compile_seconds = seconds;
 		code = wcd_cache_put_artifact(w->cache, digest, &meta, rep->artifact.data,
 		                              rep->artifact.len, uid, err);

@@ -117,6 +117,7 @@ static void reply_module(wcd_daemon *d, wcd_req *rq, const uint8_t *digest,
 	mr->msg.imports = mr->meta->imports;
 	mr->msg.n_exports = mr->meta->n_exports;
 	mr->msg.exports = mr->meta->exports;
+	mr->msg.component = mr->meta->component;
 	mr->msg.cached = cached;
 	mr->msg.tier = tier;
 	mr->msg.compile_seconds = seconds;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../runtime/rt_artifact_hdr.h"
 #include "cmn_frame.h"
 #include "pb_util.h"
 #include "wasmc/v1/worker.pb-c.h"
@@ -352,6 +353,7 @@ void wcd_inst_instantiate(wcd_insts *r, wcd_req *rq, const uint8_t *digest, cons
 		binds[i].module = in->imports[i]->module;
 		binds[i].name = in->imports[i]->name;
 		binds[i].func_id = in->imports[i]->func_id;
+		binds[i].resource = in->imports[i]->resource;
 		bindp[i] = &binds[i];
 	}
 	Wasmc__V1__Worker__ExecLoad load = WASMC__V1__WORKER__EXEC_LOAD__INIT;
@@ -362,6 +364,11 @@ void wcd_inst_instantiate(wcd_insts *r, wcd_req *rq, const uint8_t *digest, cons
 	load.n_imports = in->n_imports;
 	load.imports = bindp;
 	load.guard_bytes = WCD_GUARD_BYTES;
+	/* A component's artifact is a container (runtime/rt_container.h). */
+	rt_artifact_hdr *hdr = malloc(sizeof *hdr);
+	load.component = hdr && rt_artifact_hdr_read_fd(fd, NULL, hdr, &err) &&
+	                 (hdr->flags & RT_ARTIFACT_CONTAINER);
+	free(hdr);
 	Wasmc__V1__Worker__ExecRequest req = WASMC__V1__WORKER__EXEC_REQUEST__INIT;
 	req.body_case = WASMC__V1__WORKER__EXEC_REQUEST__BODY_LOAD;
 	req.load = &load;
@@ -625,6 +632,9 @@ static void finish(wcd_insts *r, wcd_req *rq, inst *in, int x, owned_reply *o, i
 		cr->host.func_id = rep->host_call->func_id;
 		cr->host.n_args = rep->host_call->n_args;
 		cr->host.args = rep->host_call->args;
+		cr->host.n_cargs = rep->host_call->n_cargs;
+		cr->host.cargs = rep->host_call->cargs;
+		cr->host.resource_drop = rep->host_call->resource_drop;
 		cr->host.depth = in->depth;
 		cr->msg.outcome_case = WASMC__V1__CALL_REPLY__OUTCOME_HOST_CALL;
 		cr->msg.host_call = &cr->host;
@@ -675,6 +685,8 @@ void wcd_inst_call(wcd_insts *r, wcd_req *rq, const Wasmc__V1__Call *c)
 	call.export = c->export;
 	call.n_args = c->n_args;
 	call.args = c->args;
+	call.n_cargs = c->n_cargs;
+	call.cargs = c->cargs;
 	call.deadline_ms = in->deadline_ms;
 	Wasmc__V1__Worker__ExecRequest req = WASMC__V1__WORKER__EXEC_REQUEST__INIT;
 	req.body_case = WASMC__V1__WORKER__EXEC_REQUEST__BODY_CALL;

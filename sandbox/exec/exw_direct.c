@@ -72,6 +72,8 @@ int exw_direct_decode(const uint8_t *buf, size_t len, exw_request *r)
 		ec->export = c->export;
 		ec->n_args = c->n_args;
 		ec->args = c->args;
+		ec->n_cargs = c->n_cargs;
+		ec->cargs = c->cargs;
 		q->body_case = WASMC__V1__WORKER__EXEC_REQUEST__BODY_CALL;
 		q->call = ec;
 	} else if (m->body_case == WASMC__V1__REQUEST__BODY_HOST_RETURN && m->host_return) {
@@ -140,6 +142,9 @@ bool exw_direct_encode(const Wasmc__V1__Worker__ExecReply *reply, uint8_t **ret_
 		hc.func_id = reply->host_call->func_id;
 		hc.n_args = reply->host_call->n_args;
 		hc.args = reply->host_call->args;
+		hc.n_cargs = reply->host_call->n_cargs;
+		hc.cargs = reply->host_call->cargs;
+		hc.resource_drop = reply->host_call->resource_drop;
 		hc.depth = npending;
 		cr.outcome_case = WASMC__V1__CALL_REPLY__OUTCOME_HOST_CALL;
 		cr.host_call = &hc;
