@@ -501,10 +501,13 @@ BENCH_RUN := node bench/run.mjs --kernels $(BENCH_KERNELS) --wasmc-run $(BIN)/wa
 .PHONY: bench-kernels bench-build bench-daemon
 bench-build:
 	bash bench/kernels/build.sh $(BENCH_KERNELS)
-bench: $(BIN)/wasmc-validate $(BIN)/wasmc-compile $(BENCH_WASMC_RUN) bench-build $(BENCH_DAEMON_BINS)
+bench: $(BIN)/wasmc-validate $(BIN)/wasmc-compile $(BENCH_WASMC_RUN) bench-build $(BENCH_DAEMON_BINS) \
+		$(BIN)/bench-abi
 	$(BENCH_RUN) --validate $(BIN)/wasmc-validate --compile $(BIN)/wasmc-compile --bin $(BIN) $(BENCH_ARGS)
 bench-daemon: $(BENCH_DAEMON_BINS)
 	$(BENCH_RUN) --suite daemon --bin $(BIN) $(BENCH_ARGS)
+bench-components: $(BIN)/bench-abi
+	$(BENCH_RUN) --suite components --bin $(BIN) $(BENCH_ARGS)
 bench-kernels: $(BENCH_WASMC_RUN) bench-build
 	$(BENCH_RUN) --suite kernels $(BENCH_ARGS)
 

@@ -1,7 +1,7 @@
 // bench/run.mjs - runs wasmc's benchmarks and writes build/reports/bench.json
 // (DESIGN.md §10: a flat list of {suite, name, runner, metric, value, unit}).
 //
-//   node bench/run.mjs [--suite validate|kernels|compile|daemon]... [--out REPORT.json]
+//   node bench/run.mjs [--suite validate|kernels|compile|daemon|components]... [--out REPORT.json]
 //        [--validate BUILD/bin/wasmc-validate] [--repeat N]
 //        [--compile BUILD/bin/wasmc-compile]
 //        [--kernels build/bench/kernels] [--wasmc-run BUILD/bin/wasmc-run]
@@ -36,6 +36,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchKernels } from "./kernels.mjs";
 import { benchDaemon } from "./daemon.mjs";
+import { benchComponents } from "./components.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -261,12 +262,15 @@ if (runs("daemon")) {
     quick: args.includes("--daemon-quick"), add })) && ok;
 }
 
+if (runs("components")) ok = benchComponents({ bin: resolve(opt("--bin", "build/bin")), add }) && ok;
+
 // Keep what earlier runs measured for the suites that did not run now.
 const ran = new Set(results.map((r) => r.suite));
 if (runs("validate")) ran.add("validate");
 if (runs("kernels")) ran.add("kernels");
 if (runs("compile")) ran.add("compile");
 if (runs("daemon")) ran.add("daemon");
+if (runs("components")) ran.add("components");
 let kept = [];
 if (existsSync(out)) {
   try {
