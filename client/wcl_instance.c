@@ -1,6 +1,7 @@
 /*
  * wcl_instance.c - instances and calls: the Call / HostCall / HostReturn
- * loop, client callbacks, nested calls, per-instance serialization.
+ * loop every call goes through (core and component, wcl_instance.h),
+ * core client callbacks, nested calls, per-instance serialization.
  *
  * Nested calls: while a callback runs, the thread keeps a frame (on its C
  * stack) naming the instance and the host call's token, in a thread-local
@@ -19,29 +20,16 @@
 #include "pb_util.h"
 #include "wcl_error.h"
 #include "wcl_imports.h"
+#include "wcl_instance.h"
 #include "wcl_module.h"
 
-typedef struct wcl_hostfn {
+struct wcl_hostfn {
 	char *module;
 	char *name;
 	wasmc_func_callback callback;
 	void *env;
 	wasmc_functype type;
 	void *type_block;
-} wcl_hostfn;
-
-struct wasmc_instance {
-	wasmc_conn *conn;           /* one reference */
-	wcl_transport *channel;     /* the call path: `direct`, or the connection's */
-	wcl_transport *direct;      /* the direct channel to the worker, or NULL */
-	bool direct_tried;          /* asked for it (at the first top-level call) */
-	uint8_t handle[WCL_HANDLE_LEN];
-	char id[2 * WCL_HANDLE_LEN + 1];
-	uint32_t pid;
-	wcl_externs externs;        /* exports only */
-	size_t nfuncs;
-	wcl_hostfn *funcs;          /* indexed by func_id */
-	pthread_mutex_t lock;       /* held by the running top-level call */
 };
 
 typedef struct wcl_frame {
@@ -128,42 +116,15 @@ static wasmc_error *limits_check(const wasmc_limits *l)
 	return NULL;
 }
 
-wasmc_error *wasmc_instance_new(wasmc_module *module, const wasmc_imports *imports,
-                                const wasmc_limits *limits,
-                                wasmc_instance **ret_instance)
+wasmc_error *wcl_instantiate(wasmc_module *module, const wasmc_limits *limits,
+                             Wasmc__V1__ImportDef **defs, size_t ndefs, wasmc_instance *inst)
 {
-	wasmc_error *e;
-	if (module == NULL || ret_instance == NULL)
-		return wcl_error(WASMC_ERR_BAD_ARGUMENT, "wasmc_instance_new: NULL argument");
-	e = limits_check(limits);
+	wasmc_error *e = limits_check(limits);
 	if (e)
 		return e;
-	wasmc_instance *inst = calloc(1, sizeof *inst);
-	if (inst == NULL)
-		return wcl_error(WASMC_ERR_NO_MEMORY, "out of memory");
-	e = collect_hostfns(module, imports, &inst->funcs, &inst->nfuncs);
-	if (e)
-		goto fail_inst;
-
 	Wasmc__V1__Request req = WASMC__V1__REQUEST__INIT;
 	Wasmc__V1__Instantiate in = WASMC__V1__INSTANTIATE__INIT;
 	Wasmc__V1__InstanceLimits lim = WASMC__V1__INSTANCE_LIMITS__INIT;
-	Wasmc__V1__ImportDef *defs = NULL, **defp = NULL;
-	if (inst->nfuncs) {
-		defs = calloc(inst->nfuncs, sizeof *defs);
-		defp = calloc(inst->nfuncs, sizeof *defp);
-		if (defs == NULL || defp == NULL) {
-			e = wcl_error(WASMC_ERR_NO_MEMORY, "out of memory");
-			goto fail_defs;
-		}
-	}
-	for (size_t i = 0; i < inst->nfuncs; i++) {
-		wasmc__v1__import_def__init(&defs[i]);
-		defs[i].module = inst->funcs[i].module;
-		defs[i].name = inst->funcs[i].name;
-		defs[i].func_id = (uint32_t)i;
-		defp[i] = &defs[i];
-	}
 	if (limits) {
 		lim.max_memory_bytes = limits->max_memory_bytes;
 		lim.max_table_elems = limits->max_table_elems;
@@ -174,15 +135,15 @@ wasmc_error *wasmc_instance_new(wasmc_module *module, const wasmc_imports *impor
 	in.module.data = module->handle;
 	in.module.len = WCL_HANDLE_LEN;
 	in.limits = &lim;
-	in.n_imports = inst->nfuncs;
-	in.imports = defp;
+	in.n_imports = ndefs;
+	in.imports = defs;
 	req.body_case = WASMC__V1__REQUEST__BODY_INSTANTIATE;
 	req.instantiate = &in;
 	wcl_reply *r;
 	e = wcl_request(module->conn, module->conn->transport, &req, WCL_WAIT_LONG,
 	                WASMC__V1__RESPONSE__BODY_INSTANCE, &r);
 	if (e)
-		goto fail_defs;
+		return e;
 	const Wasmc__V1__Instance *ri = r->msg->instance;
 	if (ri == NULL || ri->handle.len != WCL_HANDLE_LEN) {
 		e = wcl_error(WASMC_ERR_PROTOCOL,
@@ -205,15 +166,64 @@ wasmc_error *wasmc_instance_new(wasmc_module *module, const wasmc_imports *impor
 		goto fail_reply;
 	}
 	wcl_reply_free(r);
-	free(defs);
-	free(defp);
 	wcl_conn_ref(module->conn);
 	inst->conn = module->conn;
 	inst->channel = module->conn->transport;
-	*ret_instance = inst;
 	return NULL;
 fail_reply:
 	wcl_reply_free(r);
+	return e;
+}
+
+static void run_callback(wasmc_instance *inst, const Wasmc__V1__HostCall *hc,
+                         Wasmc__V1__HostReturn *hr, Wasmc__V1__Results *res,
+                         wcl_hostout *out, char *trap_buf, size_t trap_len);
+
+wasmc_error *wasmc_instance_new(wasmc_module *module, const wasmc_imports *imports,
+                                const wasmc_limits *limits,
+                                wasmc_instance **ret_instance)
+{
+	wasmc_error *e;
+	if (module == NULL || ret_instance == NULL)
+		return wcl_error(WASMC_ERR_BAD_ARGUMENT, "wasmc_instance_new: NULL argument");
+	if (module->comp)
+		return wcl_error(WASMC_ERR_BAD_ARGUMENT,
+		                 "wasmc_instance_new: the module is a component "
+		                 "(use wasmc_component_instance_new)");
+	e = limits_check(limits);
+	if (e)
+		return e;
+	wasmc_instance *inst = calloc(1, sizeof *inst);
+	if (inst == NULL)
+		return wcl_error(WASMC_ERR_NO_MEMORY, "out of memory");
+	e = collect_hostfns(module, imports, &inst->funcs, &inst->nfuncs);
+	if (e)
+		goto fail_inst;
+
+	Wasmc__V1__ImportDef *defs = NULL, **defp = NULL;
+	if (inst->nfuncs) {
+		defs = calloc(inst->nfuncs, sizeof *defs);
+		defp = calloc(inst->nfuncs, sizeof *defp);
+		if (defs == NULL || defp == NULL) {
+			e = wcl_error(WASMC_ERR_NO_MEMORY, "out of memory");
+			goto fail_defs;
+		}
+	}
+	for (size_t i = 0; i < inst->nfuncs; i++) {
+		wasmc__v1__import_def__init(&defs[i]);
+		defs[i].module = inst->funcs[i].module;
+		defs[i].name = inst->funcs[i].name;
+		defs[i].func_id = (uint32_t)i;
+		defp[i] = &defs[i];
+	}
+	e = wcl_instantiate(module, limits, defp, inst->nfuncs, inst);
+	if (e)
+		goto fail_defs;
+	free(defs);
+	free(defp);
+	inst->handler = run_callback;
+	*ret_instance = inst;
+	return NULL;
 fail_defs:
 	free(defs);
 	free(defp);
@@ -233,6 +243,7 @@ void wasmc_instance_free(wasmc_instance *instance)
 	pthread_mutex_destroy(&instance->lock);
 	wcl_externs_free(&instance->externs);
 	hostfns_free(instance->funcs, instance->nfuncs);
+	wcl_comp_inst_free(instance->comp);
 	wcl_conn_unref(instance->conn);
 	free(instance);
 }
@@ -265,7 +276,7 @@ const char *wasmc_instance_id(const wasmc_instance *instance)
 	return instance->id;
 }
 
-/* ---- the call loop ---- */
+/* ---- core values ---- */
 
 /* Values to send: proto messages and pointers in one allocation. */
 typedef struct wcl_values {
@@ -304,15 +315,22 @@ static void values_free(wcl_values *v)
 	free(v->v128);
 }
 
-/* Runs the callback of host call `hc` and fills the HostReturn outcome.
- * `trap_buf` holds a trap message the library makes up; `results` the
- * callback's results (hostfn's nresults slots). */
+static void values_release(wcl_hostout *o)
+{
+	values_free(o->data);
+	free(o->data);
+}
+
+/* The core host-call handler: runs the callback of host call `hc` and
+ * fills the HostReturn outcome. `trap_buf` holds a trap message the
+ * library makes up. */
 static void run_callback(wasmc_instance *inst, const Wasmc__V1__HostCall *hc,
                          Wasmc__V1__HostReturn *hr, Wasmc__V1__Results *res,
-                         wcl_values *packed, char *trap_buf, size_t trap_len)
+                         wcl_hostout *out, char *trap_buf, size_t trap_len)
 {
 	wasmc_val *args = NULL, *results = NULL;
 	const char *trap = NULL;
+	wcl_values *packed = NULL;
 	const wcl_hostfn *f = hc->func_id < inst->nfuncs ? &inst->funcs[hc->func_id] : NULL;
 	if (f == NULL) {
 		snprintf(trap_buf, trap_len, "host call of unknown client function %u",
@@ -346,11 +364,7 @@ static void run_callback(wasmc_instance *inst, const Wasmc__V1__HostCall *hc,
 	for (size_t i = 0; i < nres; i++)
 		results[i].kind = f->type.results[i];
 
-	wcl_frame frame = {.inst = inst, .up = wcl_frames};
-	memcpy(frame.token, hc->token.data, WCL_HANDLE_LEN);
-	wcl_frames = &frame;
 	trap = f->callback(f->env, args, nargs, results, nres);
-	wcl_frames = frame.up;
 
 	if (trap) {
 		if (!pb_utf8_valid(trap, strlen(trap)))
@@ -369,10 +383,14 @@ static void run_callback(wasmc_instance *inst, const Wasmc__V1__HostCall *hc,
 			goto out;
 		}
 	}
-	if (values_pack(results, nres, packed) != NULL) {
+	packed = malloc(sizeof *packed);
+	if (packed == NULL || values_pack(results, nres, packed) != NULL) {
+		free(packed);
 		trap = "out of memory in the client";
 		goto out;
 	}
+	out->data = packed;
+	out->release = values_release;
 	res->n_values = packed->n;
 	res->values = packed->ptrs;
 	hr->outcome_case = WASMC__V1__HOST_RETURN__OUTCOME_RESULTS;
@@ -386,7 +404,10 @@ out:
 	free(results);
 }
 
-/* Answers host call `hc` of `inst` and returns the next CallReply. */
+/* ---- the call loop ---- */
+
+/* Answers host call `hc` of `inst` (its handler runs with a frame for
+ * nested calls) and returns the next CallReply. */
 static wasmc_error *host_return(wasmc_instance *inst, const Wasmc__V1__HostCall *hc,
                                 wcl_reply **ret_reply)
 {
@@ -397,9 +418,15 @@ static wasmc_error *host_return(wasmc_instance *inst, const Wasmc__V1__HostCall 
 	Wasmc__V1__Request req = WASMC__V1__REQUEST__INIT;
 	Wasmc__V1__HostReturn hr = WASMC__V1__HOST_RETURN__INIT;
 	Wasmc__V1__Results res = WASMC__V1__RESULTS__INIT;
-	wcl_values packed = {0};
+	wcl_hostout out = {0};
 	char trap_buf[512];
-	run_callback(inst, hc, &hr, &res, &packed, trap_buf, sizeof trap_buf);
+
+	wcl_frame frame = {.inst = inst, .up = wcl_frames};
+	memcpy(frame.token, hc->token.data, WCL_HANDLE_LEN);
+	wcl_frames = &frame;
+	inst->handler(inst, hc, &hr, &res, &out, trap_buf, sizeof trap_buf);
+	wcl_frames = frame.up;
+
 	hr.instance.data = inst->handle;
 	hr.instance.len = WCL_HANDLE_LEN;
 	hr.token = hc->token;
@@ -407,7 +434,8 @@ static wasmc_error *host_return(wasmc_instance *inst, const Wasmc__V1__HostCall 
 	req.host_return = &hr;
 	wasmc_error *e = wcl_request(inst->conn, inst->channel, &req, WCL_WAIT_LONG,
 	                             WASMC__V1__RESPONSE__BODY_CALL, ret_reply);
-	values_free(&packed);
+	if (out.release)
+		out.release(&out);
 	return e;
 }
 
@@ -418,32 +446,20 @@ static wasmc_trapcode trapcode_from_proto(int c)
 }
 
 /* Sends Call and loops over host calls until the final outcome. */
-static wasmc_error *call_loop(wasmc_instance *inst, const wasmc_export *ex,
-                              const uint8_t *parent, const wasmc_val *args,
-                              size_t nargs, wasmc_val *results, size_t nresults)
+static wasmc_error *call_loop(wasmc_instance *inst, Wasmc__V1__Call *call,
+                              const uint8_t *parent, wcl_reply **ret_reply)
 {
 	wasmc_error *e;
-	wcl_values packed;
-	e = values_pack(args, nargs, &packed);
-	if (e)
-		return e;
 	Wasmc__V1__Request req = WASMC__V1__REQUEST__INIT;
-	Wasmc__V1__Call call = WASMC__V1__CALL__INIT;
-	call.instance.data = inst->handle;
-	call.instance.len = WCL_HANDLE_LEN;
-	call.export = (char *)ex->name;
-	call.n_args = packed.n;
-	call.args = packed.ptrs;
-	if (parent) {
-		call.parent.data = (uint8_t *)parent;
-		call.parent.len = WCL_HANDLE_LEN;
-	}
+	call->instance.data = inst->handle;
+	call->instance.len = WCL_HANDLE_LEN;
+	call->parent.data = (uint8_t *)parent;
+	call->parent.len = parent ? WCL_HANDLE_LEN : 0;
 	req.body_case = WASMC__V1__REQUEST__BODY_CALL;
-	req.call = &call;
+	req.call = call;
 	wcl_reply *r = NULL;
 	e = wcl_request(inst->conn, inst->channel, &req, WCL_WAIT_LONG,
 	                WASMC__V1__RESPONSE__BODY_CALL, &r);
-	values_free(&packed);
 	while (e == NULL) {
 		const Wasmc__V1__CallReply *cr = r->msg->call;
 		if (cr == NULL) {
@@ -469,27 +485,38 @@ static wasmc_error *call_loop(wasmc_instance *inst, const wasmc_export *ex,
 			              "the daemon's call reply has no outcome");
 			break;
 		}
-		if (cr->results->n_values != nresults) {
-			e = wcl_error(WASMC_ERR_PROTOCOL,
-			              "the daemon returned %zu results for %s, which has %zu",
-			              cr->results->n_values, ex->name, nresults);
-			break;
-		}
-		/* Convert everything first: results are written only on success. */
-		wasmc_val *tmp = calloc(nresults + 1, sizeof *tmp);
-		if (tmp == NULL) {
-			e = wcl_error(WASMC_ERR_NO_MEMORY, "out of memory");
-			break;
-		}
-		for (size_t i = 0; i < nresults && e == NULL; i++)
-			e = wcl_value_from_proto(cr->results->values[i],
-			                         ex->type.func.results[i], &tmp[i]);
-		if (e == NULL && nresults)
-			memcpy(results, tmp, nresults * sizeof *tmp);
-		free(tmp);
-		break;
+		*ret_reply = r;
+		return NULL;
 	}
 	wcl_reply_free(r);
+	return e;
+}
+
+wasmc_error *wcl_instance_run(wasmc_instance *inst, Wasmc__V1__Call *call,
+                              wcl_reply **ret_reply)
+{
+	const wcl_frame *f = frame_of(inst);
+	if (f)
+		return call_loop(inst, call, f->token, ret_reply);
+	pthread_mutex_lock(&inst->lock);
+	if (!inst->direct_tried) {
+		/* Once, under the lock, before any call is in progress: a channel
+		 * the daemon cannot give only leaves the calls on the daemon. */
+		inst->direct_tried = true;
+		wcl_transport *t;
+		wasmc_error *de = NULL;
+		if (inst->conn->direct_calls) {
+			de = wcl_direct_open(inst->conn->path, inst->handle,
+			                     inst->conn->recv_max, &t);
+			if (de == NULL) {
+				inst->direct = t;
+				inst->channel = t;
+			}
+		}
+		wasmc_error_free(de);
+	}
+	wasmc_error *e = call_loop(inst, call, NULL, ret_reply);
+	pthread_mutex_unlock(&inst->lock);
 	return e;
 }
 
@@ -501,8 +528,13 @@ wasmc_error *wasmc_instance_call(wasmc_instance *instance, const char *name,
 	    (results == NULL && nresults))
 		return wcl_error(WASMC_ERR_BAD_ARGUMENT, "wasmc_instance_call: NULL argument");
 	const wasmc_export *ex = wasmc_instance_export_find(instance, name);
-	if (ex == NULL)
+	if (ex == NULL) {
+		if (instance->comp)
+			return wcl_error(WASMC_ERR_BAD_ARGUMENT,
+			                 "wasmc_instance_call: the instance is a component's "
+			                 "(use wasmc_component_call)");
 		return wcl_error(WASMC_ERR_NOT_FOUND, "no export named '%s'", name);
+	}
 	if (ex->type.kind != WASMC_EXTERN_FUNC)
 		return wcl_error(WASMC_ERR_BAD_ARGUMENT, "export '%s' is a %s, not a function",
 		                 name, wasmc_externkind_name(ex->type.kind));
@@ -526,27 +558,38 @@ wasmc_error *wasmc_instance_call(wasmc_instance *instance, const char *name,
 			                 "%s returns a type libwasmc cannot represent (%s)",
 			                 name, ex->type.text);
 
-	const wcl_frame *f = frame_of(instance);
-	if (f)
-		return call_loop(instance, ex, f->token, args, nargs, results, nresults);
-	pthread_mutex_lock(&instance->lock);
-	if (!instance->direct_tried) {
-		/* Once, under the lock, before any call is in progress: a channel
-		 * the daemon cannot give only leaves the calls on the daemon. */
-		instance->direct_tried = true;
-		wcl_transport *t;
-		wasmc_error *de = NULL;
-		if (instance->conn->direct_calls) {
-			de = wcl_direct_open(instance->conn->path, instance->handle,
-			                     instance->conn->recv_max, &t);
-			if (de == NULL) {
-				instance->direct = t;
-				instance->channel = t;
-			}
-		}
-		wasmc_error_free(de);
+	wcl_values packed;
+	wasmc_error *e = values_pack(args, nargs, &packed);
+	if (e)
+		return e;
+	Wasmc__V1__Call call = WASMC__V1__CALL__INIT;
+	call.export = (char *)ex->name;
+	call.n_args = packed.n;
+	call.args = packed.ptrs;
+	wcl_reply *r = NULL;
+	e = wcl_instance_run(instance, &call, &r);
+	values_free(&packed);
+	if (e)
+		return e;
+	const Wasmc__V1__Results *res = r->msg->call->results;
+	if (res->n_values != nresults) {
+		e = wcl_error(WASMC_ERR_PROTOCOL,
+		              "the daemon returned %zu results for %s, which has %zu",
+		              res->n_values, ex->name, nresults);
+		goto out;
 	}
-	wasmc_error *e = call_loop(instance, ex, NULL, args, nargs, results, nresults);
-	pthread_mutex_unlock(&instance->lock);
+	/* Convert everything first: results are written only on success. */
+	wasmc_val *tmp = calloc(nresults + 1, sizeof *tmp);
+	if (tmp == NULL) {
+		e = wcl_error(WASMC_ERR_NO_MEMORY, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < nresults && e == NULL; i++)
+		e = wcl_value_from_proto(res->values[i], ft->results[i], &tmp[i]);
+	if (e == NULL && nresults)
+		memcpy(results, tmp, nresults * sizeof *tmp);
+	free(tmp);
+out:
+	wcl_reply_free(r);
 	return e;
 }

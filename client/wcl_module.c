@@ -8,6 +8,7 @@
 #include <openssl/sha.h>
 
 #include "cmn_file.h"
+#include "wcl_comp.h"
 #include "wcl_error.h"
 #include "wcl_module.h"
 
@@ -69,6 +70,15 @@ static wasmc_error *module_from_reply(wasmc_conn *conn, const Wasmc__V1__Module 
 		free(mod);
 		wcl_drop_handle(conn, m->handle.data);
 		return e;
+	}
+	if (m->component) {
+		e = wcl_component_from_proto(m->component, &mod->comp);
+		if (e) {
+			wcl_externs_free(&mod->externs);
+			free(mod);
+			wcl_drop_handle(conn, m->handle.data);
+			return e;
+		}
 	}
 	mod->cached = m->cached;
 	mod->tier = (int)m->tier >= 0 && (int)m->tier <= 2 ? (wasmc_tier)m->tier
@@ -172,6 +182,7 @@ void wasmc_module_free(wasmc_module *module)
 		return;
 	wcl_drop_handle(module->conn, module->handle);
 	wcl_externs_free(&module->externs);
+	wcl_component_unref(module->comp);
 	wcl_conn_unref(module->conn);
 	free(module);
 }

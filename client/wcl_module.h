@@ -14,6 +14,8 @@
 
 #define WCL_HANDLE_LEN 16
 
+struct wcl_component;
+
 struct wasmc_module {
 	wasmc_conn *conn;               /* one reference */
 	uint8_t handle[WCL_HANDLE_LEN];
@@ -23,6 +25,7 @@ struct wasmc_module {
 	bool cached;
 	wasmc_tier tier;
 	double compile_seconds;
+	struct wcl_component *comp;     /* a component's types and items, or NULL */
 };
 
 /* Sends Drop for a 16-byte handle, ignoring the outcome. */

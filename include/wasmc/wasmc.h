@@ -13,6 +13,12 @@
  *   wasmc_error_free(e); wasmc_instance_free(inst); wasmc_imports_free(imp);
  *   wasmc_module_free(m); wasmc_conn_close(conn);
  *
+ * Components (wasmc/component.h): wasmc_linker_define_func(...),
+ * wasmc_component_instance_new(m, linker, &limits, &inst),
+ * wasmc_component_call(inst, "greet", args, n, &results, &nresults) with
+ * component values (wasmc/cval.h), types (wasmc/ctype.h), WAVE text
+ * (wasmc/cwave.h).
+ *
  * One header per concept; this one includes them all. Link with
  * `pkg-config --libs wasmc`.
  */
@@ -29,5 +35,9 @@
 #include <wasmc/instance.h>
 #include <wasmc/admin.h>
 #include <wasmc/wave.h>
+#include <wasmc/cval.h>
+#include <wasmc/ctype.h>
+#include <wasmc/component.h>
+#include <wasmc/cwave.h>
 
 #endif
