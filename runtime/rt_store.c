@@ -230,3 +230,11 @@ rt_funcref *rt_host_func_new(rt_store *s, uint32_t nparams, const rt_valtype *pa
 	s->hosts = h;
 	return &h->ref;
 }
+
+uint64_t rt_store_memory_bytes(const rt_store *s)
+{
+	uint64_t sum = 0;
+	for (const rt_memobj *m = s->memories; m; m = m->next)
+		sum += m->pub.size;
+	return sum;
+}

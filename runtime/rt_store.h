@@ -47,6 +47,10 @@ void rt_store_free(rt_store *s);
 void rt_store_set_fuel(rt_store *s, int64_t fuel);
 int64_t rt_store_get_fuel(const rt_store *s);
 
+/* Bytes of every linear memory created in the store, at their current
+ * sizes (imported ones counted where they were created). */
+uint64_t rt_store_memory_bytes(const rt_store *s);
+
 /* Asks running code (compiled with deadline checks) to stop: it traps
  * "deadline exceeded" at its next check. Async-signal-safe. */
 void rt_store_interrupt(rt_store *s);
