@@ -24,6 +24,7 @@
 #include "cm_validate.h"
 #include "cmn_error.h"
 #include "cmn_file.h"
+#include "exec.h"
 
 enum { O_PASSED, O_FAILED, O_SKIPPED, O_NOT_RUN, O_COUNT };
 static const char *const outcome_names[O_COUNT] = {"passed", "failed", "skipped", "not_run"};
@@ -105,6 +106,23 @@ static void fail(const char *file, json_int_t line, const char *kind, const char
 	printf("\n");
 }
 
+/* The execution half (exec.c): runs the command, reports a failure,
+ * records a skip's reason. */
+static int run_exec(cx_state *cx, json_t *cmd, const char *dir, const char *file, json_int_t line,
+                    const char *kind, json_t *reasons)
+{
+	char why[1024];
+	int r = cx_run(cx, cmd, dir, why, sizeof why);
+	if (r == CX_PASSED)
+		return O_PASSED;
+	if (r == CX_FAILED) {
+		fail(file, line, kind, "%s%s", why, "");
+		return O_FAILED;
+	}
+	add_reason(reasons, why);
+	return r == CX_SKIPPED ? O_SKIPPED : O_NOT_RUN;
+}
+
 static json_t *run_script(const char *json_path, const opts *o, totals *t, int *ret_counts)
 {
 	json_error_t jerr;
@@ -115,6 +133,7 @@ static json_t *run_script(const char *json_path, const opts *o, totals *t, int *
 	long matched = 0;
 	int counts[O_COUNT] = {0};
 	const char *file = json_path;
+	cx_state *cx = NULL;
 	json_object_set_new(out, "commands", commands);
 	json_object_set_new(out, "skip_reasons", reasons);
 	if (!doc) {
@@ -137,6 +156,7 @@ static json_t *run_script(const char *json_path, const opts *o, totals *t, int *
 		snprintf(dir, sizeof dir, ".");
 	size_t i;
 	json_t *cmd;
+	cx = cx_new();
 	json_array_foreach(json_object_get(doc, "commands"), i, cmd) {
 		const char *kind = str(cmd, "type");
 		json_int_t line = json_integer_value(json_object_get(cmd, "line"));
@@ -154,6 +174,8 @@ static json_t *run_script(const char *json_path, const opts *o, totals *t, int *
 		} else if (skip) {
 			outcome = O_SKIPPED;
 			add_reason(reasons, skip);
+		} else if (cx_handles(kind) && !is_module && !is_link) {
+			outcome = run_exec(cx, cmd, dir, file, line, kind, reasons);
 		} else if (!(is_module || is_reject || is_link)) {
 			outcome = O_NOT_RUN;
 			add_reason(reasons, EXEC_REASON);
@@ -170,10 +192,12 @@ static json_t *run_script(const char *json_path, const opts *o, totals *t, int *
 			bool ok = check_component(path, msg, sizeof msg);
 			if (is_module || is_link) {
 				outcome = ok ? (is_link ? O_NOT_RUN : O_PASSED) : O_FAILED;
-				if (ok && is_link)
+				if (ok && is_link && !cx_handles(kind))
 					add_reason(reasons, EXEC_REASON);
 				if (!ok)
 					fail(file, line, kind, "expected a valid component: %s%s", msg, "");
+				else if (cx_handles(kind))
+					outcome = run_exec(cx, cmd, dir, file, line, kind, reasons);
 			} else {
 				const char *expect = str(cmd, "text") ? str(cmd, "text") : "";
 				outcome = ok ? O_FAILED : O_PASSED;
@@ -196,6 +220,7 @@ static json_t *run_script(const char *json_path, const opts *o, totals *t, int *
 	}
 	json_decref(doc);
 done:
+	cx_free(cx);
 	json_object_set_new(out, "messages_matched", json_integer(matched));
 	for (int k = 0; k < O_COUNT; k++) {
 		t->n[k] += counts[k];
