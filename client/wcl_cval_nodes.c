@@ -465,9 +465,9 @@ static wasmc_error *from_nodes(from_ctx *c, const wasmc_ctype *t, unsigned depth
 			pt = n->u ? t->err : t->elem;
 		}
 		if (n->n != (pt ? 1u : 0u))
-			return from_fail(c, i, "%s case %llu %s a payload but n = %u",
+			return from_fail(c, i, "%s case %llu %s but n = %u",
 			                 wasmc_ckind_name(t->kind), (unsigned long long)n->u,
-			                 pt ? "has" : "has no", n->n);
+			                 pt ? "has a payload" : "has no payload", n->n);
 		v.of.tag.index = (uint32_t)n->u;
 		if (pt) {
 			wasmc_cval p;
