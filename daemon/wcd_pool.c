@@ -21,6 +21,7 @@
 #define READY_TIMEOUT_MS 10000
 #define POOL_MAX 1024
 #define REFILL_BATCH 4
+#define SETTLE_MS 5
 
 struct wcd_pool {
 	char *exe;
@@ -35,6 +36,7 @@ struct wcd_pool {
 	pthread_t thread;
 	bool started;
 	unsigned failures; /* consecutive start failures (back off) */
+	struct timespec last_take; /* CLOCK_MONOTONIC */
 };
 
 void wcd_worker_end(wcd_worker *w)
@@ -155,6 +157,24 @@ static void *refill(void *arg)
 			} else
 				i++;
 		}
+		/* A worker was just taken for an instantiation: while the pool
+		 * still has one, let that instantiation finish before starting
+		 * processes (a start costs milliseconds of CPU, and competes with
+		 * the load on a small machine). */
+		if (p->nidle > 0 && p->nidle < p->target) {
+			struct timespec now, until = p->last_take;
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			until.tv_nsec += SETTLE_MS * 1000000L;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			if (now.tv_sec < until.tv_sec ||
+			    (now.tv_sec == until.tv_sec && now.tv_nsec < until.tv_nsec)) {
+				pthread_cond_timedwait(&p->cond, &p->mu, &until);
+				continue;
+			}
+		}
 		if (p->nidle < p->target && p->failures < 5) {
 			/* Several at once: their sandbox set-up (namespaces) takes
 			 * milliseconds each and overlaps. */
@@ -240,6 +260,7 @@ bool wcd_pool_take(wcd_pool *p, wcd_worker *ret, cmn_error *err)
 			continue;
 		}
 		p->failures = 0;
+		clock_gettime(CLOCK_MONOTONIC, &p->last_take);
 		pthread_cond_broadcast(&p->cond);
 		pthread_mutex_unlock(&p->mu);
 		*ret = w;
