@@ -64,12 +64,20 @@ static rt_funcref *make_builtin(cm_exec *x, uint32_t i, const rt_functype *want,
 	const cm_plan_builtin *b = &x->plan->builtins[i];
 	rt_valtype i32 = {RT_I32, 0, 0, 0};
 	rt_valtype p[1] = {i32}, r[1] = {i32};
-	uint32_t np = 1, nr = b->kind == CM_BUILTIN_RESOURCE_DROP ? 0 : 1;
+	uint32_t np = 1, nr = 1;
+	switch (b->kind) {
+	case CM_BUILTIN_RESOURCE_DROP:
+	case CM_BUILTIN_CONTEXT_SET: nr = 0; break;
+	case CM_BUILTIN_CONTEXT_GET: np = 0; break;
+	case CM_BUILTIN_BACKPRESSURE_INC:
+	case CM_BUILTIN_BACKPRESSURE_DEC: np = nr = 0; break;
+	default: break;
+	}
 	const rt_valtype *pp = p, *rp = r;
 	if (b->kind == CM_BUILTIN_UNSUPPORTED) {
 		/* it only traps: its signature is the importer's */
 		if (!want) {
-			cm_trap_set(t, "%s is not supported", b->name);
+			cm_trap_set(t, "unsupported: %s", b->name);
 			return NULL;
 		}
 		np = want->nparams;
@@ -78,7 +86,7 @@ static rt_funcref *make_builtin(cm_exec *x, uint32_t i, const rt_functype *want,
 		rp = want->results;
 		for (uint32_t k = 0; k < np + nr; k++)
 			if (!rt_valtype_is_num(k < np ? pp[k] : rp[k - np])) {
-				cm_trap_set(t, "%s is not supported", b->name);
+				cm_trap_set(t, "unsupported: %s", b->name);
 				return NULL;
 			}
 	}

@@ -172,7 +172,7 @@ static bool abi_trap(const lift_call *lc, const cm_cx *cx)
 
 /* Runs lift `lc->lift`: the callee's instance must be enterable; it is
  * poisoned (may_enter stays false) when anything traps. */
-static bool call_lift(cm_exec *x, const lift_call *lc)
+static bool call_lift_task(cm_exec *x, const lift_call *lc)
 {
 	const cm_plan_lift *l = &x->plan->lifts[lc->lift];
 	cm_cinst *ci = &x->ci[l->instance];
@@ -227,6 +227,18 @@ static bool call_lift(cm_exec *x, const lift_call *lc)
 	}
 	ci->may_enter = true;
 	return true;
+}
+
+/* A call of a lifted function is a task: its context slots start at 0
+ * and the caller's come back when it ends. */
+static bool call_lift(cm_exec *x, const lift_call *lc)
+{
+	uint32_t saved[CM_PLAN_CONTEXT_SLOTS];
+	memcpy(saved, x->ctx, sizeof saved);
+	memset(x->ctx, 0, sizeof x->ctx);
+	bool ok = call_lift_task(x, lc);
+	memcpy(x->ctx, saved, sizeof saved);
+	return ok;
 }
 
 static void outcome_trap(cm_outcome *out, const char *msg)
@@ -459,7 +471,8 @@ const char *cm_exec_builtin_cb(void *env, rt_val *ar)
 	const cm_plan_builtin *b = &x->plan->builtins[fe->index];
 	cm_cinst *ci = &x->ci[b->instance];
 	cm_trap t = {{0}};
-	uint32_t rtype = b->kind == CM_BUILTIN_UNSUPPORTED ? 0 : x->rtypes[b->resource];
+	bool res = b->kind >= CM_BUILTIN_RESOURCE_NEW && b->kind <= CM_BUILTIN_RESOURCE_REP;
+	uint32_t rtype = res ? x->rtypes[b->resource] : 0;
 	uint32_t idx;
 	uint64_t rep;
 	cm_dropped d;
@@ -484,10 +497,26 @@ const char *cm_exec_builtin_cb(void *env, rt_val *ar)
 		if (d.own && !destroy(x, b->instance, &d, &t))
 			return cb_trap(x, &t);
 		return NULL;
+	case CM_BUILTIN_CONTEXT_GET:
+		ar[0].i32 = (int32_t)x->ctx[b->resource];
+		return NULL;
+	case CM_BUILTIN_CONTEXT_SET:
+		x->ctx[b->resource] = (uint32_t)ar[0].i32;
+		return NULL;
+	case CM_BUILTIN_BACKPRESSURE_INC:
+		if (ci->backpressure == UINT16_MAX)
+			return "backpressure counter overflow";
+		ci->backpressure++;
+		return NULL;
+	case CM_BUILTIN_BACKPRESSURE_DEC:
+		if (ci->backpressure == 0)
+			return "backpressure counter underflow";
+		ci->backpressure--;
+		return NULL;
 	default:
 		if (!ci->may_leave)
 			return LEAVE_TRAP;
-		cm_trap_set(&t, "%s is not supported", b->name);
+		cm_trap_set(&t, "unsupported: %s", b->name);
 		return cb_trap(x, &t);
 	}
 }

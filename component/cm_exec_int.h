@@ -13,6 +13,7 @@
 /* One inlined component instance at run time. */
 typedef struct cm_cinst {
 	bool may_enter, may_leave;
+	uint32_t backpressure;
 	cm_handles *handles;
 } cm_cinst;
 
@@ -38,6 +39,7 @@ struct cm_exec {
 	cm_fn_env *builtin_env;
 	cm_handles *host_table;
 	uint32_t tid_realloc, tid_dtor; /* canonical core type ids */
+	uint32_t ctx[CM_PLAN_CONTEXT_SLOTS]; /* the current task's context.get/set slots */
 	char trapbuf[CM_TRAP_MAX];      /* a host callback's trap message */
 };
 

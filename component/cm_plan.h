@@ -22,9 +22,11 @@
  *   lowers     canon lower (trampolines): the caller's instance and
  *              options, and the callee: a lift (a component-to-component
  *              call) or a host import
- *   builtins   resource.new/drop/rep of a resource, or a built-in this
- *              runtime does not implement (async, threads, error-context:
- *              it checks may_leave, then traps)
+ *   builtins   resource.new/drop/rep of a resource, context.get/set,
+ *              backpressure.inc/dec, or a built-in this runtime does not
+ *              implement (async, threads, error-context: it checks
+ *              may_leave, then traps "unsupported: ..."; a function whose
+ *              type or options cannot be run is lowered to one of these)
  *   resources  resource types: defined by an inlined component instance
  *              (a new one per instantiation, with its destructor) or
  *              imported from the host
@@ -112,14 +114,20 @@ typedef enum cm_builtin_kind {
 	CM_BUILTIN_RESOURCE_NEW = 1,
 	CM_BUILTIN_RESOURCE_DROP,
 	CM_BUILTIN_RESOURCE_REP,
-	CM_BUILTIN_UNSUPPORTED, /* checks may_leave, then traps naming `name` */
+	CM_BUILTIN_UNSUPPORTED, /* checks may_leave, then traps "unsupported: <name>" */
+	CM_BUILTIN_CONTEXT_GET, /* context.get i32 slot (`resource` = the slot, < 2) */
+	CM_BUILTIN_CONTEXT_SET, /* context.set i32 slot */
+	CM_BUILTIN_BACKPRESSURE_INC,
+	CM_BUILTIN_BACKPRESSURE_DEC,
 } cm_builtin_kind;
+
+#define CM_PLAN_CONTEXT_SLOTS 2
 
 typedef struct cm_plan_builtin {
 	uint8_t kind;      /* cm_builtin_kind */
 	uint32_t instance; /* the component instance whose table is used */
-	uint32_t resource; /* resource.*: the resource index */
-	const char *name;  /* CM_BUILTIN_UNSUPPORTED: "task.return", ... */
+	uint32_t resource; /* resource.*: the resource index; context.*: the slot */
+	const char *name;  /* CM_BUILTIN_UNSUPPORTED: what is not supported */
 } cm_plan_builtin;
 
 typedef struct cm_plan_resource {

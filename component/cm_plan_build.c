@@ -13,6 +13,7 @@
  * into the plan's arena. Each distinct core module is decoded once more
  * (wb_decode) for its import list and freed at the end.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -383,7 +384,8 @@ static bool unsupported_builtin(pb *b, pb_frame *f, const char *why)
 	return bi.name && push_builtin(b, f, &bi);
 }
 
-/* The names of the canon built-ins this runtime does not run, by opcode. */
+/* The names of the canon built-ins this runtime does not run, by opcode
+ * (cm_decode.c's list). */
 static const char *builtin_name(uint8_t op)
 {
 	static const struct {
@@ -401,16 +403,39 @@ static const char *builtin_name(uint8_t op)
 		{0x1b, "future.drop-writable"}, {0x1c, "error-context.new"},
 		{0x1d, "error-context.debug-message"}, {0x1e, "error-context.drop"},
 		{0x1f, "waitable-set.new"}, {0x20, "waitable-set.wait"}, {0x21, "waitable-set.poll"},
-		{0x22, "waitable-set.drop"}, {0x23, "waitable.join"}, {0x24, "backpressure.inc"},
-		{0x25, "backpressure.dec"}, {0x26, "thread.index"}, {0x27, "thread.new-indirect"},
-		{0x28, "thread.switch-to"}, {0x29, "thread.suspend"}, {0x2a, "thread.resume-later"},
-		{0x2b, "thread.yield-to"}, {0x40, "thread.spawn-ref"}, {0x41, "thread.spawn-indirect"},
-		{0x42, "thread.available-parallelism"},
+		{0x22, "waitable-set.drop"}, {0x23, "waitable.join"}, {0x26, "thread.index"},
+		{0x27, "thread.new-indirect"},
 	};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (names[i].op == op)
 			return names[i].name;
-	return "an async or thread built-in";
+	return "thread";
+}
+
+/* A built-in of the async and thread proposals: the few with a meaning in
+ * synchronous calls run, the others trap when called. */
+static bool async_builtin(pb *b, pb_frame *f, const cm_canon *c)
+{
+	cm_plan_builtin bi = {.instance = f->cinst};
+	char why[96];
+	switch (c->op) {
+	case 0x0a:
+	case 0x0b:
+		if (c->core_valtype != 0x7f || c->index >= CM_PLAN_CONTEXT_SLOTS)
+			break;
+		bi.kind = c->op == 0x0a ? CM_BUILTIN_CONTEXT_GET : CM_BUILTIN_CONTEXT_SET;
+		bi.resource = c->index;
+		return push_builtin(b, f, &bi);
+	case 0x24:
+	case 0x25:
+		bi.kind = c->op == 0x24 ? CM_BUILTIN_BACKPRESSURE_INC : CM_BUILTIN_BACKPRESSURE_DEC;
+		return push_builtin(b, f, &bi);
+	default:
+		break;
+	}
+	snprintf(why, sizeof why, "the %s built-in is not supported (component-model async and threads)",
+	         builtin_name(c->op));
+	return unsupported_builtin(b, f, why);
 }
 
 static bool canon(pb *b, pb_frame *f, const cm_def *d)
@@ -471,7 +496,7 @@ static bool canon(pb *b, pb_frame *f, const cm_def *d)
 		return push_builtin(b, f, &bi);
 	}
 	default:
-		return unsupported_builtin(b, f, builtin_name(c->op));
+		return async_builtin(b, f, c);
 	}
 }
 

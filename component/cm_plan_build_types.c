@@ -220,8 +220,27 @@ bool pb_deftype(pb *b, pb_scope *s, pb_frame *f, const cm_deftype *dt, pb_type *
 		return unsupported(ret, "stream types are not supported (component-model async)");
 	case CM_DT_FUTURE:
 		return unsupported(ret, "future types are not supported (component-model async)");
-	case CM_DT_MAP:
-		return unsupported(ret, "map types are not supported");
+	case CM_DT_MAP: {
+		/* map<K, V> has the canonical ABI of list<tuple<K, V>>, and is
+		 * carried as that */
+		const char *why2 = NULL;
+		cm_case *kv = cmn_arena_alloc(&b->scratch, 2, sizeof *kv);
+		if (!kv)
+			return pb_oom(b);
+		if (!valtype2(b, s, dt->a, dt->off, &kv[0].type, &why) ||
+		    !valtype2(b, s, dt->b, dt->off, &kv[1].type, &why2))
+			return false;
+		if (why || why2)
+			return unsupported(ret, why ? why : why2);
+		cm_type tup = {.kind = CM_TUPLE, .n = 2, .cases = kv, .elem = CM_TID_NONE,
+		               .err = CM_TID_NONE};
+		pb_type tt;
+		if (!add(b, &tup, &tt))
+			return false;
+		ty.kind = CM_LIST;
+		ty.elem = tt.tid;
+		return add(b, &ty, ret);
+	}
 	case CM_DT_FUNC: {
 		cm_case *res = NULL;
 		if (!cases(b, s, dt, &cs, &why))

@@ -161,6 +161,11 @@ const char *cm_plan_check(const cm_plan *p)
 		if (b->kind == CM_BUILTIN_UNSUPPORTED) {
 			if (!b->name)
 				return "an unsupported built-in has no name";
+		} else if (b->kind == CM_BUILTIN_CONTEXT_GET || b->kind == CM_BUILTIN_CONTEXT_SET) {
+			if (b->resource >= CM_PLAN_CONTEXT_SLOTS)
+				return "a context built-in names an unknown slot";
+		} else if (b->kind == CM_BUILTIN_BACKPRESSURE_INC || b->kind == CM_BUILTIN_BACKPRESSURE_DEC) {
+			continue;
 		} else if (b->kind < CM_BUILTIN_RESOURCE_NEW || b->kind > CM_BUILTIN_RESOURCE_REP) {
 			return "a built-in has an unknown kind";
 		} else if (b->resource >= p->nresources) {

@@ -50,6 +50,7 @@ typedef struct cx_inst {
 	cm_exec *x;
 	int status;
 	char why[WHY];
+	char unsupported[WHY]; /* a call trapped on an unsupported feature */
 } cx_inst;
 
 struct cx_state {
@@ -421,20 +422,23 @@ static bool to_vals_at(vctx *c, cm_vals *vs, cm_tid tid, json_t *j)
 		if (ci == UINT32_MAX)
 			return bad(c, "unknown case `%s`", name ? name : "?");
 		n.u = ci;
+		n.n = t->kind == CM_VARIANT && t->cases[ci].type != CM_TID_NONE;
 		push(vs, &n);
-		if (t->kind == CM_VARIANT && t->cases[ci].type != CM_TID_NONE)
+		if (n.n)
 			return to_vals(c, vs, t->cases[ci].type, v);
 		return true;
 	}
 	case CM_OPTION:
 		n.u = v && !json_is_null(v);
+		n.n = (uint32_t)n.u;
 		push(vs, &n);
 		return !n.u || to_vals(c, vs, t->elem, v);
 	case CM_RESULT: {
 		const char *cs = str(j, "case");
 		n.u = cs && strcmp(cs, "err") == 0;
-		push(vs, &n);
 		cm_tid pt = n.u ? t->err : t->elem;
+		n.n = pt != CM_TID_NONE;
+		push(vs, &n);
 		return pt == CM_TID_NONE || to_vals(c, vs, pt, v);
 	}
 	case CM_FLAGS: {
@@ -600,6 +604,27 @@ static int from_status(int status, const char *msg, char *why, size_t why_len)
 /* Invokes the action; *ret_out is the outcome, results appended to res.
  * Returns CX_PASSED when the call ran (whatever its outcome), else what
  * the command is. */
+#define UNSUPPORTED "unsupported: "
+#define ENTER_TRAP "cannot enter component instance"
+
+/* A call that met a feature this runtime does not run is skipped; so are
+ * later calls refused because that trap poisoned the instance. */
+static int unsupported(cx_inst *in, const cm_outcome *out, char *why, size_t why_len)
+{
+	if (out->kind == CM_EXEC_OK)
+		return CX_PASSED;
+	if (strncmp(out->msg, UNSUPPORTED, strlen(UNSUPPORTED)) == 0) {
+		snprintf(in->unsupported, sizeof in->unsupported, "%s", out->msg + strlen(UNSUPPORTED));
+		snprintf(why, why_len, "%s", in->unsupported);
+		return CX_SKIPPED;
+	}
+	if (in->unsupported[0] && strstr(out->msg, ENTER_TRAP)) {
+		snprintf(why, why_len, "the instance was poisoned by an earlier call: %s", in->unsupported);
+		return CX_SKIPPED;
+	}
+	return CX_PASSED;
+}
+
 static int invoke(cx_state *s, json_t *cmd, cm_vals *res, cm_outcome *ret_out, const cm_plan **ret_plan,
                   uint32_t *ret_lift, char *why, size_t why_len)
 {
@@ -640,7 +665,7 @@ static int invoke(cx_state *s, json_t *cmd, cm_vals *res, cm_outcome *ret_out, c
 	cm_vals_free(&vs);
 	*ret_plan = p;
 	*ret_lift = lift;
-	return CX_PASSED;
+	return unsupported(in, ret_out, why, why_len);
 }
 
 static int run_return(cx_state *s, json_t *cmd, char *why, size_t why_len)
