@@ -36,7 +36,9 @@
  *              ("example:greet/iface@1.2.0"); item the function name
  *              ("greet", "[method]counter.inc")
  *   exports    lifted functions by (instance, item), and exported resource
- *              types
+ *              types; an instance exported inside an exported instance
+ *              names its items by the path of instance names joined with
+ *              '#' ("outer#inner")
  *
  * Core references (cm_plan_ref) name a core item: an export of an earlier
  * core instance (by name), a trampoline, or a built-in. Types are cm_tids

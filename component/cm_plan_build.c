@@ -579,17 +579,26 @@ static bool root_export(pb *b, const char *iname, const char *name, const pb_ite
 		return e.name && pb_push(b, &b->type_exports, sizeof e, &e);
 	}
 	if (it->sort == CM_SORT_INSTANCE) {
-		if (*iname)
-			return cmn_fail_at(b->err, off,
-			                   "instance `%s` exported inside exported instance `%s`: only one level "
-			                   "of exported instances is supported",
-			                   name, iname);
-		const char *in = pb_str(b, name, strlen(name));
+		/* an instance inside an exported instance: its items are named
+		 * by the path of instance names joined with '#' */
+		size_t il = strlen(iname), nl = strlen(name);
+		char *path = cmn_arena_alloc(&b->scratch, il + nl + 2, 1);
+		if (!path)
+			return pb_oom(b);
+		if (il)
+			memcpy(path, iname, il);
+		if (il)
+			path[il++] = '#';
+		memcpy(path + il, name, nl);
+		const char *in = pb_str(b, path, il + nl);
 		if (!in)
 			return false;
+		if (b->depth_exports++ >= PB_MAX_DEPTH)
+			return cmn_fail_at(b->err, off, "exported instances nested deeper than %d", PB_MAX_DEPTH);
 		for (uint32_t i = 0; i < it->u.i->n; i++)
 			if (!root_export(b, in, it->u.i->names[i], &it->u.i->items[i], off))
 				return false;
+		b->depth_exports--;
 	}
 	return true;
 }

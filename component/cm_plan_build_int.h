@@ -121,7 +121,7 @@ typedef struct pb {
 	pb_vec func_imports, resource_imports, exports, type_exports;
 	pb_vec module_defs; /* rt_module * per plan module (imports) */
 	pb_vec module_offs; /* size_t: input offset per plan module (dedup) */
-	uint32_t depth;
+	uint32_t depth, depth_exports;
 } pb;
 
 /* Appends one element of `size` bytes to v (zeroed when elem is NULL);
