@@ -14,9 +14,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cm_exec.h"
+#include "cm_plan.h"
 #include "cmn_arena.h"
+#include "exw_comp.h"
 #include "exw_vals.h"
 #include "rt_artifact.h"
+#include "rt_container.h"
 #include "rt_instance.h"
 #include "rt_store.h"
 #include "sbx_extern.h"
@@ -47,6 +51,12 @@ static struct {
 	bool wall_passed;                 /* a wall deadline had passed when the last
 	                                     guest call ended */
 	uint64_t deadline[EXW_MAX_DEPTH]; /* CLOCK_MONOTONIC ns; 0: none */
+	/* A component instead of a module (ExecLoad.component). */
+	rt_container *cont;
+	cm_plan *plan;
+	cm_exec *cx;
+	uint32_t *func_ids; /* per plan func import: the client's func_id */
+	uint32_t *res_ids;  /* per plan resource import: the client's func_id */
 } W;
 
 /* ---------------------------------------------------------------------------
@@ -227,6 +237,8 @@ static void send_trap(const rt_outcome *out, bool fatal)
 
 static uint64_t memory_bytes(void)
 {
+	if (W.cx)
+		return rt_store_memory_bytes(W.store);
 	if (!W.inst)
 		return 0;
 	const rt_module *m = W.loaded->mod;
@@ -253,15 +265,39 @@ static const char *host_fail(const char *fmt, const char *a, const char *b)
 }
 
 /* Waits for the ExecHostReturn of the host call just sent, serving what
- * comes meanwhile. NULL (results stored) or a trap message. */
-static const char *await_return(const binding *b, rt_val *args_results)
+ * comes meanwhile (nested calls, stats). Returns the request holding it
+ * (caller frees). */
+static exw_request *await_host_return(void)
 {
-	const rt_functype *ft = rt_module_functype(W.loaded->mod, b->type);
 	for (;;) {
 		exw_request *r = exw_recv();
 		Wasmc__V1__Worker__ExecRequest *m = r->msg;
 		switch (m->body_case) {
-		case WASMC__V1__WORKER__EXEC_REQUEST__BODY_HOST_RETURN: {
+		case WASMC__V1__WORKER__EXEC_REQUEST__BODY_HOST_RETURN:
+			return r;
+		case WASMC__V1__WORKER__EXEC_REQUEST__BODY_CALL:
+			exw_call(m->call);
+			break;
+		case WASMC__V1__WORKER__EXEC_REQUEST__BODY_STATS:
+			exw_stats();
+			break;
+		default:
+			exw_send_error(WASMC__V1__ERROR_CODE__BAD_REQUEST,
+			               "ExecLoad while a host call waits for its result");
+			break;
+		}
+		exw_request_free(r);
+	}
+}
+
+/* NULL (results stored) or a trap message. */
+static const char *await_return(const binding *b, rt_val *args_results)
+{
+	const rt_functype *ft = rt_module_functype(W.loaded->mod, b->type);
+	{
+		exw_request *r = await_host_return();
+		Wasmc__V1__Worker__ExecRequest *m = r->msg;
+		{
 			Wasmc__V1__Worker__ExecHostReturn *hr = m->host_return;
 			const char *trap = NULL;
 			if (hr->outcome_case == WASMC__V1__WORKER__EXEC_HOST_RETURN__OUTCOME_TRAP) {
@@ -286,18 +322,6 @@ static const char *await_return(const binding *b, rt_val *args_results)
 			exw_request_free(r);
 			return trap;
 		}
-		case WASMC__V1__WORKER__EXEC_REQUEST__BODY_CALL:
-			exw_call(m->call);
-			break;
-		case WASMC__V1__WORKER__EXEC_REQUEST__BODY_STATS:
-			exw_stats();
-			break;
-		default:
-			exw_send_error(WASMC__V1__ERROR_CODE__BAD_REQUEST,
-			               "ExecLoad while a host call waits for its result");
-			break;
-		}
-		exw_request_free(r);
 	}
 }
 
@@ -435,7 +459,74 @@ void exw_warm_up(void)
 	rt_store_free(s);
 }
 
+/* Limits and the signals that enforce them, into *cfg. The guard region
+ * is never smaller than the one the code was compiled for (it relies on
+ * it for unchecked accesses), whatever ExecLoad says. False after
+ * answering an error. */
+static bool setup_limits(const Wasmc__V1__Worker__ExecLoad *ld, const char *fingerprint,
+                         rt_store_config *cfg)
+{
+	cmn_error err;
+	rt_store_config_default(cfg);
+	cfg->guard_bytes = ld->guard_bytes;
+	long long guard = fp_field(fingerprint, "guard");
+	uint64_t eff = cfg->guard_bytes ? cfg->guard_bytes : (uint64_t)2 << 30;
+	if (guard > 0 && (uint64_t)guard > eff)
+		cfg->guard_bytes = (uint64_t)guard;
+	if (ld->limits && ld->limits->fuel > 0 && fp_field(fingerprint, "fuel") == 0) {
+		exw_send_error(WASMC__V1__ERROR_CODE__BAD_REQUEST,
+		               "a fuel limit needs an artifact compiled with fuel");
+		return false;
+	}
+	if (ld->limits) {
+		cfg->max_memory_bytes = ld->limits->max_memory_bytes;
+		cfg->max_table_elems = ld->limits->max_table_elems;
+		if (ld->limits->fuel > 0) {
+			cfg->fuel = ld->limits->fuel;
+			W.fuel = true;
+		}
+		W.call_deadline_ms = ld->limits->deadline_ms;
+		W.cpu_ms = ld->limits->cpu_ms;
+	}
+	if (!rt_trap_on_signal(SIGALRM) || !rt_trap_on_signal(SIGXCPU) ||
+	    !rt_trap_on_signal(SIGPROF)) {
+		exw_send_error(WASMC__V1__ERROR_CODE__INTERNAL, "cannot install signal handlers");
+		return false;
+	}
+	if (W.cpu_ms && !set_cpu_limit(W.cpu_ms, &err)) {
+		exw_send_error(WASMC__V1__ERROR_CODE__INTERNAL, "CPU limit: %s", err.msg);
+		return false;
+	}
+	return true;
+}
+
+static void load_component(exw_request *req);
+
+/* The strict filter (no new executable mappings, no open, no socket, ...),
+ * once. Exits when the kernel refuses it. */
+static void strict_on(void)
+{
+	static bool on;
+	cmn_error err;
+	if (on)
+		return;
+	if (!sbx_exec_enter_strict(&err))
+		exw_exit(EXW_EXIT_SANDBOX);
+	on = true;
+}
+
+static void load_core(exw_request *req);
+
 void exw_load(exw_request *req)
+{
+	load_core(req);
+	/* Once code is mapped, never read another request without the strict
+	 * filter (load_core may have put it on before the reply already). */
+	if (W.loaded || W.cont)
+		strict_on();
+}
+
+static void load_core(exw_request *req)
 {
 	Wasmc__V1__Worker__ExecLoad *ld = req->msg->load;
 	cmn_error err;
@@ -453,6 +544,10 @@ void exw_load(exw_request *req)
 		               "ExecLoad came without the artifact descriptor");
 		return;
 	}
+	if (ld->component) {
+		load_component(req);
+		return;
+	}
 	const char *fp = ld->fingerprint[0] ? ld->fingerprint : NULL;
 	const uint8_t *key = ld->key.len ? ld->key.data : NULL;
 	bool ok = rt_artifact_load_fd(req->fd, fp, key, ld->key.len, &W.loaded, &err);
@@ -465,40 +560,9 @@ void exw_load(exw_request *req)
 	}
 	const rt_module *m = W.loaded->mod;
 
-	/* Limits and the signals that enforce them. The guard region is never
-	 * smaller than the one the code was compiled for (it relies on it for
-	 * unchecked accesses), whatever ExecLoad says. */
 	rt_store_config cfg;
-	rt_store_config_default(&cfg);
-	cfg.guard_bytes = ld->guard_bytes;
-	long long guard = fp_field(W.loaded->fingerprint, "guard");
-	uint64_t eff = cfg.guard_bytes ? cfg.guard_bytes : (uint64_t)2 << 30;
-	if (guard > 0 && (uint64_t)guard > eff)
-		cfg.guard_bytes = (uint64_t)guard;
-	if (ld->limits && ld->limits->fuel > 0 && fp_field(W.loaded->fingerprint, "fuel") == 0) {
-		exw_send_error(WASMC__V1__ERROR_CODE__BAD_REQUEST,
-		               "a fuel limit needs an artifact compiled with fuel");
+	if (!setup_limits(ld, W.loaded->fingerprint, &cfg))
 		return;
-	}
-	if (ld->limits) {
-		cfg.max_memory_bytes = ld->limits->max_memory_bytes;
-		cfg.max_table_elems = ld->limits->max_table_elems;
-		if (ld->limits->fuel > 0) {
-			cfg.fuel = ld->limits->fuel;
-			W.fuel = true;
-		}
-		W.call_deadline_ms = ld->limits->deadline_ms;
-		W.cpu_ms = ld->limits->cpu_ms;
-	}
-	if (!rt_trap_on_signal(SIGALRM) || !rt_trap_on_signal(SIGXCPU) ||
-	    !rt_trap_on_signal(SIGPROF)) {
-		exw_send_error(WASMC__V1__ERROR_CODE__INTERNAL, "cannot install signal handlers");
-		return;
-	}
-	if (W.cpu_ms && !set_cpu_limit(W.cpu_ms, &err)) {
-		exw_send_error(WASMC__V1__ERROR_CODE__INTERNAL, "CPU limit: %s", err.msg);
-		return;
-	}
 	W.canon = calloc(m->ntypes + 1, sizeof *W.canon);
 	W.bindings = calloc(m->nimports + 1, sizeof *W.bindings);
 	rt_extern *ext = calloc(m->nimports + 1, sizeof *ext);
@@ -512,9 +576,15 @@ void exw_load(exw_request *req)
 	W.types.mod = m;
 	W.types.canon = W.canon;
 
-	/* The code is mapped: nothing may be made executable any more. */
-	if (!sbx_exec_enter_strict(&err))
-		exw_exit(EXW_EXIT_SANDBOX);
+	/* The code is mapped: nothing may be made executable any more. A start
+	 * function is guest code, so the strict filter goes on before
+	 * instantiation. Without one, instantiation runs only the runtime's own
+	 * code (constant expressions, segments), so the filter goes on right
+	 * after the reply (exw_load), before any other request is read: its
+	 * installation (~150 us here, the kernel compiles the program) is then
+	 * not part of the instantiation's latency. */
+	if (m->start != RT_NO_START)
+		strict_on();
 
 	if (!link_imports(ld, ext))
 		goto free_ext;
@@ -547,9 +617,15 @@ free_ext:
  * Calls
  */
 
+static void comp_call(const Wasmc__V1__Worker__ExecCall *c);
+
 void exw_call(const Wasmc__V1__Worker__ExecCall *c)
 {
-	if (!W.inst) {
+	if (W.cx && !W.dead && !cpu_exceeded()) {
+		comp_call(c);
+		return;
+	}
+	if (!W.inst && !W.cx) {
 		exw_send_error(W.load_seen ? WASMC__V1__ERROR_CODE__INSTANCE_DEAD
 		                           : WASMC__V1__ERROR_CODE__BAD_REQUEST,
 		               W.load_seen ? "the instance did not load or is still starting"
@@ -568,6 +644,10 @@ void exw_call(const Wasmc__V1__Worker__ExecCall *c)
 		out.trap = RT_TRAP_DEADLINE;
 		snprintf(out.msg, sizeof out.msg, "%s", rt_trap_message(RT_TRAP_DEADLINE));
 		send_trap(&out, true);
+		return;
+	}
+	if (W.cx) { /* a component: dead or out of CPU time (above) */
+		comp_call(c);
 		return;
 	}
 	const rt_module *m = W.loaded->mod;
@@ -638,4 +718,299 @@ void exw_stats(void)
 	r.body_case = WASMC__V1__WORKER__EXEC_REPLY__BODY_STATS;
 	r.stats = &st;
 	exw_send(&r);
+}
+
+/* ---------------------------------------------------------------------------
+ * Components (ExecLoad.component): the artifact is a container
+ * (runtime/rt_container.h) holding the instantiation plan and the core
+ * modules; component/cm_exec.h runs it.
+ */
+
+/* The trap code a component trap message stands for. */
+static uint32_t comp_trap_code(const char *msg)
+{
+	for (uint32_t c = RT_TRAP_UNREACHABLE; c <= RT_TRAP_DEADLINE; c++) {
+		const char *m = rt_trap_message(c);
+		if (m && strstr(msg, m))
+			return c;
+	}
+	return RT_TRAP_HOST + 100; /* TRAP_OTHER */
+}
+
+static void comp_send_trap(const cm_outcome *o, bool fatal)
+{
+	rt_outcome out;
+	memset(&out, 0, sizeof out);
+	out.kind = RT_TRAPPED;
+	out.trap = comp_trap_code(o->msg);
+	snprintf(out.msg, sizeof out.msg, "%s", o->msg);
+	send_trap(&out, fatal);
+}
+
+/* The guest called host import `index`: forwarded to the client as a
+ * HostCall with component arguments, answered by HostReturn. */
+static const char *comp_host_call(void *env, cm_exec *x, uint32_t index, const cm_vals *args,
+                                  cm_vals *results)
+{
+	(void)env, (void)x;
+	static char trap[512];
+	cmn_arena a = {0};
+	Wasmc__V1__Worker__ExecHostCall hc = WASMC__V1__WORKER__EXEC_HOST_CALL__INIT;
+	hc.func_id = W.func_ids[index];
+	if (!exw_cvals_out(&a, args, 0, &hc.cargs, &hc.n_cargs)) {
+		cmn_arena_free(&a);
+		return "out of memory in the worker";
+	}
+	Reply r = WASMC__V1__WORKER__EXEC_REPLY__INIT;
+	r.body_case = WASMC__V1__WORKER__EXEC_REPLY__BODY_HOST_CALL;
+	r.host_call = &hc;
+	exw_send(&r);
+	cmn_arena_free(&a);
+	exw_request *req = await_host_return();
+	const Wasmc__V1__Worker__ExecHostReturn *hr = req->msg->host_return;
+	const char *ret = NULL;
+	cmn_error err;
+	if (hr->outcome_case == WASMC__V1__WORKER__EXEC_HOST_RETURN__OUTCOME_TRAP) {
+		snprintf(trap, sizeof trap, "%s", hr->trap);
+		ret = trap;
+	} else if (hr->outcome_case == WASMC__V1__WORKER__EXEC_HOST_RETURN__OUTCOME_RESULTS &&
+	           !exw_cvals_in(hr->results->cvalues, hr->results->n_cvalues, results, &err)) {
+		snprintf(trap, sizeof trap, "host function returned bad results: %s", err.msg);
+		ret = trap;
+	}
+	exw_request_free(req);
+	return ret;
+}
+
+/* The guest dropped an own handle of client resource `import`. */
+static const char *comp_host_drop(void *env, cm_exec *x, uint32_t import, uint64_t rep)
+{
+	(void)env, (void)x;
+	static char trap[512];
+	cm_vals v;
+	cm_vals_init(&v);
+	cm_val node = {.kind = CM_OWN, .u = rep};
+	if (cm_vals_push(&v, &node) < 0)
+		return "out of memory in the worker";
+	cmn_arena a = {0};
+	Wasmc__V1__Worker__ExecHostCall hc = WASMC__V1__WORKER__EXEC_HOST_CALL__INIT;
+	hc.func_id = W.res_ids[import];
+	hc.resource_drop = true;
+	const char *ret = NULL;
+	if (!exw_cvals_out(&a, &v, 0, &hc.cargs, &hc.n_cargs)) {
+		ret = "out of memory in the worker";
+		goto free_vals;
+	}
+	Reply r = WASMC__V1__WORKER__EXEC_REPLY__INIT;
+	r.body_case = WASMC__V1__WORKER__EXEC_REPLY__BODY_HOST_CALL;
+	r.host_call = &hc;
+	exw_send(&r);
+	exw_request *req = await_host_return();
+	const Wasmc__V1__Worker__ExecHostReturn *hr = req->msg->host_return;
+	if (hr->outcome_case == WASMC__V1__WORKER__EXEC_HOST_RETURN__OUTCOME_TRAP) {
+		snprintf(trap, sizeof trap, "%s", hr->trap);
+		ret = trap;
+	}
+	exw_request_free(req);
+free_vals:
+	cmn_arena_free(&a);
+	cm_vals_free(&v);
+	return ret;
+}
+
+static const Wasmc__V1__Worker__ImportBinding *
+find_binding(const Wasmc__V1__Worker__ExecLoad *ld, const char *instance, const char *name,
+             bool resource)
+{
+	for (size_t k = 0; k < ld->n_imports; k++) {
+		const Wasmc__V1__Worker__ImportBinding *ib = ld->imports[k];
+		if (ib->resource == resource && strcmp(ib->module, instance ? instance : "") == 0 &&
+		    strcmp(ib->name, name) == 0)
+			return ib;
+	}
+	return NULL;
+}
+
+static void load_component(exw_request *req)
+{
+	Wasmc__V1__Worker__ExecLoad *ld = req->msg->load;
+	cmn_error err;
+	const char *fp = ld->fingerprint[0] ? ld->fingerprint : NULL;
+	const uint8_t *key = ld->key.len ? ld->key.data : NULL;
+	bool ok = rt_container_load_fd(req->fd, fp, key, ld->key.len, &W.cont, &err);
+	explicit_bzero(ld->key.data, ld->key.len);
+	close(req->fd);
+	req->fd = -1;
+	if (!ok) {
+		exw_send_error(WASMC__V1__ERROR_CODE__INVALID_MODULE, "%s", err.msg);
+		return;
+	}
+	char msg[256];
+	if (!cm_plan_deserialize(W.cont->plan, W.cont->plan_len, &W.plan, msg, sizeof msg)) {
+		exw_send_error(WASMC__V1__ERROR_CODE__INVALID_MODULE, "component plan: %s", msg);
+		return;
+	}
+	if (W.plan->nmodules != W.cont->nmodules) {
+		exw_send_error(WASMC__V1__ERROR_CODE__INVALID_MODULE,
+		               "component plan names %u core modules, the artifact holds %u",
+		               W.plan->nmodules, W.cont->nmodules);
+		return;
+	}
+	rt_store_config cfg;
+	if (!setup_limits(ld, W.cont->fingerprint, &cfg))
+		return;
+	W.store = rt_store_new(&cfg);
+	W.func_ids = calloc(W.plan->nfunc_imports + 1, sizeof *W.func_ids);
+	W.res_ids = calloc(W.plan->nresource_imports + 1, sizeof *W.res_ids);
+	if (!W.store || !W.func_ids || !W.res_ids)
+		exw_exit(EXW_EXIT_NOMEM);
+
+	/* The code is mapped: nothing may be made executable any more.
+	 * Instantiating a component runs start functions and its own
+	 * trampolines: the strict filter goes on first. */
+	strict_on();
+
+	for (uint32_t i = 0; i < W.plan->nfunc_imports; i++) {
+		const cm_plan_func_import *fi = &W.plan->func_imports[i];
+		const Wasmc__V1__Worker__ImportBinding *ib =
+		        find_binding(ld, fi->instance, fi->name, false);
+		if (!ib) {
+			exw_send_error(WASMC__V1__ERROR_CODE__LINK_FAILED,
+			               "component import %s%s%s (a function) is not provided",
+			               fi->instance && *fi->instance ? fi->instance : "",
+			               fi->instance && *fi->instance ? "#" : "", fi->name);
+			return;
+		}
+		W.func_ids[i] = ib->func_id;
+	}
+	for (uint32_t i = 0; i < W.plan->nresource_imports; i++) {
+		const cm_plan_resource_import *ri = &W.plan->resource_imports[i];
+		const Wasmc__V1__Worker__ImportBinding *ib =
+		        find_binding(ld, ri->instance, ri->name, true);
+		if (!ib) {
+			exw_send_error(WASMC__V1__ERROR_CODE__LINK_FAILED,
+			               "component import %s%s%s (a resource type) is not provided",
+			               ri->instance && *ri->instance ? ri->instance : "",
+			               ri->instance && *ri->instance ? "#" : "", ri->name);
+			return;
+		}
+		W.res_ids[i] = ib->func_id;
+	}
+	static cm_host host = {.call = comp_host_call, .drop = comp_host_drop};
+	cm_outcome out;
+	if (!enter_guest(W.call_deadline_ms))
+		exw_exit(EXW_EXIT_NOMEM);
+	ok = cm_exec_new(W.plan, W.store, W.cont->modules, &host, &W.cx, &out);
+	leave_guest();
+	if (!ok) {
+		W.cx = NULL;
+		if (out.kind == CM_EXEC_TRAP)
+			comp_send_trap(&out, true);
+		else
+			exw_send_error(WASMC__V1__ERROR_CODE__LINK_FAILED, "%s", out.msg);
+		W.dead = true;
+		return;
+	}
+	Wasmc__V1__Worker__ExecLoaded lded = WASMC__V1__WORKER__EXEC_LOADED__INIT;
+	lded.memory_bytes = memory_bytes();
+	Reply r = WASMC__V1__WORKER__EXEC_REPLY__INIT;
+	r.body_case = WASMC__V1__WORKER__EXEC_REPLY__BODY_LOADED;
+	r.loaded = &lded;
+	exw_send(&r);
+}
+
+#define DROP_PREFIX "[resource-drop]"
+
+/* A call of a component export: "name" at the root, "instance#name"
+ * inside an exported interface; "[resource-drop]R" (one own argument)
+ * drops a guest resource the client holds. */
+static void comp_call(const Wasmc__V1__Worker__ExecCall *c)
+{
+	char inst[512];
+	const char *name = c->export;
+	const char *hash = strchr(c->export, '#');
+	inst[0] = '\0';
+	if (hash) {
+		snprintf(inst, sizeof inst, "%.*s", (int)(hash - c->export), c->export);
+		name = hash + 1;
+	}
+	cm_vals args, results;
+	cm_vals_init(&args);
+	cm_vals_init(&results);
+	cmn_arena a = {0};
+	cmn_error err;
+	char buf[512];
+	cm_outcome out;
+	if (!exw_cvals_in(c->cargs, c->n_cargs, &args, &err)) {
+		exw_send_error(WASMC__V1__ERROR_CODE__BAD_REQUEST, "%s: %s", c->export, err.msg);
+		goto free_vals;
+	}
+	if (strncmp(name, DROP_PREFIX, strlen(DROP_PREFIX)) == 0) {
+		const char *rname = name + strlen(DROP_PREFIX);
+		uint32_t res = CM_PLAN_NONE;
+		for (uint32_t i = 0; i < W.plan->ntype_exports; i++)
+			if (strcmp(W.plan->type_exports[i].instance ? W.plan->type_exports[i].instance
+			                                            : "",
+			           inst) == 0 &&
+			    strcmp(W.plan->type_exports[i].name, rname) == 0)
+				res = W.plan->type_exports[i].resource;
+		if (res == CM_PLAN_NONE || args.n != 1 || args.v[0].kind != CM_OWN) {
+			exw_send_error(res == CM_PLAN_NONE ? WASMC__V1__ERROR_CODE__NOT_FOUND
+			                                   : WASMC__V1__ERROR_CODE__BAD_REQUEST,
+			               res == CM_PLAN_NONE ? "no exported resource type named \"%s\""
+			                                   : "%s takes one own handle",
+			               c->export);
+			goto free_vals;
+		}
+		if (!enter_guest(c->deadline_ms ? c->deadline_ms : W.call_deadline_ms)) {
+			exw_send_error(WASMC__V1__ERROR_CODE__BAD_REQUEST,
+			               "calls nested more than %d deep", EXW_MAX_DEPTH);
+			goto free_vals;
+		}
+		bool ok = cm_exec_drop_handle(W.cx, res, (uint32_t)args.v[0].u, &out);
+		leave_guest();
+		if (!ok)
+			goto outcome;
+		goto reply;
+	}
+	uint32_t ex = cm_plan_find_export(W.plan, inst, name);
+	if (ex == CM_PLAN_NONE) {
+		exw_send_error(WASMC__V1__ERROR_CODE__NOT_FOUND, "no export named \"%s\"", c->export);
+		goto free_vals;
+	}
+	const cm_type *ft = cm_types_get(W.plan->types, W.plan->lifts[W.plan->exports[ex].lift].type);
+	const char *bad = ft ? exw_cvals_check(&args, 0, W.plan->types, ft->cases, ft->n,
+	                                       "argument", buf, sizeof buf)
+	                     : "export without a function type";
+	if (bad) {
+		exw_send_error(WASMC__V1__ERROR_CODE__BAD_REQUEST, "%s: %s", c->export, bad);
+		goto free_vals;
+	}
+	if (!enter_guest(c->deadline_ms ? c->deadline_ms : W.call_deadline_ms)) {
+		exw_send_error(WASMC__V1__ERROR_CODE__BAD_REQUEST, "calls nested more than %d deep",
+		               EXW_MAX_DEPTH);
+		goto free_vals;
+	}
+	bool ok = cm_exec_call(W.cx, ex, &args, &results, &out);
+	leave_guest();
+	if (!ok)
+		goto outcome;
+reply:;
+	Wasmc__V1__Results res = WASMC__V1__RESULTS__INIT;
+	if (!exw_cvals_out(&a, &results, 0, &res.cvalues, &res.n_cvalues))
+		exw_exit(EXW_EXIT_NOMEM);
+	Reply r = WASMC__V1__WORKER__EXEC_REPLY__INIT;
+	r.body_case = WASMC__V1__WORKER__EXEC_REPLY__BODY_RESULTS;
+	r.results = &res;
+	exw_send(&r);
+	goto free_vals;
+outcome:
+	if (out.kind == CM_EXEC_TRAP)
+		comp_send_trap(&out, false);
+	else
+		exw_send_error(WASMC__V1__ERROR_CODE__BAD_REQUEST, "%s: %s", c->export, out.msg);
+free_vals:
+	cmn_arena_free(&a);
+	cm_vals_free(&args);
+	cm_vals_free(&results);
 }

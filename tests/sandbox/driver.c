@@ -849,6 +849,10 @@ static void test_load_errors(const compiled *basic, const compiled *start_trap,
 	              r->host_call->func_id == 3 && r->host_call->args[0]->bits == 42,
 	      "start function's host call: %s", describe(r));
 	rep_free(r);
+	/* The start function is guest code: it runs under the strict filter. */
+	CHECK(status_field(w.pid, "Seccomp_filters") == 2,
+	      "start function runs under the strict filter (%ld filters)",
+	      status_field(w.pid, "Seccomp_filters"));
 	r = host_return(&w, NULL, 0, NULL);
 	CHECK(r && r->body_case == WASMC__V1__WORKER__EXEC_REPLY__BODY_LOADED,
 	      "loaded after the start's host call: %s", describe(r));
@@ -1152,6 +1156,13 @@ static void test_process(const compiled *basic)
 	      "load with namespaces: %s", describe(r));
 	rep_free(r);
 	check_fds(w.pid, "loaded");
+	/* Without a start function the strict filter goes on just after the
+	 * Loaded reply, before the worker reads its next request: once that
+	 * request is answered, it is there. */
+	r = stats(&w);
+	CHECK(r && r->body_case == WASMC__V1__WORKER__EXEC_REPLY__BODY_STATS,
+	      "stats after the load: %s", describe(r));
+	rep_free(r);
 	CHECK(status_field(w.pid, "Seccomp_filters") == 2,
 	      "loaded worker: two seccomp filters (%ld)", status_field(w.pid, "Seccomp_filters"));
 	reap(&w);
