@@ -163,8 +163,8 @@ SECCOMP_LIBS := -lseccomp
 
 INC_proto := -Iproto -I$(GEN)
 INC_sandbox := -Isandbox -Iruntime -Icommon $(INC_proto)
-INC_exec := -Isandbox/exec $(INC_sandbox)
-INC_compile := -Isandbox/compile -Isandbox -Ijit -Iwasm -Iruntime -Icommon $(INC_proto) $(LLVM_CPPFLAGS)
+INC_exec := -Isandbox/exec -Icomponent $(INC_sandbox)
+INC_compile := -Isandbox/compile -Isandbox -Ijit -Icomponent -Iwasm -Iruntime -Icommon $(INC_proto) $(LLVM_CPPFLAGS)
 INC_daemon := -Idaemon -Icommon $(INC_proto)
 INC_client := -Iinclude -Iclient -Icommon $(INC_proto)
 INC_wasmctl := -Iinclude -Iclient/wasmctl
@@ -226,7 +226,11 @@ $(OBJ)/examples/%.o: examples/%.c
 	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_examples) -MMD -MP -c $< -o $@
 
 # wasmc-exec: no LLVM, no wasm/ (checked by tests/sandbox/link-check.sh).
-$(BIN)/wasmc-exec: $(EXEC_OBJ) $(SANDBOX_OBJ) $(PROTO_OBJ) $(RUNTIME_OBJ) $(COMMON_OBJ)
+# Of component/ it links what runs a component: the plan reader, the
+# executor and the canonical ABI; no binary decoder, validator or planner.
+COMPONENT_EXEC_OBJ := $(filter-out $(OBJ)/component/cm_decode% $(OBJ)/component/cm_validate% \
+	$(OBJ)/component/cm_plan_build% $(OBJ)/component/cm_reader%,$(COMPONENT_OBJ))
+$(BIN)/wasmc-exec: $(EXEC_OBJ) $(SANDBOX_OBJ) $(PROTO_OBJ) $(COMPONENT_EXEC_OBJ) $(RUNTIME_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -Wl,--as-needed $^ $(PROTOBUF_LIBS) $(SECCOMP_LIBS) $(RUNTIME_LIBS) -o $@
 $(BIN)/wasmc-compiler: $(COMPILE_OBJ) $(SANDBOX_OBJ) $(PROTO_OBJ) $(FULL_OBJ)

@@ -57,6 +57,8 @@
 #include "sbx_extern.h"
 #include "sbx_worker.h"
 #include "wasmc/v1/worker.pb-c.h"
+#include "cm_decode.h"
+#include "cw_component.h"
 #include "wb_const.h"
 #include "wb_decode.h"
 #include "wb_validate.h"
@@ -123,8 +125,31 @@ static void send_error_at(Wasmc__V1__ErrorCode code, const cmn_error *err)
 	send_error(code, msg);
 }
 
+static void compile_component(const Wasmc__V1__Worker__CompileRequest *req,
+                              const jit_options *opt)
+{
+	cw_component_result res;
+	cmn_error err;
+	cmn_error_clear(&err);
+	if (!cw_compile_component(req->wasm.data, req->wasm.len, opt, &res, &err)) {
+		send_error_at(res.code, &err);
+		return;
+	}
+	Reply r = WASMC__V1__WORKER__COMPILE_REPLY__INIT;
+	r.fingerprint = res.fingerprint;
+	r.artifact.data = res.artifact;
+	r.artifact.len = res.artifact_len;
+	r.component = &res.info;
+	send_reply(&r);
+	cw_component_result_free(&res);
+}
+
 static void compile(const Wasmc__V1__Worker__CompileRequest *req, const jit_options *opt)
 {
+	if (cm_is_component(req->wasm.data, req->wasm.len)) {
+		compile_component(req, opt);
+		return;
+	}
 	cmn_error err;
 	cmn_error_clear(&err);
 	const wb_features feat = WB_FEAT_DEFAULT;

@@ -798,6 +798,8 @@ static void test_host_calls(const compiled *c)
 	reap(&w);
 }
 
+static long status_field(pid_t pid, const char *name);
+
 static void test_load_errors(const compiled *basic, const compiled *start_trap,
                              const compiled *start_host)
 {
