@@ -84,6 +84,16 @@ void ctl_format_externtype(const wasmc_externtype *t, char *buf, size_t len);
 /* JSON array of value kind names. */
 json_t *ctl_json_kinds(const wasmc_valkind *k, size_t n);
 
+/* Components (ctl_comp.c). True when the file at `path` starts with the
+ * header of a component binary. */
+bool ctl_file_is_component(const char *path);
+/* `call` of a loaded component: parses `text` ('export(args)', WAVE) by
+ * the export's type, instantiates with `limits` and prints the results. */
+int ctl_comp_call(ctl *c, wasmc_module *m, const char *file, const char *text,
+                  const wasmc_limits *limits);
+/* `inspect` of a loaded component: its WIT world (or JSON). */
+int ctl_comp_inspect(ctl *c, wasmc_module *m);
+
 /* Loads FILE (with a progress line on stderr when it takes more than a
  * second), or opens a module by digest when `arg` is a digest and no file
  * of that name exists (allow_digest). */

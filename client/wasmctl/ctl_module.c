@@ -210,10 +210,17 @@ int ctl_cmd_call(ctl *c, int argc, char **argv)
 		return rc;
 	if (npos != 2)
 		return ctl_usage(c, "call: usage: wasmctl call [OPTIONS] FILE 'EXPORT(ARGS)'");
-	wasmc_wave_call *wc;
+	wasmc_wave_call *wc = NULL;
+	/* A component's arguments are parsed by its types (ctl_comp.c): the
+	 * core splitter's error waits until the module turns out to be core. */
+	struct stat st;
+	uint8_t digest[32];
+	bool maybe_comp = ctl_file_is_component(pos[0]) ||
+	                  (stat(pos[0], &st) != 0 && wasmc_digest_parse(pos[0], digest));
 	wasmc_error *e = wasmc_wave_call_parse(pos[1], &wc);
-	if (e)
+	if (e && !maybe_comp)
 		return ctl_fail(c, e, NULL);
+	wasmc_error *core_syntax = e;
 	wasmc_module *m = NULL;
 	wasmc_instance *inst = NULL;
 	wasmc_val *args = NULL, *res = NULL;
@@ -223,6 +230,15 @@ int ctl_cmd_call(ctl *c, int argc, char **argv)
 	e = ctl_load(c, pos[0], o.tier, true, &m, NULL);
 	if (e) {
 		rc = ctl_fail(c, e, NULL);
+		goto out;
+	}
+	if (wasmc_module_is_component(m)) {
+		rc = ctl_comp_call(c, m, pos[0], pos[1], &o.limits);
+		goto out;
+	}
+	if (core_syntax) {
+		rc = ctl_fail(c, core_syntax, NULL);
+		core_syntax = NULL;
 		goto out;
 	}
 	const wasmc_export *ex = wasmc_module_export_find(m, wc->name);
@@ -264,6 +280,7 @@ int ctl_cmd_call(ctl *c, int argc, char **argv)
 	rc = call_print(c, ft, res,
 	                (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9);
 out:
+	wasmc_error_free(core_syntax);
 	free(args);
 	free(res);
 	wasmc_instance_free(inst);
@@ -333,6 +350,11 @@ int ctl_cmd_inspect(ctl *c, int argc, char **argv)
 	wasmc_error *e = ctl_load(c, what, WASMC_TIER_DEFAULT, true, &m, NULL);
 	if (e)
 		return ctl_fail(c, e, NULL);
+	if (wasmc_module_is_component(m)) {
+		rc = ctl_comp_inspect(c, m);
+		wasmc_module_free(m);
+		return rc;
+	}
 	size_t ni = wasmc_module_import_count(m), ne = wasmc_module_export_count(m);
 	char text[1024];
 	if (c->json) {
