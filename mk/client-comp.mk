@@ -24,3 +24,6 @@ $(BIN)/greet: $(OBJ)/examples/greet.o $(LIBDIR)/libwasmc.a
 	$(CC) $(LDFLAGS_ALL) $< $(LIBWASMC_LINK) -o $@
 greet: $(BIN)/greet
 all: $(BIN)/greet
+
+# test_comp_mock runs greet and wasmctl against its mock daemon.
+$(BIN)/client-test_comp_mock: $(BIN)/greet $(BIN)/wasmctl
