@@ -208,7 +208,8 @@ static void handle_call(const Wasmc__V1__Call *c, reply *o)
 			size_t len = c->cargs[i]->bytes.len;
 			if (off + len > sizeof o->text)
 				len = 0;
-			memcpy(o->text + off, c->cargs[i]->bytes.data, len);
+			if (len)
+				memcpy(o->text + off, c->cargs[i]->bytes.data, len);
 			node(o, i, c->cargs[i]->kind, c->cargs[i]->u, c->cargs[i]->n, o->text + off, len);
 			off += len;
 		}
