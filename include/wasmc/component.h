@@ -171,7 +171,9 @@ WASMC_API wasmc_error *wasmc_component_call_void(wasmc_instance *instance,
                                                  const char *name);
 /* func(u32...) -> u32 style: every parameter and the one result of an
  * integer kind (s8..u64; bool too); arguments are converted with range
- * checks (WASMC_ERR_BAD_ARGUMENT when one does not fit). */
+ * checks (WASMC_ERR_BAD_ARGUMENT when one does not fit; a u64 parameter
+ * takes the argument's bits). A u64 result above INT64_MAX is returned
+ * as its bits (cast to uint64_t to read it). */
 WASMC_API wasmc_error *wasmc_component_call_int(wasmc_instance *instance,
                                                 const char *name,
                                                 const int64_t *args, size_t nargs,
