@@ -154,6 +154,26 @@ static cx_mod *compile_module(cx_state *s, const uint8_t *bytes, size_t size)
 	return m;
 }
 
+/* With WASMC_CPLAN_SEED_DIR set, every plan's bytes are written there
+ * (named by content): the seed corpus of fuzz-cplan (mk/cexec.mk). */
+static void seed(const uint8_t *buf, size_t len)
+{
+	const char *dir = getenv("WASMC_CPLAN_SEED_DIR");
+	if (!dir)
+		return;
+	uint8_t h[32];
+	char path[4096];
+	SHA256(buf, len, h);
+	int n = snprintf(path, sizeof path, "%s/", dir);
+	for (int i = 0; i < 16 && n > 0 && (size_t)n + 3 < sizeof path; i++)
+		n += snprintf(path + n, sizeof path - (size_t)n, "%02x", h[i]);
+	FILE *f = fopen(path, "wb");
+	if (f) {
+		fwrite(buf, 1, len, f);
+		fclose(f);
+	}
+}
+
 static cx_def *load_def(cx_state *s, json_t *cmd, const char *dir)
 {
 	cx_def *d = calloc(1, sizeof *d);
@@ -193,6 +213,7 @@ static cx_def *load_def(cx_state *s, json_t *cmd, const char *dir)
 		snprintf(d->why, sizeof d->why, "plan round trip: %s", pbuf ? msg : "out of memory");
 		goto free_component;
 	}
+	seed(pbuf, plen);
 	d->mods = calloc(built->nmodules ? built->nmodules : 1, sizeof *d->mods);
 	if (!d->mods)
 		exit(2);
