@@ -11,20 +11,24 @@
  * and common/ only).
  *
  * What the caller provides:
- *   - the plan (cm_plan_deserialize of the artifact's plan, or
+ *   - the plan (cm_plan_deserialize of the artifact's plan bytes, or
  *     cm_plan_build in process);
  *   - one rt_loaded per plan module (plan->nmodules, in plan order),
- *     mapped by the caller (rt_artifact_load_fd, or wh_compile_load in
- *     process);
- *   - a store (rt_store_new): every core instance, memory, table and host
- *     function the component creates lives in it;
+ *     mapped by the caller (rt_artifact_load_fd in the worker,
+ *     wh_compile_load in process); each is checked against its step
+ *     (import count and kinds; rt_instantiate checks the types);
+ *   - a store (rt_store_new, with the instance's limits): every core
+ *     instance, memory, table and host function the component creates
+ *     lives in it;
  *   - a cm_host: the callbacks for the component's host imports
- *     (plan->func_imports, plan->resource_imports). A plan without host
- *     imports may pass NULL.
- * cm_exec_new borrows all four: they must outlive the cm_exec (the store
- * may be freed before or after cm_exec_free; free the rt_loaded modules
- * only after both).
- *
+ *     (plan->func_imports, plan->resource_imports). NULL (or a NULL
+ *     `call`) is refused when the plan has function imports.
+ * Ownership: cm_exec_new copies the cm_host struct and borrows the plan,
+ * the module array and its modules, the store and host->env: all must
+ * outlive the cm_exec. Free the cm_exec first, then the store, then the
+ * modules (rt_loaded_free needs the store's instances gone) and the
+ * plan.
+
  * Component instances: each inlined component instance has its own
  * may_enter / may_leave flags and resource handle table. A call into an
  * instance (an export called by the host, a component-to-component call,
@@ -43,15 +47,22 @@
  * gives an owned guest resource back with cm_exec_drop_handle (which runs
  * its destructor) or by passing it as an own argument.
  *
- * Re-entrancy: a host callback may call cm_exec_call again (nested calls
- * run on the same thread, inside the outer call); calls into an instance
- * already on the stack trap as said above. Threading: a cm_exec, like its
- * store, is used by one thread at a time. Nothing here blocks except
- * through the host's callbacks.
+ * Re-entrancy: a host callback may call cm_exec_call and
+ * cm_exec_drop_handle again (nested calls run on the same thread, inside
+ * the outer call, through rt_call); calls into an instance already on the
+ * stack trap as said above; a nested call's trap comes back to the
+ * callback as its outcome, and poisons only the instances it unwound.
+ * Threading: a cm_exec, like its store, is used by one thread at a time
+ * (the thread's signal handling is the runtime's: rt_call). Nothing here
+ * blocks except through the host's callbacks. Guest code may run for as
+ * long as the store's fuel and deadline allow.
  *
  * Outcomes: CM_EXEC_OK; CM_EXEC_TRAP (the guest, or the canonical ABI on
  * its behalf, trapped: msg is the trap message, spec wording; a trap in a
- * component-to-component call's adapter reads "wasm trap: ..."); and
+ * component-to-component call's adapter reads "wasm trap: ..."; a call
+ * reaching a feature this runtime does not run - an async or thread
+ * built-in, a function with an async or error-context type - traps
+ * "unsupported: ..."); and
  * CM_EXEC_ERROR (the caller's fault or a link failure: an unknown export,
  * arguments of the wrong type, an inconsistent plan or module set, out of
  * memory). Outputs (ret_*, results) are written only on CM_EXEC_OK.

@@ -289,10 +289,12 @@ bool cm_exec_call(cm_exec *x, uint32_t index, const cm_vals *args, cm_vals *resu
 		return false;
 	}
 	for (size_t i = 0; i < res.n; i++) {
-		const cm_val *n = &res.v[i];
-		if ((n->kind == CM_STRING || n->kind == CM_FLAGS) && n->len
-		            ? cm_vals_push_bytes(results, n, n->bytes, n->len) < 0
-		            : cm_vals_push(results, n) < 0) {
+		cm_val n = res.v[i];
+		bool bytes = (n.kind == CM_STRING || n.kind == CM_FLAGS) && n.len;
+		if (!bytes)
+			n.bytes = NULL; /* nothing may point into res after it is freed */
+		if (bytes ? cm_vals_push_bytes(results, &n, res.v[i].bytes, n.len) < 0
+		          : cm_vals_push(results, &n) < 0) {
 			cm_vals_free(&res);
 			out->kind = CM_EXEC_ERROR;
 			snprintf(out->msg, sizeof out->msg, "out of memory for the results");
