@@ -337,7 +337,7 @@ link-check: $(PRODUCT)
 # the daemon alone, then all of it together through libwasmc and wasmctl.
 product-test: sandbox-test client-test daemon-test link-check systemd-test install-test integration-test
 .PHONY: integration-test
-integration-test: $(PRODUCT) $(BIN)/integration-tests $(BIN)/wasmc-run
+integration-test: $(PRODUCT) $(BIN)/integration-tests $(BIN)/wasmc-run $(BIN)/greet component-fixtures
 	WASMC_SANITIZE=$(SANITIZE) bash tests/integration/run.sh $(BIN)
 
 # Benchmarks of the daemon (bench/daemon/, suite `daemon` of make bench):

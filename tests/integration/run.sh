@@ -14,6 +14,8 @@ cd "$(dirname "$0")/../.."
 BIN=${1:-build/bin}
 export WASMC_BIN=$BIN
 export WASMC_IT_FIXTURES=build/it/fixtures
+# Components: built from tests/fixtures/components by make component-fixtures.
+export WASMC_IT_COMPONENTS=${WASMC_IT_COMPONENTS:-build/fixtures/components}
 # Sanitizer builds: criterion's own allocations are not ours to report.
 export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
