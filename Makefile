@@ -361,6 +361,14 @@ $(BIN)/bench-nng-echo: $(OBJ)/bench/daemon/bench_nng_echo.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) $< $(NNG_LIBS) -o $@
 BENCH_DAEMON_BINS := $(PRODUCT) $(BIN)/bench-daemon $(BIN)/bench-inproc $(BIN)/bench-nng-echo
+# bench-greet: the seed example through wasmcd (suite components).
+$(OBJ)/bench/components/bench_greet.o: bench/components/bench_greet.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(INC_examples) -MMD -MP -c $< -o $@
+$(BIN)/bench-greet: $(OBJ)/bench/components/bench_greet.o $(LIBDIR)/libwasmc.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) $< $(LIBWASMC_LINK) -o $@
+BENCH_COMPONENT_BINS := $(PRODUCT) $(BIN)/bench-abi $(BIN)/bench-greet
 
 # make install [DESTDIR=...] [PREFIX=/usr/local]: daemon, workers (in
 # libexec), wasmctl, libwasmc with headers and pkg-config, the systemd unit
@@ -506,11 +514,11 @@ BENCH_RUN := node bench/run.mjs --kernels $(BENCH_KERNELS) --wasmc-run $(BIN)/wa
 bench-build:
 	bash bench/kernels/build.sh $(BENCH_KERNELS)
 bench: $(BIN)/wasmc-validate $(BIN)/wasmc-compile $(BENCH_WASMC_RUN) bench-build $(BENCH_DAEMON_BINS) \
-		$(BIN)/bench-abi
+		$(BENCH_COMPONENT_BINS) component-fixtures
 	$(BENCH_RUN) --validate $(BIN)/wasmc-validate --compile $(BIN)/wasmc-compile --bin $(BIN) $(BENCH_ARGS)
 bench-daemon: $(BENCH_DAEMON_BINS)
 	$(BENCH_RUN) --suite daemon --bin $(BIN) $(BENCH_ARGS)
-bench-components: $(BIN)/bench-abi
+bench-components: $(BENCH_COMPONENT_BINS) component-fixtures
 	$(BENCH_RUN) --suite components --bin $(BIN) $(BENCH_ARGS)
 bench-kernels: $(BENCH_WASMC_RUN) bench-build
 	$(BENCH_RUN) --suite kernels $(BENCH_ARGS)

@@ -262,7 +262,10 @@ if (runs("daemon")) {
     quick: args.includes("--daemon-quick"), add })) && ok;
 }
 
-if (runs("components")) ok = benchComponents({ bin: resolve(opt("--bin", "build/bin")), add }) && ok;
+if (runs("components")) {
+  ok = (await benchComponents({ root, bin: resolve(opt("--bin", "build/bin")),
+    quick: args.includes("--daemon-quick"), add })) && ok;
+}
 
 // Keep what earlier runs measured for the suites that did not run now.
 const ran = new Set(results.map((r) => r.suite));
