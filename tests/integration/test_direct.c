@@ -122,12 +122,12 @@ static uint8_t *frame_roundtrip(int fd, const uint8_t *buf, uint32_t len, uint32
 
 static Wasmc__V1__Response *request(int fd, const Wasmc__V1__Request *req)
 {
-	uint8_t buf[4096];
 	size_t len = wasmc__v1__request__get_packed_size(req);
-	cr_assert(len < sizeof buf);
+	uint8_t *buf = malloc(len ? len : 1);
 	wasmc__v1__request__pack(req, buf);
 	uint32_t n = 0;
 	uint8_t *in = frame_roundtrip(fd, buf, (uint32_t)len, &n);
+	free(buf);
 	if (!in)
 		return NULL;
 	Wasmc__V1__Response *r = wasmc__v1__response__unpack(NULL, n, in);
@@ -304,6 +304,136 @@ Test(direct, library_uses_the_channel, .timeout = 120)
 	wasmc_error_free(e);
 	it_ok(wasmc_instance_call(inst, "add", a, 2, res, 1), "add after traps");
 	cr_expect_eq(res[0].of.i32, 42);
+	wasmc_instance_free(inst);
+	wasmc_module_free(m);
+	wasmc_conn_close(c);
+	it_daemon_free(&d);
+}
+
+/* ---------------------------------------------------------------------------
+ * Hostile component values, straight to the worker: each gets an error
+ * reply naming what is wrong, and the instance goes on.
+ */
+
+static Wasmc__V1__Response *ccall(int fd, const char *export, Wasmc__V1__CValue **vals, size_t n)
+{
+	Wasmc__V1__Call call = WASMC__V1__CALL__INIT;
+	call.export = (char *)export;
+	call.n_cargs = n;
+	call.cargs = vals;
+	Wasmc__V1__Request rq = WASMC__V1__REQUEST__INIT;
+	rq.body_case = WASMC__V1__REQUEST__BODY_CALL;
+	rq.call = &call;
+	return request(fd, &rq);
+}
+
+static void expect_refused(int fd, const char *export, Wasmc__V1__CValue **vals, size_t n,
+                           const char *why)
+{
+	Wasmc__V1__Response *r = ccall(fd, export, vals, n);
+	cr_assert_not_null(r, "%s: no reply (worker gone?)", why);
+	cr_expect_eq(r->body_case, WASMC__V1__RESPONSE__BODY_ERROR, "%s: not refused", why);
+	if (r->body_case == WASMC__V1__RESPONSE__BODY_ERROR)
+		cr_expect_eq(r->error->code, WASMC__V1__ERROR_CODE__BAD_REQUEST, "%s: %s", why,
+		             r->error->message);
+	wasmc__v1__response__free_unpacked(r, NULL);
+}
+
+static void expect_u8_echo(int fd)
+{
+	Wasmc__V1__CValue v = WASMC__V1__CVALUE__INIT, *vp = &v;
+	v.kind = WASMC__V1__CKIND__CK_U8;
+	v.u = 7;
+	Wasmc__V1__Response *r = ccall(fd, "echo-u8", &vp, 1);
+	cr_assert_not_null(r, "no reply to a good call");
+	cr_assert_eq(r->body_case, WASMC__V1__RESPONSE__BODY_CALL, "good call refused");
+	cr_expect_eq(r->call->results->n_cvalues, 1);
+	cr_expect_eq(r->call->results->cvalues[0]->u, 7);
+	wasmc__v1__response__free_unpacked(r, NULL);
+}
+
+Test(direct, hostile_component_values, .timeout = 120)
+{
+	it_daemon d;
+	cr_assert(it_daemon_start(&d, "--pool 1"));
+	wasmc_conn_options o;
+	wasmc_conn_options_init(&o);
+	o.direct_calls = false;
+	wasmc_conn *c = NULL;
+	it_ok(wasmc_conn_open(d.socket, &o, &c), "connect");
+	const char *dir = getenv("WASMC_IT_COMPONENTS");
+	char path[512];
+	snprintf(path, sizeof path, "%s/values-c.wasm", dir && *dir ? dir : "build/fixtures/components");
+	wasmc_module *m = NULL;
+	it_ok(wasmc_module_load_file(c, path, WASMC_TIER_FAST, &m), "load");
+	wasmc_instance *inst = NULL;
+	it_ok(wasmc_component_instance_new(m, NULL, NULL, &inst), "instantiate");
+	uint8_t handle[16], req[20];
+	cr_assert(unhex16(wasmc_instance_id(inst), handle));
+	make_req(req, "WCD1", handle);
+	int fd;
+	cr_assert_eq(handout(d.socket, req, 20, &fd), 0);
+	expect_u8_echo(fd);
+
+	Wasmc__V1__CValue v[4];
+	Wasmc__V1__CValue *vp[4] = {&v[0], &v[1], &v[2], &v[3]};
+	for (int i = 0; i < 4; i++)
+		wasmc__v1__cvalue__init(&v[i]);
+
+	/* wrong type */
+	v[0].kind = WASMC__V1__CKIND__CK_STRING;
+	v[0].bytes.data = (uint8_t *)"x";
+	v[0].bytes.len = 1;
+	expect_refused(fd, "echo-u8", vp, 1, "a string for a u8");
+	/* a u8 out of range */
+	v[0].kind = WASMC__V1__CKIND__CK_U8;
+	v[0].bytes.len = 0;
+	v[0].u = 256;
+	expect_refused(fd, "echo-u8", vp, 1, "u8 256");
+	/* invalid UTF-8 */
+	v[0].kind = WASMC__V1__CKIND__CK_STRING;
+	v[0].bytes.data = (uint8_t *)"\xc3\x28";
+	v[0].bytes.len = 2;
+	expect_refused(fd, "echo-string", vp, 1, "invalid UTF-8");
+	/* a list declaring 4 Gi elements and carrying none */
+	v[0].kind = WASMC__V1__CKIND__CK_LIST;
+	v[0].bytes.len = 0;
+	v[0].n = UINT32_MAX;
+	expect_refused(fd, "echo-list-u8", vp, 1, "4 GiB declared length");
+	/* deeper than the type (and than any limit): lists in lists */
+	size_t deep = 100000;
+	Wasmc__V1__CValue *dv = calloc(deep, sizeof *dv);
+	Wasmc__V1__CValue **dp = calloc(deep, sizeof *dp);
+	for (size_t i = 0; i < deep; i++) {
+		wasmc__v1__cvalue__init(&dv[i]);
+		dv[i].kind = WASMC__V1__CKIND__CK_LIST;
+		dv[i].n = i + 1 < deep;
+		dp[i] = &dv[i];
+	}
+	expect_refused(fd, "echo-list-string", dp, deep, "100,000 nested lists");
+	free(dv);
+	free(dp);
+	/* an unknown kind, a char that is a surrogate, a bad enum case */
+	v[0].kind = (Wasmc__V1__CKind)99;
+	expect_refused(fd, "echo-u8", vp, 1, "unknown kind");
+	v[0].kind = WASMC__V1__CKIND__CK_CHAR;
+	v[0].u = 0xD800;
+	expect_refused(fd, "echo-char", vp, 1, "surrogate char");
+	v[0].kind = WASMC__V1__CKIND__CK_ENUM;
+	v[0].u = 3;
+	expect_refused(fd, "echo-enum", vp, 1, "enum case 3 of 3");
+	/* too many and too few arguments */
+	v[0].kind = v[1].kind = WASMC__V1__CKIND__CK_U8;
+	v[0].u = v[1].u = 1;
+	expect_refused(fd, "echo-u8", vp, 2, "two arguments for one");
+	expect_refused(fd, "echo-u8", vp, 0, "no argument for one");
+
+	/* The instance, its channel and the daemon are all still fine. */
+	expect_u8_echo(fd);
+	close(fd);
+	wasmc_status *st = NULL;
+	it_ok(wasmc_status_get(c, &st), "status");
+	wasmc_status_free(st);
 	wasmc_instance_free(inst);
 	wasmc_module_free(m);
 	wasmc_conn_close(c);
