@@ -7,6 +7,7 @@
 #   make cexec-test               unit tests (plan, exec) + the link check
 #   make component-spec           (mk/component.mk) now runs components too
 #   make fuzz FUZZ_TARGET=cplan   cm_plan_deserialize of arbitrary bytes
+#   make fuzz FUZZ_TARGET=cbuild  components decoded, validated, flattened
 #
 # component-spec-runner compiles core modules with the jit in process:
 # tests/component/exec.o sees tools/lib and jit/, and the runner links the
@@ -50,3 +51,16 @@ build/fuzz/fuzz-cplan: $(FUZZ_OBJ)/tests/fuzz/fuzz_cplan.o \
 	@[ ! -x $(BIN)/component-spec-runner ] || [ ! -d build/component-spec ] || \
 		WASMC_CPLAN_SEED_DIR=build/fuzz/corpus-fuzz-cplan $(BIN)/component-spec-runner --quiet \
 		$$(find build/component-spec -name '*.json' -not -path '*/async/*') >/dev/null 2>&1 || true
+
+# fuzz-cbuild: arbitrary bytes decoded, validated and, when valid,
+# flattened into a plan and round-tripped (FUZZ_TARGET=cbuild). Seeds: the
+# converted suite's components.
+$(FUZZ_OBJ)/tests/fuzz/fuzz_cbuild.o: tests/fuzz/fuzz_cbuild.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(INC_component) -MMD -MP -c $< -o $@
+build/fuzz/fuzz-cbuild: $(FUZZ_OBJ)/tests/fuzz/fuzz_cbuild.o \
+		$(patsubst %.c,$(FUZZ_OBJ)/%.o,$(COMPONENT_SRC)) $(FUZZ_ENGINE_OBJ)
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) $^ $(RUNTIME_LIBS) -o $@
+	@mkdir -p build/fuzz/corpus-fuzz-cbuild
+	@[ ! -d build/component-spec ] || find build/component-spec -name '*.wasm' -size -64k \
+		-exec cp -n -t build/fuzz/corpus-fuzz-cbuild {} + 2>/dev/null || true
