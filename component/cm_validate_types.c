@@ -1032,14 +1032,35 @@ static bool nominal(const vt *t)
 	       t->kind == VT_RESOURCE;
 }
 
+/* True when instance type `by` exports `t` as a type (under a name): the
+ * instance's type exports name the types its other exports use. An
+ * exported type is a copy of the type it exports (a new type index), so
+ * the same resource identity, or the same fields, count too. */
+static bool named_by(const vt *by, const vt *t)
+{
+	for (uint32_t i = 0; by && i < by->nexports; i++) {
+		const vt *x = by->exports[i].t;
+		if (by->exports[i].sort != CM_SORT_TYPE || !x)
+			continue;
+		if (x == t || (t->kind == VT_RESOURCE && x->kind == VT_RESOURCE && x->rid == t->rid) ||
+		    (x->kind == t->kind && t->n && x->f == t->f))
+			return true;
+	}
+	return false;
+}
+
 /* A nominal type created in scope `id` must have been given a name there;
  * `inner` is the declaration scope of an instance type being used, whose
- * exports name its types. */
-static bool visible(uint32_t id, uint32_t inner, const vt *t, bool is_import, unsigned depth)
+ * exports name its types; `by` (may be NULL) an instance type whose type
+ * exports name types too. */
+static bool visible(uint32_t id, uint32_t inner, const vt *by, const vt *t, bool is_import,
+                    unsigned depth)
 {
 	if (!t || depth > 200)
 		return true;
-	if (nominal(t) && (t->scope == id || (inner && t->scope == inner))) {
+	if (nominal(t) && named_by(by, t)) {
+		/* named by the instance that uses it */
+	} else if (nominal(t) && (t->scope == id || (inner && t->scope == inner))) {
 		if (!t->named)
 			return false;
 		if (is_import && t->scope == id && t->named != NAMED_IMPORT)
@@ -1052,11 +1073,12 @@ static bool visible(uint32_t id, uint32_t inner, const vt *t, bool is_import, un
 	if (t->kind == VT_INSTANCE || t->kind == VT_COMPONENT)
 		return true; /* checked when the type was built or used */
 	for (uint32_t i = 0; i < t->n; i++)
-		if (!visible(id, inner, t->f[i].t, is_import, depth + 1))
+		if (!visible(id, inner, by, t->f[i].t, is_import, depth + 1))
 			return false;
 	if (t->kind == VT_RESOURCE)
 		return true;
-	return visible(id, inner, t->a, is_import, depth + 1) && visible(id, inner, t->b, is_import, depth + 1);
+	return visible(id, inner, by, t->a, is_import, depth + 1) &&
+	       visible(id, inner, by, t->b, is_import, depth + 1);
 }
 
 /* The exports of an instance type, whose check was deferred to its use. */
@@ -1072,12 +1094,12 @@ static bool instance_visible(uint32_t id, const vt *t, bool is_import, unsigned 
 		bool ok = true;
 		if (t->exports[i].sort == CM_SORT_TYPE) {
 			for (uint32_t k = 0; ok && k < x->n; k++)
-				ok = visible(id, t->inner_scope, x->f[k].t, is_import, 1);
+				ok = visible(id, t->inner_scope, t, x->f[k].t, is_import, 1);
 			if (ok && x->kind != VT_RESOURCE)
-				ok = visible(id, t->inner_scope, x->a, is_import, 1) &&
-				     visible(id, t->inner_scope, x->b, is_import, 1);
+				ok = visible(id, t->inner_scope, t, x->a, is_import, 1) &&
+				     visible(id, t->inner_scope, t, x->b, is_import, 1);
 		} else {
-			ok = visible(id, t->inner_scope, x, is_import, 0);
+			ok = visible(id, t->inner_scope, t, x, is_import, 0);
 		}
 		if (!ok)
 			return false;
@@ -1103,15 +1125,15 @@ bool cm_v_visible(cm_vstate *s, scope *sc, uint8_t sort, const vt *t, bool is_im
 	} else if (sort == CM_SORT_TYPE) {
 		/* the type itself is being named; its contents must be */
 		for (uint32_t i = 0; ok && i < t->n; i++)
-			ok = visible(sc->id, 0, t->f[i].t, is_import, 1);
+			ok = visible(sc->id, 0, NULL, t->f[i].t, is_import, 1);
 		if (ok && t->kind != VT_RESOURCE)
-			ok = visible(sc->id, 0, t->a, is_import, 1) && visible(sc->id, 0, t->b, is_import, 1);
+			ok = visible(sc->id, 0, NULL, t->a, is_import, 1) && visible(sc->id, 0, NULL, t->b, is_import, 1);
 	} else if (sort == CM_SORT_COMPONENT) {
 		for (uint32_t i = 0; ok && i < t->nexports; i++)
 			if (t->exports[i].sort != CM_SORT_TYPE)
-				ok = visible(sc->id, 0, t->exports[i].t, is_import, 1);
+				ok = visible(sc->id, 0, NULL, t->exports[i].t, is_import, 1);
 	} else {
-		ok = visible(sc->id, 0, t, is_import, 0);
+		ok = visible(sc->id, 0, NULL, t, is_import, 0);
 	}
 	if (!ok)
 		return cmn_fail_at(s->err, off, "%s not valid to be used as %s", what, is_import ? "import" : "export");

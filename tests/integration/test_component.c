@@ -345,3 +345,119 @@ Test(component, missing_import_is_a_link_error, .timeout = 120)
 	wasmc_conn_close(c);
 	it_daemon_free(&d);
 }
+
+/* ---------------------------------------------------------------------------
+ * Resources both ways (resources-c): the guest's `counter` used through
+ * its constructor and methods; the client's `logger` lent to the guest
+ * (borrow) and given to it (own: the guest drops it, the client's
+ * destructor runs).
+ */
+
+typedef struct logger_tab {
+	int lines[4];
+	char last[4][64];
+	int dropped[4];
+} logger_tab;
+
+static const char *logger_log(void *env, const wasmc_cval *args, size_t nargs,
+                              wasmc_cval *results, size_t nresults)
+{
+	logger_tab *t = env;
+	(void)results, (void)nresults;
+	if (nargs != 2 || wasmc_cval_kind(&args[0]) != WASMC_CK_BORROW)
+		return "logger.log: wrong arguments";
+	uint64_t rep = wasmc_cval_handle(&args[0]);
+	if (rep >= 4)
+		return "logger.log: unknown logger";
+	size_t len = 0;
+	const char *s = wasmc_cval_get_string(&args[1], &len);
+	t->lines[rep]++;
+	snprintf(t->last[rep], sizeof t->last[rep], "%.*s", (int)len, s);
+	return NULL;
+}
+
+static void logger_drop(void *env, uint64_t rep)
+{
+	logger_tab *t = env;
+	if (rep < 4)
+		t->dropped[rep]++;
+}
+
+static int64_t call_u32(wasmc_instance *inst, const char *name, const wasmc_cval *args, size_t n)
+{
+	wasmc_cval *res = NULL;
+	size_t nres = 0;
+	it_ok(wasmc_component_call(inst, name, args, n, &res, &nres), name);
+	cr_assert_eq(nres, 1, "%s: %zu results", name, nres);
+	int64_t v = (int64_t)wasmc_cval_get_u64(&res[0]);
+	wasmc_cvals_free(res, nres);
+	return v;
+}
+
+#define COUNTERS "example:resources/counters#"
+
+Test(component, resources_both_ways, .timeout = 120)
+{
+	it_daemon d;
+	cr_assert(it_daemon_start(&d, "--pool 1"));
+	wasmc_conn *c = NULL;
+	it_ok(wasmc_conn_open(d.socket, NULL, &c), "connect");
+	wasmc_module *m = load_comp(c, "resources-c");
+	logger_tab t;
+	memset(&t, 0, sizeof t);
+	wasmc_linker *l = wasmc_linker_new();
+	it_ok(wasmc_linker_define_resource(l, "", "logger", logger_drop, &t), "define logger");
+	it_ok(wasmc_linker_define_func(l, "", "[method]logger.log", logger_log, &t), "define log");
+	wasmc_instance *inst = NULL;
+	it_ok(wasmc_component_instance_new(m, l, NULL, &inst), "instantiate");
+
+	/* The guest's counter. */
+	cr_expect_eq(call_u32(inst, COUNTERS "live", NULL, 0), 0);
+	wasmc_cval a = wasmc_cval_u32(5), *res = NULL;
+	size_t nres = 0;
+	it_ok(wasmc_component_call(inst, COUNTERS "[constructor]counter", &a, 1, &res, &nres),
+	      "constructor");
+	cr_assert(nres == 1 && wasmc_cval_kind(&res[0]) == WASMC_CK_OWN, "an own handle back");
+	uint64_t h = wasmc_cval_handle(&res[0]);
+	wasmc_cvals_free(res, nres);
+	wasmc_cval b = wasmc_cval_borrow(h);
+	it_ok(wasmc_component_call(inst, COUNTERS "[method]counter.inc", &b, 1, &res, &nres), "inc");
+	it_ok(wasmc_component_call(inst, COUNTERS "[method]counter.inc", &b, 1, &res, &nres), "inc");
+	cr_expect_eq(call_u32(inst, COUNTERS "[method]counter.get", &b, 1), 7);
+	cr_expect_eq(call_u32(inst, COUNTERS "peek", &b, 1), 7);
+	a = wasmc_cval_u32(4294967295u);
+	it_ok(wasmc_component_call(inst, COUNTERS "[constructor]counter", &a, 1, &res, &nres),
+	      "second constructor");
+	uint64_t h2 = wasmc_cval_handle(&res[0]);
+	wasmc_cvals_free(res, nres);
+	cr_expect_neq(h, h2);
+	cr_expect_eq(call_u32(inst, COUNTERS "live", NULL, 0), 2);
+	b = wasmc_cval_borrow(h2);
+	cr_expect_eq(call_u32(inst, COUNTERS "[method]counter.get", &b, 1), 4294967295u);
+
+	/* The client's logger, lent: three calls back, not dropped. */
+	wasmc_cval args[3] = {wasmc_cval_borrow(1), {0}, wasmc_cval_u32(3)};
+	it_ok(wasmc_cval_string_z("hi", &args[1]), "string");
+	cr_expect_eq(call_u32(inst, "log-with", args, 3), 3);
+	cr_expect_eq(t.lines[1], 3);
+	cr_expect_str_eq(t.last[1], "hi");
+	cr_expect_eq(t.dropped[1], 0, "a lent logger was dropped");
+	wasmc_cval_drop(&args[1]);
+
+	/* Given (own): the guest logs once and drops it: the destructor runs. */
+	wasmc_cval own[2] = {wasmc_cval_own(2), {0}};
+	it_ok(wasmc_cval_string_z("Zoë 🦀", &own[1]), "string");
+	it_ok(wasmc_component_call(inst, "consume-logger", own, 2, &res, &nres), "consume-logger");
+	wasmc_cvals_free(res, nres);
+	cr_expect_eq(t.lines[2], 1);
+	cr_expect_str_eq(t.last[2], "Zoë 🦀");
+	cr_expect_eq(t.dropped[2], 1, "the given logger's destructor ran %d times", t.dropped[2]);
+	wasmc_cval_drop(&own[1]);
+
+
+	wasmc_instance_free(inst);
+	wasmc_linker_free(l);
+	wasmc_module_free(m);
+	wasmc_conn_close(c);
+	it_daemon_free(&d);
+}
