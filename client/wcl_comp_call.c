@@ -555,3 +555,36 @@ wasmc_error *wasmc_component_call_int(wasmc_instance *inst, const char *name,
 	wasmc_cvals_free(res, n);
 	return NULL;
 }
+
+/* ---- giving back an owned guest resource ---- */
+
+/* A Call of "[resource-drop]R" (instance-qualified) with the own handle:
+ * the worker runs the resource's destructor. */
+wasmc_error *wasmc_component_resource_drop(wasmc_instance *inst, const char *resource,
+                                           uint64_t handle)
+{
+	if (inst == NULL || resource == NULL)
+		return wcl_error(WASMC_ERR_BAD_ARGUMENT, "wasmc_component_resource_drop: NULL argument");
+	if (inst->comp == NULL)
+		return wcl_error(WASMC_ERR_BAD_ARGUMENT,
+		                 "wasmc_component_resource_drop: not a component instance");
+	const wasmc_citem *it = wcl_component_export_find(inst->comp->comp, resource);
+	if (it == NULL || it->kind != WASMC_CITEM_RESOURCE)
+		return wcl_error(WASMC_ERR_NOT_FOUND, "no exported resource type named '%s'", resource);
+	char name[512];
+	int n = snprintf(name, sizeof name, "%s%s[resource-drop]%s", it->instance,
+	                 it->instance[0] ? "#" : "", it->name);
+	if (n < 0 || (size_t)n >= sizeof name)
+		return wcl_error(WASMC_ERR_BAD_ARGUMENT, "resource name too long: '%s'", resource);
+	Wasmc__V1__CValue own = WASMC__V1__CVALUE__INIT, *ownp = &own;
+	own.kind = WASMC__V1__CKIND__CK_OWN;
+	own.u = handle;
+	Wasmc__V1__Call call = WASMC__V1__CALL__INIT;
+	call.export = name;
+	call.n_cargs = 1;
+	call.cargs = &ownp;
+	wcl_reply *r = NULL;
+	wasmc_error *e = wcl_instance_run(inst, &call, &r);
+	wcl_reply_free(r);
+	return e;
+}

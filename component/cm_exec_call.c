@@ -247,6 +247,92 @@ static void outcome_trap(cm_outcome *out, const char *msg)
 	snprintf(out->msg, sizeof out->msg, "%s", msg);
 }
 
+/* Every own/borrow value the host passes for a guest resource must name
+ * a handle of that resource in the host table: checked before the call,
+ * so a bad handle from the host is the host's error and leaves the
+ * instance usable (lowering it would trap inside the instance and poison
+ * it). The values passed cm_vals_check already; the walk is iterative (a
+ * frame per type still to read: the type, and how many values of it). */
+#define HANDLE_WALK_MAX 256
+
+typedef struct hwalk {
+	cm_tid tid;
+	uint64_t count;
+} hwalk;
+
+static const char *check_host_handles(cm_exec *x, const cm_vals *args, const cm_type *ft,
+                                      char *buf, size_t len)
+{
+	hwalk st[HANDLE_WALK_MAX];
+	unsigned sp = 0;
+	for (uint32_t i = ft->n; i-- > 0;)
+		if (sp < HANDLE_WALK_MAX)
+			st[sp++] = (hwalk){ft->cases[i].type, 1};
+	size_t pos = 0;
+	while (sp) {
+		if (st[sp - 1].count == 0) {
+			sp--;
+			continue;
+		}
+		st[sp - 1].count--;
+		const cm_type *t = cm_types_get(x->plan->types, st[sp - 1].tid);
+		if (!t || pos >= args->n)
+			return NULL; /* cm_vals_check has judged the shape */
+		const cm_val *v = &args->v[pos++];
+		cm_tid push[2] = {CM_TID_NONE, CM_TID_NONE};
+		uint64_t pcount = 1;
+		switch (t->kind) {
+		case CM_OWN:
+		case CM_BORROW: {
+			const cm_type *r = cm_types_get(x->plan->types, t->elem);
+			uint32_t res = r ? r->resource_id : CM_PLAN_NONE;
+			if (res >= x->plan->nresources || x->plan->resources[res].instance == CM_PLAN_NONE)
+				break; /* a host resource: the host's own rep */
+			uint64_t rep;
+			cm_trap tr = {{0}};
+			if (v->u > UINT32_MAX ||
+			    !cm_handles_rep(x->host_table, (uint32_t)v->u, x->rtypes[res], &rep, &tr)) {
+				snprintf(buf, len, "%s handle %llu: %s", t->kind == CM_OWN ? "own" : "borrow",
+				         (unsigned long long)v->u, tr.msg[0] ? tr.msg : "unknown handle");
+				return buf;
+			}
+			break;
+		}
+		case CM_LIST:
+			push[0] = t->elem;
+			pcount = v->n;
+			break;
+		case CM_OPTION:
+			if (v->u == 1)
+				push[0] = t->elem;
+			break;
+		case CM_RESULT:
+			push[0] = v->u == 0 ? t->elem : t->err;
+			break;
+		case CM_VARIANT:
+			if (v->u < t->n)
+				push[0] = t->cases[v->u].type;
+			break;
+		case CM_RECORD:
+		case CM_TUPLE:
+			for (uint32_t k = t->n; k-- > 0;) {
+				if (sp == HANDLE_WALK_MAX)
+					return NULL;
+				st[sp++] = (hwalk){t->cases[k].type, 1};
+			}
+			break;
+		default:
+			break;
+		}
+		if (push[0] != CM_TID_NONE && pcount) {
+			if (sp == HANDLE_WALK_MAX)
+				return NULL;
+			st[sp++] = (hwalk){push[0], pcount};
+		}
+	}
+	return NULL;
+}
+
 bool cm_exec_call(cm_exec *x, uint32_t index, const cm_vals *args, cm_vals *results,
                   cm_outcome *out)
 {
@@ -273,6 +359,13 @@ bool cm_exec_call(cm_exec *x, uint32_t index, const cm_vals *args, cm_vals *resu
 		out->kind = CM_EXEC_ERROR;
 		snprintf(out->msg, sizeof out->msg, "%zu value nodes after the %u arguments", args->n - pos,
 		         ft->n);
+		return false;
+	}
+	char hbuf[200];
+	const char *bad = check_host_handles(x, args, ft, hbuf, sizeof hbuf);
+	if (bad) {
+		out->kind = CM_EXEC_ERROR;
+		snprintf(out->msg, sizeof out->msg, "%s", bad);
 		return false;
 	}
 	cm_vals res;

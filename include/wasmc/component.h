@@ -155,6 +155,14 @@ WASMC_API wasmc_error *wasmc_component_call(wasmc_instance *instance,
                                             wasmc_cval **ret_results,
                                             size_t *ret_nresults);
 
+/* Gives back the owned handle `handle` of the guest resource type
+ * `resource` ("counter" at the root, "interface#counter" inside an
+ * exported interface): its destructor runs in the guest, and the handle
+ * is gone. The three outcomes of wasmc_component_call (an unknown handle,
+ * or one lent to a call in progress, is a trap). */
+WASMC_API wasmc_error *wasmc_component_resource_drop(wasmc_instance *instance,
+                                                     const char *resource, uint64_t handle);
+
 /* Typed convenience calls; WASMC_ERR_BAD_ARGUMENT when the export's type
  * is not the one named. */
 /* func() -> string: *ret_string is new (free()), NUL-terminated. */

@@ -435,6 +435,13 @@ Test(component, resources_both_ways, .timeout = 120)
 	b = wasmc_cval_borrow(h2);
 	cr_expect_eq(call_u32(inst, COUNTERS "[method]counter.get", &b, 1), 4294967295u);
 
+	/* Dropping the first counter runs its destructor in the guest. */
+	it_ok(wasmc_component_resource_drop(inst, COUNTERS "counter", h), "drop");
+	cr_expect_eq(call_u32(inst, COUNTERS "live", NULL, 0), 1);
+	wasmc_error *e = wasmc_component_resource_drop(inst, COUNTERS "counter", h);
+	cr_expect_not_null(e, "a handle dropped twice");
+	wasmc_error_free(e);
+
 	/* The client's logger, lent: three calls back, not dropped. */
 	wasmc_cval args[3] = {wasmc_cval_borrow(1), {0}, wasmc_cval_u32(3)};
 	it_ok(wasmc_cval_string_z("hi", &args[1]), "string");
@@ -455,6 +462,16 @@ Test(component, resources_both_ways, .timeout = 120)
 	wasmc_cval_drop(&own[1]);
 
 
+	/* A handle this client never got is refused: an error, not a trap
+	 * that would poison the instance. */
+	b = wasmc_cval_borrow(h2 + 100);
+	e = wasmc_component_call(inst, COUNTERS "[method]counter.get", &b, 1, &res,
+	                                      &nres);
+	cr_expect_not_null(e, "an unknown handle was accepted");
+	cr_expect_eq(wasmc_error_outcome(e), WASMC_ERROR, "%s", e ? wasmc_error_message(e) : "");
+	wasmc_error_free(e);
+	b = wasmc_cval_borrow(h2);
+	cr_expect_eq(call_u32(inst, COUNTERS "[method]counter.get", &b, 1), 4294967295u);
 	wasmc_instance_free(inst);
 	wasmc_linker_free(l);
 	wasmc_module_free(m);
