@@ -103,6 +103,25 @@ expect_status "cache unpin" 0 ctl cache unpin "$digest"
 expect_status "cache rm" 0 ctl cache rm "$digest"
 expect_status "cache rm again exits 5" 5 ctl cache rm "$digest"
 
+# Components (make component-fixtures): WIT from inspect, WAVE in and out.
+COMP=${WASMC_IT_COMPONENTS:-build/fixtures/components}
+expect_status "inspect a component" 0 ctl inspect "$COMP/greet-c.wasm"
+grep -q "import name: func() -> string;" "$tmp/out" && grep -q "export greet: func() -> string;" "$tmp/out" &&
+	ok "inspect prints the component's WIT" || ko "inspect component" "$(cat "$tmp/out")"
+expect_status "call a component" 0 ctl call "$COMP/values-c.wasm" 'upper-ascii("Zoë 🦀 abc")'
+[ "$(cat "$tmp/out")" = '(13, "ZOë 🦀 ABC")' ] && ok "component call result in WAVE" ||
+	ko "component call" "$(cat "$tmp/out")"
+expect_status "component record" 0 ctl call "$COMP/values-c.wasm" 'echo-record({a: 1, b: 18446744073709551615, c: "x", d: nan})'
+[ "$(cat "$tmp/out")" = '{a: 1, b: 18446744073709551615, c: "x", d: nan}' ] && ok "component record in WAVE" ||
+	ko "component record" "$(cat "$tmp/out")"
+expect_status "component call --json" 0 ctl --json call "$COMP/values-c.wasm" 'echo-list-string(["a", ""])'
+node -e 'JSON.parse(require("fs").readFileSync(0, "utf8"))' < "$tmp/out" &&
+	ok "component call --json parses" || ko "component --json" "$(head -c 200 "$tmp/out")"
+expect_status "a component with an import the worker lacks exits 2" 2 ctl call "$COMP/greet-c.wasm" 'greet()'
+grep -q "name" "$tmp/err" && ok "missing import named" || ko "missing import" "$(cat "$tmp/err")"
+expect_status "a component trap exits 1" 1 ctl call "$COMP/trap.wasm" 'boom()'
+grep -q "unreachable" "$tmp/err" && ok "component trap message" || ko "component trap" "$(cat "$tmp/err")"
+
 expect_status "ps" 0 ctl ps
 expect_status "kill unknown exits 5" 5 ctl kill 0123456789abcdef0123456789abcdef
 
