@@ -168,6 +168,77 @@ static bool describe(cmn_arena *a, const cm_plan *p, Wasmc__V1__ComponentInfo *i
 	return true;
 }
 
+/* Structural equality of type `ta` of table `a` and `tb` of table `b`
+ * (the validator's and the plan's: two tables, one component). Resources
+ * have no structure to compare: never equal here. */
+static bool same_type(const cm_types *a, cm_tid ta, const cm_types *b, cm_tid tb, int depth)
+{
+	if (ta == CM_TID_NONE || tb == CM_TID_NONE || cm_tid_is_primitive(ta) ||
+	    cm_tid_is_primitive(tb))
+		return ta == tb;
+	const cm_type *x = cm_types_get(a, ta), *y = cm_types_get(b, tb);
+	if (depth > 64 || !x || !y || x->kind != y->kind || x->n != y->n ||
+	    x->nresults != y->nresults || x->fixed_len != y->fixed_len || x->kind == CM_RESOURCE)
+		return false;
+	for (uint32_t i = 0; i < x->n; i++) {
+		const char *na = x->cases[i].name, *nb = y->cases[i].name;
+		if ((na == NULL) != (nb == NULL) || (na && strcmp(na, nb) != 0) ||
+		    !same_type(a, x->cases[i].type, b, y->cases[i].type, depth + 1))
+			return false;
+	}
+	for (uint32_t i = 0; i < x->nresults; i++)
+		if (!same_type(a, x->results[i].type, b, y->results[i].type, depth + 1))
+			return false;
+	return same_type(a, x->elem, b, y->elem, depth + 1) &&
+	       same_type(a, x->err, b, y->err, depth + 1);
+}
+
+/* Appends to `list` (the info's imports or exports) an item CITEM_TYPE for
+ * each named value type among `ext` (and inside its instances) that the
+ * plan's types contain: so a client can name them (WIT's `record rec`). */
+static bool add_type_items(cmn_arena *a, const cm_validated *v, const cm_plan *p,
+                           const cm_extern_info *ext, uint32_t n, const char *instance,
+                           Wasmc__V1__CItem ***list, size_t *count)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		const cm_extern_info *e = &ext[i];
+		if (e->sort == CM_SORT_INSTANCE && !instance) {
+			if (!add_type_items(a, v, p, e->items, e->n, e->name, list, count))
+				return false;
+			continue;
+		}
+		const cm_type *t = cm_types_get(v->types, e->type);
+		if (e->sort != CM_SORT_TYPE || !t || cm_tid_is_primitive(e->type) ||
+		    t->kind == CM_RESOURCE)
+			continue;
+		cm_tid found = CM_TID_NONE;
+		for (uint32_t k = 0; k < cm_types_count(p->types) && found == CM_TID_NONE; k++)
+			if (same_type(v->types, e->type, p->types, CM_TID_FIRST + k, 0))
+				found = CM_TID_FIRST + k;
+		if (found == CM_TID_NONE)
+			continue; /* no function uses it */
+		Wasmc__V1__CItem *it = cmn_arena_alloc(a, 1, sizeof *it);
+		Wasmc__V1__CItem **grown = cmn_arena_alloc(a, *count + 1, sizeof *grown);
+		/* names are copied: `v` is freed before the reply is sent */
+		const char *inst = instance ? instance : "";
+		char *iname = cmn_arena_alloc(a, strlen(inst) + 1, 1);
+		char *name = cmn_arena_alloc(a, strlen(e->name) + 1, 1);
+		if (!it || !grown || !iname || !name)
+			return false;
+		memcpy(iname, inst, strlen(inst) + 1);
+		memcpy(name, e->name, strlen(e->name) + 1);
+		wasmc__v1__citem__init(it);
+		it->instance = iname;
+		it->name = name;
+		it->kind = WASMC__V1__CITEM_KIND__CITEM_TYPE;
+		it->type = found;
+		memcpy(grown, *list, *count * sizeof *grown);
+		grown[(*count)++] = it;
+		*list = grown;
+	}
+	return true;
+}
+
 bool cw_compile_component(const uint8_t *bytes, size_t len, const jit_options *opt,
                           cw_component_result *ret, cmn_error *err)
 {
@@ -216,7 +287,11 @@ bool cw_compile_component(const uint8_t *bytes, size_t len, const jit_options *o
 	                        p->nmodules, &ret->artifact, &ret->artifact_len, err))
 		goto out;
 	wasmc__v1__component_info__init(&ret->info);
-	if (!describe(&ret->arena, p, &ret->info)) {
+	if (!describe(&ret->arena, p, &ret->info) ||
+	    !add_type_items(&ret->arena, v, p, v->imports, v->nimports, NULL, &ret->info.imports,
+	                    &ret->info.n_imports) ||
+	    !add_type_items(&ret->arena, v, p, v->exports, v->nexports, NULL, &ret->info.exports,
+	                    &ret->info.n_exports)) {
 		cmn_fail(err, "out of memory");
 		goto out;
 	}

@@ -108,6 +108,18 @@ COMP=${WASMC_IT_COMPONENTS:-build/fixtures/components}
 expect_status "inspect a component" 0 ctl inspect "$COMP/greet-c.wasm"
 grep -q "import name: func() -> string;" "$tmp/out" && grep -q "export greet: func() -> string;" "$tmp/out" &&
 	ok "inspect prints the component's WIT" || ko "inspect component" "$(cat "$tmp/out")"
+# The WIT agrees with jco's (tests/fixtures/components/*/expected.wit, what
+# `jco wit` prints), blanks aside.
+same_wit() {
+	local fixture=$1 dir=$2
+	ctl inspect "$COMP/$fixture.wasm" > "$tmp/wit" 2> "$tmp/err"
+	if diff <(grep -v '^//' "$tmp/wit" | tr -s ' \n' ' ') \
+		<(grep -v '^//' "tests/fixtures/components/$dir/expected.wit" | tr -s ' \n' ' ') >/dev/null; then
+		ok "inspect $fixture = jco wit"
+	else ko "inspect $fixture" "differs from jco wit: $(head -c 300 "$tmp/wit")"; fi
+}
+same_wit values-c values
+same_wit greet-c greet
 expect_status "call a component" 0 ctl call "$COMP/values-c.wasm" 'upper-ascii("Zoë 🦀 abc")'
 [ "$(cat "$tmp/out")" = '(13, "ZOë 🦀 ABC")' ] && ok "component call result in WAVE" ||
 	ko "component call" "$(cat "$tmp/out")"
