@@ -353,7 +353,7 @@ static const char *host_callback(void *env, rt_val *args_results)
 static bool name_eq(rt_name n, const char *s)
 {
 	size_t len = strlen(s);
-	return n.len == len && memcmp(n.ptr, s, len) == 0;
+	return n.len == len && (len == 0 || memcmp(n.ptr, s, len) == 0);
 }
 
 static bool host_type_ok(const rt_functype *ft)

@@ -524,7 +524,7 @@ static bool same(vctx *c, const cm_vals *vs, size_t *pos, cm_tid tid, json_t *j)
 	switch (t->kind) {
 	case CM_STRING: {
 		const char *s = json_string_value(v);
-		if (!s || json_string_length(v) != n->len || memcmp(s, n->bytes, n->len) != 0) {
+		if (!s || json_string_length(v) != n->len || (n->len && memcmp(s, n->bytes, n->len) != 0)) {
 			snprintf(c->why, c->why_len, "expected string \"%s\", got \"%.*s\"", s ? s : "?",
 			         (int)(n->len > 200 ? 200 : n->len), (const char *)n->bytes);
 			return false;
