@@ -26,6 +26,7 @@
 #include "wcl_transport.h"
 
 #define HANDOUT_TIMEOUT_MS 2000
+#define WCL_DIRECT_SPIN_US 50
 
 typedef struct wcl_direct {
 	wcl_transport base;
@@ -68,6 +69,8 @@ static wasmc_error *direct_roundtrip(wcl_transport *base, const Wasmc__V1__Reque
 		           "worker died: the instance's direct channel closed while sending");
 		goto unlock;
 	}
+	/* An empty call comes back in ~20 us: wait for it awake. */
+	(void)cmn_frame_spin(t->fd, WCL_DIRECT_SPIN_US);
 	int rc = cmn_frame_recv(t->fd, t->recv_max, timeout_ms, &in, &inlen, NULL, &err);
 	if (rc == CMN_FRAME_TIMEOUT) {
 		e = breaks(t, WASMC_ERR_TIMEOUT,

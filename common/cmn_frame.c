@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 static void put_le32(uint8_t *p, uint32_t v)
@@ -181,4 +182,19 @@ close_fd:
 	if (fd >= 0)
 		close(fd);
 	return rc;
+}
+
+bool cmn_frame_spin(int sock, unsigned usec)
+{
+	struct timespec t0, now;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct pollfd p = {.fd = sock, .events = POLLIN};
+		if (poll(&p, 1, 0) > 0)
+			return true;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long us = (now.tv_sec - t0.tv_sec) * 1000000L + (now.tv_nsec - t0.tv_nsec) / 1000;
+		if (us >= (long)usec)
+			return false;
+	}
 }

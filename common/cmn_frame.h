@@ -47,4 +47,12 @@ bool cmn_frame_send(int sock, const void *buf, size_t len, int pass_fd,
 int cmn_frame_recv(int sock, size_t max, int timeout_ms, uint8_t **ret_buf,
                    size_t *ret_len, int *ret_fd, cmn_error *err);
 
+/* Busy-waits up to `usec` microseconds for `sock` to become readable
+ * (poll with a zero timeout, in a loop): a reply that comes within a few
+ * tens of microseconds is then read without the sleep and wake-up of a
+ * blocking read, which costs about as much again on a virtual machine.
+ * Returns true when readable (or closed); false when the time passed.
+ * Burns CPU while it waits: call it only where a reply is imminent. */
+bool cmn_frame_spin(int sock, unsigned usec);
+
 #endif

@@ -19,6 +19,11 @@
 #include "wcd_log.h"
 #include "wcd_proc.h"
 
+/* Awake waits for a worker's reply (exchange): an instantiation's load
+ * answers in ~200-400 us, a short relayed call in tens. */
+#define WCD_LOAD_SPIN_US 600
+#define WCD_CALL_SPIN_US 50
+
 typedef struct inst {
 	uint8_t handle[WCD_HANDLE_LEN];
 	uint32_t owner, pipe;
@@ -182,8 +187,13 @@ static size_t reply_budget(size_t n)
 
 /* Sends `req` (with `fd` when >= 0) and waits up to timeout_ms for one
  * well-formed reply. */
+/* Sends `req` (with `fd` when >= 0) and waits for the worker's reply, at
+ * most timeout_ms; awake (spinning) for the first spin_us microseconds,
+ * since waking up from a sleep costs tens of microseconds on a virtual
+ * machine and a load or a short call answers within a few hundred. */
 static int exchange(wcd_insts *r, const wcd_worker *w, const Wasmc__V1__Worker__ExecRequest *req,
-                    int fd, int64_t timeout_ms, owned_reply **ret, cmn_error *err)
+                    int fd, int64_t timeout_ms, unsigned spin_us, owned_reply **ret,
+                    cmn_error *err)
 {
 	size_t len = wasmc__v1__worker__exec_request__get_packed_size(req);
 	uint8_t *buf = malloc(len ? len : 1);
@@ -200,6 +210,7 @@ static int exchange(wcd_insts *r, const wcd_worker *w, const Wasmc__V1__Worker__
 	size_t rlen = 0;
 	int64_t until = wcd_mono_ms() + timeout_ms;
 	int rc;
+	(void)cmn_frame_spin(w->sock, spin_us);
 	for (;;) {
 		int64_t left = until - wcd_mono_ms();
 		if (left <= 0)
@@ -372,7 +383,7 @@ void wcd_inst_instantiate(wcd_insts *r, wcd_req *rq, const uint8_t *digest, cons
 	Wasmc__V1__Worker__ExecRequest req = WASMC__V1__WORKER__EXEC_REQUEST__INIT;
 	req.body_case = WASMC__V1__WORKER__EXEC_REQUEST__BODY_LOAD;
 	req.load = &load;
-	int x = exchange(r, &ni->w, &req, fd, WCD_LOAD_TIMEOUT_MS, &o, &err);
+	int x = exchange(r, &ni->w, &req, fd, WCD_LOAD_TIMEOUT_MS, WCD_LOAD_SPIN_US, &o, &err);
 	if (x == XCH_TIMEOUT) {
 		wcd_child_kill(ni->w.pid);
 		wcd_req_error(rq, WASMC__V1__ERROR_CODE__WORKER_DIED,
@@ -694,7 +705,8 @@ void wcd_inst_call(wcd_insts *r, wcd_req *rq, const Wasmc__V1__Call *c)
 	owned_reply *o = NULL;
 	cmn_error err;
 	int64_t t0 = wcd_mono_ms();
-	int x = exchange(r, &in->w, &req, -1, (int64_t)in->deadline_ms + 1000, &o, &err);
+	int x = exchange(r, &in->w, &req, -1, (int64_t)in->deadline_ms + 1000, WCD_CALL_SPIN_US, &o,
+	                 &err);
 	finish(r, rq, in, x, o, t0, &err);
 }
 
@@ -723,7 +735,8 @@ void wcd_inst_host_return(wcd_insts *r, wcd_req *rq, const Wasmc__V1__HostReturn
 	owned_reply *o = NULL;
 	cmn_error err;
 	int64_t t0 = wcd_mono_ms();
-	int x = exchange(r, &in->w, &req, -1, (int64_t)in->deadline_ms + 1000, &o, &err);
+	int x = exchange(r, &in->w, &req, -1, (int64_t)in->deadline_ms + 1000, WCD_CALL_SPIN_US, &o,
+	                 &err);
 	finish(r, rq, in, x, o, t0, &err);
 }
 
