@@ -24,6 +24,8 @@
 #define WCD_LOAD_SPIN_US 600
 #define WCD_CALL_SPIN_US 50
 
+#define GONE_PIPES 4096
+
 typedef struct inst {
 	uint8_t handle[WCD_HANDLE_LEN];
 	uint32_t owner, pipe;
@@ -65,6 +67,11 @@ struct wcd_insts {
 	 * being made is ended at once, not kept without an owner. */
 	uint32_t *pipes;
 	size_t npipes, cap_pipes;
+	/* Connections that went away lately: a request can be served before
+	 * nng reports its connection (the pipe notification runs on another
+	 * thread), so "not known yet" must not read as "gone". */
+	uint32_t gone[GONE_PIPES];
+	unsigned ngone, gone_at;
 };
 
 /* An unpacked worker reply and the budget it was allocated from. */
@@ -292,6 +299,9 @@ static const char *worker_error_msg(const Wasmc__V1__Error *e)
 	return e && e->message && *e->message ? e->message : "the worker failed";
 }
 
+static bool pipe_note(wcd_insts *r, uint32_t pipe);
+static bool pipe_went(const wcd_insts *r, uint32_t pipe);
+
 void wcd_inst_instantiate(wcd_insts *r, wcd_req *rq, const uint8_t *digest, const char *fp, int fd,
                           const Wasmc__V1__Instantiate *in)
 {
@@ -441,9 +451,9 @@ void wcd_inst_instantiate(wcd_insts *r, wcd_req *rq, const uint8_t *digest, cons
 		wcd_req_error(rq, code, "the daemon is stopping");
 		goto fail;
 	}
-	bool client_here = false;
-	for (size_t i = 0; i < r->npipes && !client_here; i++)
-		client_here = r->pipes[i] == rq->pipe;
+	/* The client is here unless its connection went away (a connection
+	 * nng has not reported yet is noted now, so that its end reaps). */
+	bool client_here = !pipe_went(r, rq->pipe) && pipe_note(r, rq->pipe);
 	if (!client_here) {
 		pthread_mutex_unlock(&r->mu);
 		inst_reply_free(ir);
@@ -883,22 +893,40 @@ void wcd_inst_kill(wcd_insts *r, wcd_req *rq, const Wasmc__V1__ProcessKill *k)
 	rq->resp.ok = &empty;
 }
 
-void wcd_insts_pipe_added(wcd_insts *r, uint32_t pipe)
+/* Records `pipe` as connected (once); r->mu held. False when out of
+ * memory. */
+static bool pipe_note(wcd_insts *r, uint32_t pipe)
 {
-	pthread_mutex_lock(&r->mu);
+	for (size_t i = 0; i < r->npipes; i++)
+		if (r->pipes[i] == pipe)
+			return true;
 	if (r->npipes == r->cap_pipes) {
 		size_t cap = r->cap_pipes ? 2 * r->cap_pipes : 64;
 		uint32_t *p = realloc(r->pipes, cap * sizeof *p);
-		if (!p) {
-			pthread_mutex_unlock(&r->mu);
-			wcd_log(WCD_LOG_ERR, "out of memory recording a connection");
-			return;
-		}
+		if (!p)
+			return false;
 		r->pipes = p;
 		r->cap_pipes = cap;
 	}
 	r->pipes[r->npipes++] = pipe;
+	return true;
+}
+
+static bool pipe_went(const wcd_insts *r, uint32_t pipe)
+{
+	for (unsigned i = 0; i < r->ngone; i++)
+		if (r->gone[i] == pipe)
+			return true;
+	return false;
+}
+
+void wcd_insts_pipe_added(wcd_insts *r, uint32_t pipe)
+{
+	pthread_mutex_lock(&r->mu);
+	bool ok = pipe_note(r, pipe);
 	pthread_mutex_unlock(&r->mu);
+	if (!ok)
+		wcd_log(WCD_LOG_ERR, "out of memory recording a connection");
 }
 
 void wcd_insts_pipe_gone(wcd_insts *r, uint32_t pipe)
@@ -909,6 +937,10 @@ void wcd_insts_pipe_gone(wcd_insts *r, uint32_t pipe)
 			r->pipes[i] = r->pipes[--r->npipes];
 			break;
 		}
+	r->gone[r->gone_at] = pipe;
+	r->gone_at = (r->gone_at + 1) % GONE_PIPES;
+	if (r->ngone < GONE_PIPES)
+		r->ngone++;
 	inst *in = r->list;
 	while (in) {
 		inst *next = in->next;
