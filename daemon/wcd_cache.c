@@ -15,6 +15,7 @@
 #include "../runtime/rt_artifact_hdr.h"
 #include "wcd_cache_int.h"
 #include "wcd_log.h"
+#include "wcd_seal.h"
 
 /* ---------------------------------------------------------------------------
  * Names
@@ -98,6 +99,8 @@ void wcd_ce_free(entry *e)
 {
 	if (!e)
 		return;
+	if (e->sealed_fd >= 0)
+		close(e->sealed_fd);
 	free(e->fp);
 	free(e->owners);
 	free(e);
@@ -384,6 +387,7 @@ static wcd_code insert(wcd_cache *c, const uint8_t *digest, bool source, const c
 		free(e);
 		return WASMC__V1__ERROR_CODE__INTERNAL;
 	}
+	e->sealed_fd = -1;
 	memcpy(e->digest, digest, WCD_DIGEST_LEN);
 	e->source = source;
 	e->tier = tier;
@@ -550,8 +554,12 @@ wcd_code wcd_cache_acquire(wcd_cache *c, const uint8_t *digest, const char *fp, 
 	ino_t vino = e->v_ino;
 	struct timespec vm = e->v_mtime;
 	off_t vsize = e->v_size;
+	int sealed = e->sealed_fd >= 0 ? fcntl(e->sealed_fd, F_DUPFD_CLOEXEC, 0) : -1;
 	pthread_mutex_unlock(&c->mu);
 
+	/* The file as it is now: when it is the version checked before, its
+	 * sealed copy serves; otherwise a new copy is sealed and checked (the
+	 * check runs on the sealed bytes, which are the ones workers map). */
 	char p[PATH_MAX];
 	wcd_ce_path(c, digest, false, fp, "cwasm", p, sizeof p);
 	int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -561,11 +569,17 @@ wcd_code wcd_cache_acquire(wcd_cache *c, const uint8_t *digest, const char *fp, 
 	bool ok = fd >= 0 && fstat(fd, &st) == 0;
 	if (!ok)
 		cmn_fail(&why, "cannot open: %s", strerror(errno));
-	bool same = ok && verified && st.st_dev == vdev && st.st_ino == vino &&
+	bool same = ok && verified && sealed >= 0 && st.st_dev == vdev && st.st_ino == vino &&
 	            st.st_mtim.tv_sec == vm.tv_sec && st.st_mtim.tv_nsec == vm.tv_nsec &&
 	            st.st_size == vsize;
-	if (ok && !same)
-		ok = rt_artifact_check_fd(fd, fp, c->key, WCD_KEY_LEN, NULL, &why);
+	if (ok && !same) {
+		if (sealed >= 0)
+			close(sealed);
+		sealed = wcd_seal_copy(fd, &why);
+		ok = sealed >= 0 && rt_artifact_check_fd(sealed, fp, c->key, WCD_KEY_LEN, NULL, &why);
+	}
+	if (fd >= 0)
+		close(fd);
 	pthread_mutex_lock(&c->mu);
 	e = wcd_ce_find(c, digest, false, fp);
 	gone_list gone = {.n = 0};
@@ -575,6 +589,9 @@ wcd_code wcd_cache_acquire(wcd_cache *c, const uint8_t *digest, const char *fp, 
 		e->v_ino = st.st_ino;
 		e->v_mtime = st.st_mtim;
 		e->v_size = st.st_size;
+		if (e->sealed_fd >= 0)
+			close(e->sealed_fd);
+		e->sealed_fd = fcntl(sealed, F_DUPFD_CLOEXEC, 0);
 	} else if (!ok && e) {
 		wcd_log(WCD_LOG_WARNING,
 		        "cache: refusing %s: %s (removed; it will be compiled again)", p, why.msg);
@@ -584,12 +601,12 @@ wcd_code wcd_cache_acquire(wcd_cache *c, const uint8_t *digest, const char *fp, 
 	pthread_mutex_unlock(&c->mu);
 	wcd_cache_report_gone(c, &gone);
 	if (!ok || !e) {
-		if (fd >= 0)
-			close(fd);
+		if (sealed >= 0)
+			close(sealed);
 		cmn_fail(err, "artifact not in the cache");
 		return WASMC__V1__ERROR_CODE__NOT_FOUND;
 	}
-	*ret_fd = fd;
+	*ret_fd = sealed;
 	return WASMC__V1__ERROR_CODE__ERROR_NONE;
 }
 

@@ -182,6 +182,7 @@ static bool adopt(wcd_cache *c, const Wasmc__V1__Cache__Index *idx, const uint8_
 		free(e);
 		return false;
 	}
+	e->sealed_fd = -1;
 	memcpy(e->digest, digest, WCD_DIGEST_LEN);
 	e->source = source;
 	e->tier = tier;

@@ -38,6 +38,9 @@ typedef struct entry {
 	ino_t v_ino;
 	struct timespec v_mtime;
 	off_t v_size;
+	/* A sealed memfd copy of that version (wcd_seal.h), or -1: what
+	 * exec workers get, so the bytes checked are the bytes run. */
+	int sealed_fd;
 	struct entry *next;
 } entry;
 

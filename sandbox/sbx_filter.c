@@ -133,6 +133,8 @@ bool sbx_filter_exec_wait(cmn_error *err)
 	fb_allow(&b, "mmap");
 	fb_allow(&b, "mprotect");
 	fb_self_only(&b, getpid());
+	/* The artifact descriptor's seals (it must be a sealed memfd). */
+	fb_rule(&b, SCMP_ACT_ALLOW, "fcntl", 1, SCMP_A1(SCMP_CMP_EQ, F_GET_SEALS), NOARG);
 	/* Only to stack the strict filter. */
 	fb_rule(&b, SCMP_ACT_ALLOW, "seccomp", 1,
 	        SCMP_A0(SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER), NOARG);

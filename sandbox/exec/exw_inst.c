@@ -5,6 +5,7 @@
 #include "exw_inst.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -502,6 +503,16 @@ static bool setup_limits(const Wasmc__V1__Worker__ExecLoad *ld, const char *fing
 
 static void load_component(exw_request *req);
 
+/* The artifact comes as a sealed memfd (daemon/wcd_seal.h): sealed
+ * against writes, growing and shrinking, so the bytes checked below are
+ * the bytes that run, whoever holds the cache file. */
+static bool artifact_sealed(int fd)
+{
+	int seals = fcntl(fd, F_GET_SEALS);
+	int need = F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK;
+	return seals >= 0 && (seals & need) == need;
+}
+
 /* The strict filter (no new executable mappings, no open, no socket, ...),
  * once. Exits when the kernel refuses it. */
 static void strict_on(void)
@@ -542,6 +553,13 @@ static void load_core(exw_request *req)
 		explicit_bzero(ld->key.data, ld->key.len);
 		exw_send_error(WASMC__V1__ERROR_CODE__BAD_REQUEST,
 		               "ExecLoad came without the artifact descriptor");
+		return;
+	}
+	if (!artifact_sealed(req->fd)) {
+		explicit_bzero(ld->key.data, ld->key.len);
+		exw_send_error(WASMC__V1__ERROR_CODE__BAD_REQUEST,
+		               "the artifact descriptor is not a sealed memfd (F_SEAL_WRITE, "
+		               "F_SEAL_GROW, F_SEAL_SHRINK)");
 		return;
 	}
 	if (ld->component) {

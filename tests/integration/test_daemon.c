@@ -736,3 +736,49 @@ Test(daemon, daemon_killed_during_compile, .timeout = 300)
 	wasmc_conn_close(c);
 	it_daemon_free(&d);
 }
+
+/* ---------------------------------------------------------------------------
+ * The bytes verified are the bytes run (workers map sealed memfd copies,
+ * daemon/wcd_seal.h): overwriting the cache file in place while an
+ * instance runs changes none of its code; the next instantiation finds
+ * the file changed, refuses it and compiles again.
+ */
+
+Test(daemon, overwritten_artifact_file_changes_no_running_code, .timeout = 120)
+{
+	it_daemon d;
+	cr_assert(it_daemon_start(&d, "--pool 1"));
+	wasmc_conn *c = connect_to(&d);
+	wasmc_module *m = load_fixture(c, "basic", 0, WASMC_TIER_FAST);
+	wasmc_instance *inst = NULL;
+	it_ok(wasmc_instance_new(m, NULL, NULL, &inst), "instantiate");
+	cr_expect_eq(call_add(inst, 2, 3), 5);
+
+	/* Every byte of every artifact file zeroed, in place (same inode). */
+	char paths[8][512];
+	int n = artifact_paths(&d, paths, 8);
+	cr_assert(n >= 1, "no artifact file");
+	for (int i = 0; i < n; i++) {
+		FILE *f = fopen(paths[i], "r+b");
+		cr_assert_not_null(f, "open %s", paths[i]);
+		fseek(f, 0, SEEK_END);
+		long size = ftell(f);
+		fseek(f, 0, SEEK_SET);
+		for (long k = 0; k < size; k++)
+			fputc(0, f);
+		fclose(f);
+	}
+	/* The running instance's code did not change. */
+	for (int i = 0; i < 100; i++)
+		cr_expect_eq(call_add(inst, i, 1000), i + 1000);
+	wasmc_instance_free(inst);
+
+	/* A new instance: the damaged file is refused, compiled again. */
+	wasmc_instance *again = NULL;
+	it_ok(wasmc_instance_new(m, NULL, NULL, &again), "instantiate after the overwrite");
+	cr_expect_eq(call_add(again, 20, 22), 42);
+	wasmc_instance_free(again);
+	wasmc_module_free(m);
+	wasmc_conn_close(c);
+	it_daemon_free(&d);
+}

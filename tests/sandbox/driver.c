@@ -244,8 +244,9 @@ static compiled compile_fixture(const char *name, bool fuel)
 
 static const uint8_t KEY[32] = "0123456789abcdef0123456789abcdef";
 
-/* The artifact sealed with KEY, in a memfd (what the daemon passes). */
-static int artifact_fd(const compiled *c, bool tamper)
+/* The artifact sealed with KEY, in a sealed memfd (what the daemon
+ * passes: daemon/wcd_seal.h); `unsealed` leaves the memfd writable. */
+static int artifact_fd_ex(const compiled *c, bool tamper, bool unsealed)
 {
 	uint8_t *copy = malloc(c->len);
 	memcpy(copy, c->art, c->len);
@@ -255,14 +256,17 @@ static int artifact_fd(const compiled *c, bool tamper)
 	}
 	if (tamper)
 		copy[c->len / 2] ^= 1;
-	int fd = memfd_create("artifact", MFD_CLOEXEC);
-	if (fd < 0 || write(fd, copy, c->len) != (ssize_t)c->len) {
+	int fd = memfd_create("artifact", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0 || write(fd, copy, c->len) != (ssize_t)c->len ||
+	    (!unsealed &&
+	     fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) != 0)) {
 		perror("memfd");
 		exit(2);
 	}
 	free(copy);
 	return fd;
 }
+
 
 /* ---------------------------------------------------------------------------
  * Requests
@@ -272,6 +276,9 @@ typedef struct binding_def {
 	const char *module, *name;
 	uint32_t func_id;
 } binding_def;
+
+/* The next loads pass a writable (unsealed) memfd. */
+static bool load_unsealed;
 
 static Rep *load(worker *w, const compiled *c, const Wasmc__V1__InstanceLimits *lim,
                  const binding_def *b, size_t nb, bool tamper)
@@ -295,7 +302,7 @@ static Rep *load(worker *w, const compiled *c, const Wasmc__V1__InstanceLimits *
 	Req rq = WASMC__V1__WORKER__EXEC_REQUEST__INIT;
 	rq.body_case = WASMC__V1__WORKER__EXEC_REQUEST__BODY_LOAD;
 	rq.load = &ld;
-	int fd = artifact_fd(c, tamper);
+	int fd = artifact_fd_ex(c, tamper, load_unsealed);
 	bool ok = send_msg(w->fd, &rq.base, fd);
 	close(fd);
 	return ok ? recv_rep(w) : NULL;
@@ -816,6 +823,17 @@ static void test_load_errors(const compiled *basic, const compiled *start_trap,
 	CHECK(is_error(r, WASMC__V1__ERROR_CODE__INVALID_MODULE) &&
 	              strstr(r->error->message, "MAC"),
 	      "tampered artifact refused: %s", describe(r));
+	rep_free(r);
+	reap(&w);
+
+	/* An artifact someone could still write to is refused before it is
+	 * checked: the checked bytes must be the bytes that run. */
+	w = exec_start(false, false);
+	load_unsealed = true;
+	r = load(&w, basic, NULL, &CB, 1, false);
+	load_unsealed = false;
+	CHECK(is_error(r, WASMC__V1__ERROR_CODE__BAD_REQUEST) && strstr(r->error->message, "sealed"),
+	      "unsealed artifact refused: %s", describe(r));
 	rep_free(r);
 	reap(&w);
 
