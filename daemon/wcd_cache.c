@@ -576,7 +576,13 @@ wcd_code wcd_cache_acquire(wcd_cache *c, const uint8_t *digest, const char *fp, 
 		if (sealed >= 0)
 			close(sealed);
 		sealed = wcd_seal_copy(fd, &why);
-		ok = sealed >= 0 && rt_artifact_check_fd(sealed, fp, c->key, WCD_KEY_LEN, NULL, &why);
+		rt_artifact_hdr *h = malloc(sizeof *h);
+		/* ...and must have been compiled from this input: a valid
+		 * artifact of another one copied here is refused. */
+		ok = sealed >= 0 && h &&
+		     rt_artifact_check_fd(sealed, fp, c->key, WCD_KEY_LEN, h, &why) &&
+		     rt_artifact_input_matches(h, digest, &why);
+		free(h);
 	}
 	if (fd >= 0)
 		close(fd);

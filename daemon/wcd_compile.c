@@ -245,6 +245,7 @@ static wcd_code compile_store(wcd_compiler *w, const uint8_t *digest, const uint
 		         "the compiler changed its fingerprint (restart wasmcd after updating it)");
 	} else if (!rt_artifact_check(rep->artifact.data, rep->artifact.len, fp, NULL, 0, NULL,
 	                              &e) ||
+	           !rt_artifact_bind_input(rep->artifact.data, rep->artifact.len, digest, &e) ||
 	           !rt_artifact_seal(rep->artifact.data, rep->artifact.len, wcd_cache_key(w->cache),
 	                             WCD_KEY_LEN, &e)) {
 		code = WASMC__V1__ERROR_CODE__COMPILE_FAILED;

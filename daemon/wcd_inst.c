@@ -385,6 +385,8 @@ void wcd_inst_instantiate(wcd_insts *r, wcd_req *rq, const uint8_t *digest, cons
 	load.n_imports = in->n_imports;
 	load.imports = bindp;
 	load.guard_bytes = WCD_GUARD_BYTES;
+	load.input_digest.data = (uint8_t *)digest;
+	load.input_digest.len = WCD_DIGEST_LEN;
 	/* A component's artifact is a container (runtime/rt_container.h). */
 	rt_artifact_hdr *hdr = malloc(sizeof *hdr);
 	load.component = hdr && rt_artifact_hdr_read_fd(fd, NULL, hdr, &err) &&

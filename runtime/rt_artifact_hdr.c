@@ -15,7 +15,7 @@
 #include <openssl/params.h>
 
 /* The fixed part after the fingerprint: kind, flags, size, 3 x (off, len). */
-#define HDR2_LEN 64
+#define HDR2_LEN (64 + RT_ARTIFACT_DIGEST_LEN)
 
 static size_t pad8(size_t n)
 {
@@ -74,6 +74,7 @@ void rt_artifact_hdr_write(uint8_t *buf, const rt_artifact_hdr *h)
 	le64(p + 40, h->table_len);
 	le64(p + 48, h->text_off);
 	le64(p + 56, h->text_len);
+	memcpy(p + 64, h->input, RT_ARTIFACT_DIGEST_LEN);
 }
 
 /* The fingerprint mismatch message shows where the two differ: engine
@@ -145,6 +146,7 @@ bool rt_artifact_hdr_parse(const uint8_t *buf, size_t len, uint64_t file_size,
 	ret->table_len = tab_len;
 	ret->text_off = text_off;
 	ret->text_len = text_len;
+	memcpy(ret->input, p + 64, RT_ARTIFACT_DIGEST_LEN);
 	ret->hdr_len = hdr_len;
 	memcpy(ret->fingerprint, fp, fplen + 1);
 	return true;
@@ -204,6 +206,27 @@ bool rt_artifact_check(const uint8_t *file, size_t len, const char *expected_fp,
 out:
 	free(h);
 	return ok;
+}
+
+bool rt_artifact_bind_input(uint8_t *file, size_t len, const uint8_t input[RT_ARTIFACT_DIGEST_LEN],
+                            cmn_error *err)
+{
+	if (len < 16 || memcmp(file, RT_ARTIFACT_MAGIC, 8) != 0)
+		return cmn_fail(err, "not a wasmc artifact (bad magic)");
+	uint32_t fplen = rd32(file + 12);
+	if (fplen == 0 || fplen > RT_ARTIFACT_MAX_FP ||
+	    len < rt_artifact_hdr_len(fplen) + RT_ARTIFACT_DIGEST_LEN)
+		return cmn_fail(err, "artifact is truncated (header)");
+	memcpy(file + 16 + pad8(fplen) + 64, input, RT_ARTIFACT_DIGEST_LEN);
+	return true;
+}
+
+bool rt_artifact_input_matches(const rt_artifact_hdr *h, const uint8_t input[RT_ARTIFACT_DIGEST_LEN],
+                               cmn_error *err)
+{
+	if (CRYPTO_memcmp(h->input, input, RT_ARTIFACT_DIGEST_LEN) != 0)
+		return cmn_fail(err, "artifact compiled from another input");
+	return true;
 }
 
 bool rt_artifact_seal(uint8_t *file, size_t len, const uint8_t *key, size_t keylen, cmn_error *err)

@@ -19,7 +19,9 @@
  *              u64 file size,
  *              u64 description offset, u64 description length,
  *              u64 entry table offset, u64 entry table length,
- *              u64 text offset (page-aligned), u64 text length
+ *              u64 text offset (page-aligned), u64 text length,
+ *              the input's SHA-256 (32 bytes; all zero: not bound to an
+ *              input, e.g. a compile in process)
  *   size-32    the digest (32 bytes) over every byte before it: SHA-256,
  *              or HMAC-SHA-256 keyed by the daemon's secret
  *
@@ -38,7 +40,7 @@
 #include "cmn_error.h"
 
 #define RT_ARTIFACT_MAGIC "WASMCART"
-#define RT_ARTIFACT_VERSION 1
+#define RT_ARTIFACT_VERSION 2
 #define RT_ARTIFACT_MAX_FP 4096
 #define RT_ARTIFACT_DIGEST_LEN 32
 
@@ -61,6 +63,7 @@ typedef struct rt_artifact_hdr {
 	uint64_t desc_off, desc_len;
 	uint64_t table_off, table_len;
 	uint64_t text_off, text_len;
+	uint8_t input[RT_ARTIFACT_DIGEST_LEN]; /* SHA-256 of what it was compiled from */
 	size_t hdr_len; /* bytes of header: the description starts here or later */
 	char fingerprint[RT_ARTIFACT_MAX_FP + 1];
 } rt_artifact_hdr;
@@ -96,6 +99,19 @@ bool rt_artifact_digest(const uint8_t *p, size_t n, const uint8_t *key, size_t k
  * key is given. *ret (may be NULL) is written only on success. */
 bool rt_artifact_check(const uint8_t *file, size_t len, const char *expected_fp, const uint8_t *key,
                        size_t keylen, rt_artifact_hdr *ret, cmn_error *err);
+
+/* Binds a whole artifact in memory to the input it was compiled from:
+ * writes `input` (its SHA-256) into the header. The digest trailer is then
+ * stale: seal afterwards. One valid artifact then cannot stand in for
+ * another (a copy under another input's name fails the comparison of
+ * rt_artifact_input_matches). */
+bool rt_artifact_bind_input(uint8_t *file, size_t len, const uint8_t input[RT_ARTIFACT_DIGEST_LEN],
+                            cmn_error *err);
+
+/* True when the header's input digest equals `input`; false with a
+ * message otherwise ("artifact compiled from another input"). */
+bool rt_artifact_input_matches(const rt_artifact_hdr *h, const uint8_t input[RT_ARTIFACT_DIGEST_LEN],
+                               cmn_error *err);
 
 /* Re-seals a whole artifact in memory that rt_artifact_check accepted (or
  * that was just built): sets the digest kind (HMAC-SHA-256 with `key`,

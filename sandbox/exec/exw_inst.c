@@ -562,6 +562,21 @@ static void load_core(exw_request *req)
 		               "F_SEAL_GROW, F_SEAL_SHRINK)");
 		return;
 	}
+	if (ld->input_digest.len) {
+		/* Bound to the input the daemon instantiates (the header is
+		 * MAC-checked with the rest below). */
+		rt_artifact_hdr *h = malloc(sizeof *h);
+		bool bound = h && ld->input_digest.len == RT_ARTIFACT_DIGEST_LEN &&
+		             rt_artifact_hdr_read_fd(req->fd, NULL, h, &err) &&
+		             rt_artifact_input_matches(h, ld->input_digest.data, &err);
+		free(h);
+		if (!bound) {
+			explicit_bzero(ld->key.data, ld->key.len);
+			exw_send_error(WASMC__V1__ERROR_CODE__INVALID_MODULE, "%s",
+			               err.msg[0] ? err.msg : "bad input digest");
+			return;
+		}
+	}
 	if (ld->component) {
 		load_component(req);
 		return;

@@ -782,3 +782,40 @@ Test(daemon, overwritten_artifact_file_changes_no_running_code, .timeout = 120)
 	wasmc_conn_close(c);
 	it_daemon_free(&d);
 }
+
+/* A valid artifact of another input, copied over this input's artifact
+ * file (same engine, same daemon key, a correct MAC): refused, since the
+ * artifact names the input it was compiled from; compiled again. */
+Test(daemon, artifact_of_another_input_is_refused, .timeout = 120)
+{
+	it_daemon d;
+	cr_assert(it_daemon_start(&d, "--pool 1"));
+	wasmc_conn *c = connect_to(&d);
+	wasmc_module *mine = load_fixture(c, "basic", 0, WASMC_TIER_FAST);
+	wasmc_module *other = load_fixture(c, "other", 0, WASMC_TIER_FAST);
+	wait_compiles_idle(c);
+	char paths[8][512];
+	int n = artifact_paths(&d, paths, 8);
+	cr_assert(n >= 2, "%d artifact files", n);
+	const char *dm = wasmc_module_digest_hex(mine), *dother = wasmc_module_digest_hex(other);
+	int im = -1, io = -1;
+	for (int i = 0; i < n; i++) {
+		if (strstr(paths[i], dm))
+			im = i;
+		if (strstr(paths[i], dother))
+			io = i;
+	}
+	cr_assert(im >= 0 && io >= 0, "artifact files of both modules");
+	char cmd[1200], *out = NULL;
+	snprintf(cmd, sizeof cmd, "cp '%s' '%s'", paths[io], paths[im]);
+	cr_assert_eq(it_run(cmd, true, &out), 0, "%s", out);
+	free(out);
+	wasmc_instance *inst = NULL;
+	it_ok(wasmc_instance_new(mine, NULL, NULL, &inst), "instantiate");
+	cr_expect_eq(call_add(inst, 5, 3), 8, "the other module's code ran");
+	wasmc_instance_free(inst);
+	wasmc_module_free(other);
+	wasmc_module_free(mine);
+	wasmc_conn_close(c);
+	it_daemon_free(&d);
+}
