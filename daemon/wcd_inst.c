@@ -72,6 +72,10 @@ struct wcd_insts {
 	 * thread), so "not known yet" must not read as "gone". */
 	uint32_t gone[GONE_PIPES];
 	unsigned ngone, gone_at;
+	/* The deadline watchdog (watch_main). */
+	pthread_t watchdog;
+	bool watching, watch_stop;
+	pthread_cond_t watch_cv;
 };
 
 /* An unpacked worker reply and the budget it was allocated from. */
@@ -319,6 +323,7 @@ void wcd_inst_instantiate(wcd_insts *r, wcd_req *rq, const uint8_t *digest, cons
 	ni->w.pid = 0;
 	ni->w.sock = -1;
 	ni->w.direct = -1;
+	ni->w.watch = NULL;
 	ni->refs = 1;
 	ni->started = wcd_now();
 
@@ -959,6 +964,42 @@ void wcd_insts_pipe_gone(wcd_insts *r, uint32_t pipe)
  * Life cycle
  */
 
+/* Every WATCH_MS: a worker still past the deadline of its calls (its
+ * deadline page, ExecWatch) WATCH_GRACE_MS later is killed. Calls through
+ * the daemon have the same backstop in exchange(); this one covers the
+ * direct channel, where the daemon sees no call. */
+#define WATCH_MS 200
+#define WATCH_GRACE_MS 1000
+
+static void *watch_main(void *arg)
+{
+	wcd_insts *r = arg;
+	pthread_mutex_lock(&r->mu);
+	while (!r->watch_stop) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		uint64_t ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+		for (inst *in = r->list; in; in = in->next) {
+			uint64_t d = in->w.watch ? __atomic_load_n(in->w.watch, __ATOMIC_RELAXED) : 0;
+			if (!in->dead && d && ns > d + (uint64_t)WATCH_GRACE_MS * 1000000ull) {
+				wcd_log(WCD_LOG_WARNING,
+				        "instance of uid %u: its worker %d did not stop at its deadline: killed",
+				        in->owner, (int)in->w.pid);
+				kill_inst(in, "deadline exceeded (the worker did not stop: killed)");
+			}
+		}
+		struct timespec until = now;
+		until.tv_nsec += WATCH_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&r->watch_cv, &r->mu, &until);
+	}
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
 bool wcd_insts_new(const wcd_config *cfg, wcd_pool *pool, wcd_cache *cache, wcd_insts **ret,
                    cmn_error *err)
 {
@@ -971,6 +1012,15 @@ bool wcd_insts_new(const wcd_config *cfg, wcd_pool *pool, wcd_cache *cache, wcd_
 	r->max_instances = cfg->max_instances;
 	r->max_calls = cfg->max_calls;
 	r->max_frame = cfg->max_request_bytes + ((size_t)1 << 20);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->watch_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	int e = pthread_create(&r->watchdog, NULL, watch_main, r);
+	if (e)
+		wcd_log(WCD_LOG_WARNING, "no deadline watchdog: %s", strerror(e));
+	r->watching = e == 0;
 	*ret = r;
 	return true;
 }
@@ -988,6 +1038,14 @@ void wcd_insts_free(wcd_insts *r)
 {
 	if (!r)
 		return;
+	if (r->watching) {
+		pthread_mutex_lock(&r->mu);
+		r->watch_stop = true;
+		pthread_cond_signal(&r->watch_cv);
+		pthread_mutex_unlock(&r->mu);
+		pthread_join(r->watchdog, NULL);
+		r->watching = false;
+	}
 	pthread_mutex_lock(&r->mu);
 	while (r->list) {
 		inst *in = r->list;
@@ -1002,6 +1060,7 @@ void wcd_insts_free(wcd_insts *r)
 	free(r->pipes);
 	pthread_mutex_unlock(&r->mu);
 	pthread_mutex_destroy(&r->mu);
+	pthread_cond_destroy(&r->watch_cv);
 	free(r);
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@
 #define POOL_MAX 1024
 #define REFILL_BATCH 4
 #define SETTLE_MS 5
+#define WATCH_PAGE 4096
 
 struct wcd_pool {
 	char *exe;
@@ -47,9 +49,12 @@ void wcd_worker_end(wcd_worker *w)
 		close(w->sock);
 	if (w->direct >= 0)
 		close(w->direct);
+	if (w->watch)
+		munmap((void *)w->watch, WATCH_PAGE);
 	w->pid = 0;
 	w->sock = -1;
 	w->direct = -1;
+	w->watch = NULL;
 }
 
 /* Starts one worker (its Ready not read yet). */
@@ -68,6 +73,7 @@ static bool spawn_worker(wcd_pool *p, wcd_worker *ret, cmn_error *err)
 	ret->pid = 0;
 	ret->sock = -1;
 	ret->direct = -1;
+	ret->watch = NULL;
 	return wcd_child_spawn(p->exe, argv, &ret->pid, &ret->sock, err);
 }
 
@@ -133,6 +139,30 @@ static void attach_direct(wcd_worker *w)
 	close(sv[1]);
 }
 
+/* Gives a ready worker its deadline page (ExecWatch). Without it the
+ * daemon's deadline backstop does not cover the worker's direct calls. */
+static void attach_watch(wcd_worker *w)
+{
+	int m = memfd_create("wasmc-watch", MFD_CLOEXEC);
+	if (m < 0)
+		return;
+	void *page = MAP_FAILED;
+	if (ftruncate(m, WATCH_PAGE) == 0)
+		page = mmap(NULL, WATCH_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, m, 0);
+	Wasmc__V1__Worker__ExecWatch wt = WASMC__V1__WORKER__EXEC_WATCH__INIT;
+	Wasmc__V1__Worker__ExecRequest req = WASMC__V1__WORKER__EXEC_REQUEST__INIT;
+	req.body_case = WASMC__V1__WORKER__EXEC_REQUEST__BODY_WATCH;
+	req.watch = &wt;
+	uint8_t buf[16];
+	size_t len = wasmc__v1__worker__exec_request__pack(&req, buf);
+	cmn_error e;
+	if (page != MAP_FAILED && cmn_frame_send(w->sock, buf, len, m, &e))
+		w->watch = page;
+	else if (page != MAP_FAILED)
+		munmap(page, WATCH_PAGE);
+	close(m);
+}
+
 /* Starts one worker and waits for its Ready. */
 static bool start_worker(wcd_pool *p, wcd_worker *ret, cmn_error *err)
 {
@@ -140,6 +170,7 @@ static bool start_worker(wcd_pool *p, wcd_worker *ret, cmn_error *err)
 	if (!spawn_worker(p, &w, err) || !await_ready(p, &w, err))
 		return false;
 	attach_direct(&w);
+	attach_watch(&w);
 	*ret = w;
 	return true;
 }
@@ -191,6 +222,7 @@ static void *refill(void *arg)
 			for (unsigned i = 0; i < want; i++) {
 				if (spawned[i] && await_ready(p, &ws[i], &err)) {
 					attach_direct(&ws[i]);
+					attach_watch(&ws[i]);
 					ws[okcount++] = ws[i];
 				}
 				else

@@ -23,6 +23,9 @@ typedef struct wcd_worker {
 	int sock;   /* the daemon's end of the channel */
 	int direct; /* the other end of the worker's direct channel (given to
 	               the instance's owner, wasmc.proto "Direct channel"), or -1 */
+	/* The worker's deadline page (worker.proto ExecWatch): the deadline
+	 * of its calls in progress, CLOCK_MONOTONIC ns, 0 none; or NULL. */
+	volatile uint64_t *watch;
 } wcd_worker;
 
 typedef struct wcd_pool wcd_pool;

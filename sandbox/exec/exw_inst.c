@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <time.h>
@@ -74,12 +75,25 @@ static uint64_t now_ns(void)
 /* ITIMER_REAL for the soonest deadline of the active calls (or off). Its
  * SIGALRM makes compiled code trap "deadline exceeded" (rt_trap_on_signal);
  * outside compiled code the runtime re-arms it to try again. */
+static volatile uint64_t *watch_page; /* ExecWatch: the daemon reads it */
+
+void exw_watch_attach(int fd)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p != MAP_FAILED)
+		watch_page = p;
+}
+
 static void arm_deadline(void)
 {
 	uint64_t soonest = 0;
 	for (unsigned i = 0; i < W.depth; i++)
 		if (W.deadline[i] && (!soonest || W.deadline[i] < soonest))
 			soonest = W.deadline[i];
+	/* The daemon kills this worker if it is still past that a second
+	 * later (its backstop for calls it does not see). */
+	if (watch_page)
+		__atomic_store_n(watch_page, soonest, __ATOMIC_RELAXED);
 	/* No deadline before and none now: the timer is off already (a
 	 * call without deadline costs no timer syscalls). */
 	static bool armed;

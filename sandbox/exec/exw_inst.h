@@ -24,6 +24,10 @@ void exw_load(exw_request *r);
 
 void exw_call(const Wasmc__V1__Worker__ExecCall *c);
 
+/* Maps the deadline page of ExecWatch (`fd`, borrowed): from then on the
+ * deadline of the calls in progress is kept there for the daemon. */
+void exw_watch_attach(int fd);
+
 void exw_stats(void);
 
 /* Exercises the runtime's memory and table paths once (a 1-page memory,

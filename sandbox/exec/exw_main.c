@@ -66,6 +66,9 @@
  *     of the wrong count or types trap "host function returned bad
  *     results: ...".
  *   ExecStats -> Stats{memory_bytes, fuel_left (-1 without fuel)}.
+ *   ExecWatch (frame carries a memfd page; not answered): the deadline of
+ *     the calls in progress is kept there (u64 ns, CLOCK_MONOTONIC) for the
+ *     daemon's watchdog.
  *   ExecAttach (frame carries a socket; not answered): the instance's
  *     direct channel. Between calls the worker waits on both channels;
  *     a call from either is served to its end (host calls included) on
@@ -83,7 +86,8 @@
  *   3  a sandbox layer failed (or the parent died during startup)
  *   4  channel error: I/O error, truncated frame, frame over 16 MiB
  *   5  malformed request: not an ExecRequest, body not set, over the
- *      unpacking budget, invalid UTF-8
+ *      unpacking budget, invalid UTF-8, ExecAttach or ExecWatch without
+ *      its descriptor
  *   6  out of memory outside guest code
  */
 #include <signal.h>
@@ -181,11 +185,17 @@ int main(int argc, char **argv)
 	for (;;) {
 		exw_request *r = exw_recv_top();
 		switch (r->msg->body_case) {
+		/* Not answered; without their descriptor they are malformed. */
+		case WASMC__V1__WORKER__EXEC_REQUEST__BODY_WATCH:
+			if (r->fd < 0)
+				exw_exit(EXW_EXIT_MALFORMED);
+			exw_watch_attach(r->fd);
+			break;
 		case WASMC__V1__WORKER__EXEC_REQUEST__BODY_ATTACH:
-			if (r->fd >= 0) {
-				exw_chan_attach(r->fd);
-				r->fd = -1;
-			}
+			if (r->fd < 0)
+				exw_exit(EXW_EXIT_MALFORMED);
+			exw_chan_attach(r->fd);
+			r->fd = -1;
 			break;
 		case WASMC__V1__WORKER__EXEC_REQUEST__BODY_LOAD:
 			exw_load(r);

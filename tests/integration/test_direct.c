@@ -8,7 +8,9 @@
 #include <criterion/criterion.h>
 
 #include <grp.h>
+#include <pthread.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +20,7 @@
 #include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <wasmc/wasmc.h>
@@ -431,6 +434,73 @@ Test(direct, hostile_component_values, .timeout = 120)
 	/* The instance, its channel and the daemon are all still fine. */
 	expect_u8_echo(fd);
 	close(fd);
+	wasmc_status *st = NULL;
+	it_ok(wasmc_status_get(c, &st), "status");
+	wasmc_status_free(st);
+	wasmc_instance_free(inst);
+	wasmc_module_free(m);
+	wasmc_conn_close(c);
+	it_daemon_free(&d);
+}
+
+/* ---------------------------------------------------------------------------
+ * The deadline backstop of direct calls: a worker that does not stop at
+ * its deadline (here: stopped with SIGSTOP, so not even its own timer can
+ * end the call) is killed by the daemon's watchdog about a second later,
+ * and the caller hears "worker died" instead of waiting for ever.
+ */
+
+typedef struct stuck_call {
+	wasmc_instance *inst;
+	wasmc_errcode code;
+	double seconds;
+} stuck_call;
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *stuck_main(void *arg)
+{
+	stuck_call *s = arg;
+	double t0 = mono_s();
+	wasmc_error *e = wasmc_instance_call(s->inst, "spin", NULL, 0, NULL, 0);
+	s->seconds = mono_s() - t0;
+	s->code = wasmc_error_code(e);
+	wasmc_error_free(e);
+	return NULL;
+}
+
+Test(direct, a_worker_that_does_not_stop_is_killed, .timeout = 120)
+{
+	it_daemon d;
+	cr_assert(it_daemon_start(&d, "--pool 1"));
+	wasmc_conn *c = NULL;
+	it_ok(wasmc_conn_open(d.socket, NULL, &c), "connect");
+	size_t len = 0;
+	unsigned char *wasm = it_fixture("basic", &len);
+	wasmc_module *m = NULL;
+	it_ok(wasmc_module_load(c, wasm, len, WASMC_TIER_FAST, &m), "load");
+	free(wasm);
+	wasmc_limits lim = {.deadline_ms = 500};
+	wasmc_instance *inst = NULL;
+	it_ok(wasmc_instance_new(m, NULL, &lim, &inst), "instantiate");
+	/* The direct channel is set up by a first call. */
+	wasmc_val a[2] = {wasmc_val_i32(1), wasmc_val_i32(2)}, r[1];
+	it_ok(wasmc_instance_call(inst, "add", a, 2, r, 1), "add");
+	stuck_call s = {.inst = inst};
+	pthread_t t;
+	pthread_create(&t, NULL, stuck_main, &s);
+	it_sleep_ms(150);
+	pid_t pid = (pid_t)wasmc_instance_pid(inst);
+	cr_assert_eq(kill(pid, SIGSTOP), 0);
+	pthread_join(t, NULL);
+	cr_expect_eq(s.code, WASMC_ERR_WORKER_DIED, "outcome code %d", (int)s.code);
+	/* deadline 0.5 s + grace 1 s + the watchdog's period */
+	cr_expect(s.seconds > 1.3 && s.seconds < 3.5, "the call ended after %.2f s", s.seconds);
 	wasmc_status *st = NULL;
 	it_ok(wasmc_status_get(c, &st), "status");
 	wasmc_status_free(st);
