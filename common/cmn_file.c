@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 uint8_t *cmn_read_file(const char *path, size_t *ret_size, cmn_error *err)
 {
@@ -46,4 +47,21 @@ fail_buf:
 fail_file:
 	fclose(f);
 	return NULL;
+}
+
+bool cmn_pread_full(int fd, void *buf, size_t n, uint64_t off)
+{
+	size_t done = 0;
+	while (done < n) {
+		ssize_t r = pread(fd, (uint8_t *)buf + done, n - done, (off_t)(off + done));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				errno = 0;
+			return false;
+		}
+		done += (size_t)r;
+	}
+	return true;
 }

@@ -46,7 +46,7 @@ void pb_budget_init(pb_budget *b, size_t limit)
 	b->limit = limit;
 }
 
-bool pb_utf8_valid(const char *str, size_t len)
+bool pb_utf8_check(const char *str, size_t len, size_t *ret_off)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0;
@@ -65,20 +65,29 @@ bool pb_utf8_valid(const char *str, size_t len)
 		} else if ((c & 0xF8) == 0xF0) {
 			n = 4, cp = c & 0x07, min = 0x10000;
 		} else {
-			return false;
+			goto bad;
 		}
 		if (len - i < n)
-			return false;
+			goto bad;
 		for (size_t k = 1; k < n; k++) {
 			if ((s[i + k] & 0xC0) != 0x80)
-				return false;
+				goto bad;
 			cp = cp << 6 | (s[i + k] & 0x3F);
 		}
 		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-			return false;
+			goto bad;
 		i += n;
 	}
 	return true;
+bad:
+	if (ret_off)
+		*ret_off = i;
+	return false;
+}
+
+bool pb_utf8_valid(const char *str, size_t len)
+{
+	return pb_utf8_check(str, len, NULL);
 }
 
 bool pb_message_utf8_valid(const ProtobufCMessage *msg, unsigned max_depth)

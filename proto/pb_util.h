@@ -32,6 +32,9 @@ void pb_budget_init(pb_budget *b, size_t limit);
 /* True when s[0..len) is well-formed UTF-8 (no overlongs, no surrogates,
  * nothing above U+10FFFF). */
 bool pb_utf8_valid(const char *s, size_t len);
+/* The same, and on failure the offset of the first byte of the bad
+ * sequence to *ret_off (may be NULL). */
+bool pb_utf8_check(const char *s, size_t len, size_t *ret_off);
 
 /* Checks every `string` field of `msg` and of the messages inside it, to
  * `max_depth` levels, for UTF-8. False on the first bad one (or when the

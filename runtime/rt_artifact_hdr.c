@@ -14,7 +14,10 @@
 #include <openssl/hmac.h>
 #include <openssl/params.h>
 
-/* The fixed part after the fingerprint: kind, flags, size, 3 x (off, len). */
+#include "cmn_file.h"
+
+/* The fixed part after the fingerprint: kind, flags, size, 3 x (off, len),
+ * the input digest. */
 #define HDR2_LEN (64 + RT_ARTIFACT_DIGEST_LEN)
 
 static size_t pad8(size_t n)
@@ -244,26 +247,12 @@ bool rt_artifact_seal(uint8_t *file, size_t len, const uint8_t *key, size_t keyl
 	return true;
 }
 
-/* pread of exactly n bytes at off; false on error or end of file. */
-static bool pread_full(int fd, void *buf, size_t n, uint64_t off)
-{
-	size_t done = 0;
-	while (done < n) {
-		ssize_t r = pread(fd, (uint8_t *)buf + done, n - done, (off_t)(off + done));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return false;
-		done += (size_t)r;
-	}
-	return true;
-}
 
 bool rt_artifact_hdr_read_fd_at(int fd, uint64_t off, uint64_t len, const char *expected_fp,
                                 rt_artifact_hdr *ret, cmn_error *err)
 {
 	uint8_t head[16];
-	if (len < sizeof head || !pread_full(fd, head, sizeof head, off))
+	if (len < sizeof head || !cmn_pread_full(fd, head, sizeof head, off))
 		return cmn_fail(err, "not a wasmc artifact (bad magic)");
 	uint32_t fplen = rd32(head + 12);
 	size_t want = sizeof head;
@@ -275,7 +264,7 @@ bool rt_artifact_hdr_read_fd_at(int fd, uint64_t off, uint64_t len, const char *
 	uint8_t *buf = malloc(want);
 	if (!buf)
 		return cmn_fail(err, "out of memory");
-	bool ok = pread_full(fd, buf, want, off)
+	bool ok = cmn_pread_full(fd, buf, want, off)
 	                  ? rt_artifact_hdr_parse(buf, want, len, expected_fp, ret, err)
 	                  : cmn_fail(err, "artifact: cannot read: %s", strerror(errno));
 	free(buf);
@@ -326,7 +315,7 @@ static bool digest_fd(int fd, uint64_t n, const uint8_t *key, size_t keylen,
 	}
 	for (uint64_t off = 0; off < n;) {
 		size_t k = n - off < CHUNK ? (size_t)(n - off) : CHUNK;
-		if (!pread_full(fd, buf, k, off)) {
+		if (!cmn_pread_full(fd, buf, k, off)) {
 			cmn_fail(err, "artifact is truncated");
 			goto out;
 		}
@@ -365,7 +354,7 @@ bool rt_artifact_check_fd(int fd, const char *expected_fp, const uint8_t *key, s
 	    !kind_matches_key(h->digest_kind, key, err) ||
 	    !digest_fd(fd, h->size - RT_ARTIFACT_DIGEST_LEN, key, keylen, d, err))
 		goto out;
-	if (!pread_full(fd, stored, sizeof stored, h->size - RT_ARTIFACT_DIGEST_LEN)) {
+	if (!cmn_pread_full(fd, stored, sizeof stored, h->size - RT_ARTIFACT_DIGEST_LEN)) {
 		cmn_fail(err, "artifact is truncated");
 		goto out;
 	}

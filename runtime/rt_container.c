@@ -3,11 +3,15 @@
  */
 #include "rt_container.h"
 
+#include "cmn_file.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "cmn_file.h"
 
 static uint64_t round_up(uint64_t n, uint64_t to)
 {
@@ -86,19 +90,6 @@ bool rt_container_build(const char *fp, const uint8_t *plan, size_t plan_len,
 	return true;
 }
 
-static bool pread_full(int fd, void *buf, size_t n, uint64_t off)
-{
-	size_t done = 0;
-	while (done < n) {
-		ssize_t r = pread(fd, (uint8_t *)buf + done, n - done, (off_t)(off + done));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return false;
-		done += (size_t)r;
-	}
-	return true;
-}
 
 void rt_container_free(rt_container *c)
 {
@@ -139,8 +130,8 @@ bool rt_container_load_fd(int fd, const char *expected_fp, const uint8_t *key, s
 		cmn_fail(err, "out of memory");
 		goto out;
 	}
-	if (!pread_full(fd, c->plan, h->desc_len, h->desc_off) ||
-	    !pread_full(fd, tab, h->table_len, h->table_off)) {
+	if (!cmn_pread_full(fd, c->plan, h->desc_len, h->desc_off) ||
+	    !cmn_pread_full(fd, tab, h->table_len, h->table_off)) {
 		cmn_fail(err, "container: cannot read: %s", strerror(errno));
 		goto out;
 	}
