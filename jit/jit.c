@@ -264,6 +264,12 @@ static bool check_features(const rt_module *mod, cmn_error *err)
 	}
 	if (mod->ntags > 0)
 		return cmn_fail(err, "unsupported feature: exception handling");
+	for (i = mod->nfuncs_imported; i < mod->nfuncs; i++)
+		if (mod->funcs[i].body.len > JIT_MAX_BODY_BYTES)
+			return cmn_fail(err,
+			                "compile: function %u body too large (%u bytes; the limit is "
+			                "%u)",
+			                i, mod->funcs[i].body.len, JIT_MAX_BODY_BYTES);
 	for (i = 0; i < mod->nglobals; i++)
 		if (bad_valtype(mod, mod->globals[i].type, err))
 			return false;

@@ -124,6 +124,12 @@
 
 #define JIT_VERSION "0.1.0"
 
+/* Implementation limit: a function body larger than this (bytes of code,
+ * as V8's kV8MaxWasmFunctionSize) is refused with "compile: function N
+ * body too large", never handed to LLVM (a 50 MB body ended in LLVM's
+ * out-of-memory abort). */
+#define JIT_MAX_BODY_BYTES 7654321u
+
 typedef enum { JIT_TIER_FAST, JIT_TIER_OPTIMIZED } jit_tier;
 
 typedef struct jit_options {
