@@ -616,11 +616,37 @@ wcd_code wcd_cache_acquire(wcd_cache *c, const uint8_t *digest, const char *fp, 
 	return WASMC__V1__ERROR_CODE__ERROR_NONE;
 }
 
+/* Sealed copies kept for entries no instance uses (the least recently
+ * used beyond this are closed): each is a descriptor and a copy of the
+ * artifact in memory. One in use is always kept. */
+#define SEALED_IDLE_MAX 64
+
+static void trim_sealed(wcd_cache *c)
+{
+	for (;;) {
+		unsigned idle = 0;
+		entry *oldest = NULL;
+		for (entry *x = c->entries; x; x = x->next) {
+			if (x->in_use || x->sealed_fd < 0)
+				continue;
+			idle++;
+			if (!oldest || x->last_used < oldest->last_used)
+				oldest = x;
+		}
+		if (idle <= SEALED_IDLE_MAX || !oldest)
+			return;
+		close(oldest->sealed_fd);
+		oldest->sealed_fd = -1;
+	}
+}
+
 void wcd_cache_release(wcd_cache *c, const uint8_t *digest, const char *fp)
 {
 	pthread_mutex_lock(&c->mu);
 	entry *e = wcd_ce_find(c, digest, false, fp);
 	if (e && e->in_use)
 		e->in_use--;
+	if (e && !e->in_use && e->sealed_fd >= 0)
+		trim_sealed(c);
 	pthread_mutex_unlock(&c->mu);
 }
