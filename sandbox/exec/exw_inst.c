@@ -84,16 +84,29 @@ void exw_watch_attach(int fd)
 		watch_page = p;
 }
 
-static void arm_deadline(void)
+static uint64_t soonest_deadline(void)
 {
 	uint64_t soonest = 0;
 	for (unsigned i = 0; i < W.depth; i++)
 		if (W.deadline[i] && (!soonest || W.deadline[i] < soonest))
 			soonest = W.deadline[i];
-	/* The daemon kills this worker if it is still past that a second
-	 * later (its backstop for calls it does not see). */
+	return soonest;
+}
+
+/* The daemon kills this worker if it is still past `deadline` a second
+ * later (its backstop for calls it does not see); 0 while no guest code
+ * runs (none, or waiting for the client's host return: a slow callback
+ * is the client's time, as on the daemon's path). */
+static void watch_publish(uint64_t deadline)
+{
 	if (watch_page)
-		__atomic_store_n(watch_page, soonest, __ATOMIC_RELAXED);
+		__atomic_store_n(watch_page, deadline, __ATOMIC_RELAXED);
+}
+
+static void arm_deadline(void)
+{
+	uint64_t soonest = soonest_deadline();
+	watch_publish(soonest);
 	/* No deadline before and none now: the timer is off already (a
 	 * call without deadline costs no timer syscalls). */
 	static bool armed;
@@ -285,7 +298,9 @@ static const char *host_fail(const char *fmt, const char *a, const char *b)
 static exw_request *await_host_return(void)
 {
 	for (;;) {
+		watch_publish(0);
 		exw_request *r = exw_recv();
+		watch_publish(soonest_deadline());
 		Wasmc__V1__Worker__ExecRequest *m = r->msg;
 		switch (m->body_case) {
 		case WASMC__V1__WORKER__EXEC_REQUEST__BODY_HOST_RETURN:

@@ -509,3 +509,60 @@ Test(direct, a_worker_that_does_not_stop_is_killed, .timeout = 120)
 	wasmc_conn_close(c);
 	it_daemon_free(&d);
 }
+
+/* A slow client callback is the client's time: the watchdog does not kill
+ * a worker that waits for a host return past its deadline (the call ends
+ * as on the daemon's path: its deadline is checked when guest code runs
+ * again). */
+static const char *slow_cb(void *env, const wasmc_val *args, size_t nargs, wasmc_val *results,
+                           size_t nresults)
+{
+	(void)env, (void)args, (void)nargs;
+	it_sleep_ms(1800);
+	for (size_t i = 0; i < nresults; i++)
+		results[i] = wasmc_val_i32(7);
+	return NULL;
+}
+
+static const char *log_cb(void *env, const wasmc_val *args, size_t nargs, wasmc_val *results,
+                          size_t nresults)
+{
+	(void)env, (void)args, (void)nargs, (void)results, (void)nresults;
+	return NULL;
+}
+
+Test(direct, a_slow_callback_is_not_killed, .timeout = 120)
+{
+	it_daemon d;
+	cr_assert(it_daemon_start(&d, "--pool 1"));
+	wasmc_conn *c = NULL;
+	it_ok(wasmc_conn_open(d.socket, NULL, &c), "connect");
+	size_t len = 0;
+	unsigned char *wasm = it_fixture("imports", &len);
+	wasmc_module *m = NULL;
+	it_ok(wasmc_module_load(c, wasm, len, WASMC_TIER_FAST, &m), "load");
+	free(wasm);
+	wasmc_imports *imp = wasmc_imports_new();
+	it_ok(wasmc_imports_define_func(imp, "host", "cb", slow_cb, NULL), "define");
+	it_ok(wasmc_imports_define_func(imp, "host", "log", log_cb, NULL), "define");
+	wasmc_limits lim = {.deadline_ms = 300};
+	wasmc_instance *inst = NULL;
+	it_ok(wasmc_instance_new(m, imp, &lim, &inst), "instantiate");
+	wasmc_val a[1] = {wasmc_val_i32(0)}, r[1];
+	wasmc_error *e = wasmc_instance_call(inst, "run", a, 1, r, 1);
+	cr_expect(e == NULL || wasmc_error_outcome(e) == WASMC_TRAP,
+	          "the slow callback's call ended with an error: %s",
+	          e ? wasmc_error_message(e) : "");
+	wasmc_error_free(e);
+	/* The worker is alive: the next call answers. */
+	wasmc_imports_free(imp);
+	wasmc_val z[1] = {wasmc_val_i32(0)};
+	e = wasmc_instance_call(inst, "run", z, 1, r, 1);
+	cr_expect(e == NULL || wasmc_error_outcome(e) == WASMC_TRAP, "%s",
+	          e ? wasmc_error_message(e) : "");
+	wasmc_error_free(e);
+	wasmc_instance_free(inst);
+	wasmc_module_free(m);
+	wasmc_conn_close(c);
+	it_daemon_free(&d);
+}
