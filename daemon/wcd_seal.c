@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmn_file.h"
+
 int wcd_seal_copy(int fd, cmn_error *err)
 {
 	struct stat st;
@@ -31,27 +33,24 @@ int wcd_seal_copy(int fd, cmn_error *err)
 		return -1;
 	}
 	char buf[1 << 16];
-	off_t off = 0;
-	while (off < st.st_size) {
-		ssize_t n = pread(fd, buf, sizeof buf, off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
+	for (off_t off = 0; off < st.st_size;) {
+		size_t n = st.st_size - off < (off_t)sizeof buf ? (size_t)(st.st_size - off) : sizeof buf;
+		if (!cmn_pread_full(fd, buf, n, (uint64_t)off)) {
 			cmn_fail(err, "seal: cannot read the artifact: %s",
-			         n ? strerror(errno) : "it shrank");
+			         errno ? strerror(errno) : "it shrank");
 			goto fail;
 		}
-		for (ssize_t w = 0; w < n;) {
-			ssize_t k = write(m, buf + w, (size_t)(n - w));
+		for (size_t w = 0; w < n;) {
+			ssize_t k = write(m, buf + w, n - w);
 			if (k < 0 && errno == EINTR)
 				continue;
 			if (k <= 0) {
 				cmn_fail(err, "seal: cannot write the copy: %s", strerror(errno));
 				goto fail;
 			}
-			w += k;
+			w += (size_t)k;
 		}
-		off += n;
+		off += (off_t)n;
 	}
 	if (fcntl(m, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) != 0) {
 		cmn_fail(err, "seal: F_ADD_SEALS: %s", strerror(errno));

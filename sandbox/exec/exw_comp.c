@@ -3,7 +3,6 @@
  */
 #include "exw_comp.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "cm_type.h"
@@ -52,29 +51,4 @@ bool exw_cvals_out(cmn_arena *a, const cm_vals *vs, size_t from, Wasmc__V1__CVal
 	*ret = ptrs;
 	*ret_n = n;
 	return true;
-}
-
-const char *exw_cvals_check(const cm_vals *vs, size_t from, const cm_types *types,
-                            const cm_case *cases, uint32_t n, const char *what, char *buf,
-                            size_t len)
-{
-	size_t at = from;
-	for (uint32_t i = 0; i < n; i++) {
-		if (at >= vs->n) {
-			snprintf(buf, len, "%u %s(s) expected, %u given", n, what, i);
-			return buf;
-		}
-		size_t end;
-		const char *m = cm_vals_check(vs, at, types, cases[i].type, 100, &end);
-		if (m) {
-			snprintf(buf, len, "%s %u: %s", what, i + 1, m);
-			return buf;
-		}
-		at = end;
-	}
-	if (at != vs->n) {
-		snprintf(buf, len, "%u %s(s) expected, more given", n, what);
-		return buf;
-	}
-	return NULL;
 }

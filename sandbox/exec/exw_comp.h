@@ -3,8 +3,8 @@
  * a flat pre-order node list) and the canonical ABI's node list
  * (component/cm_val.h), for the exec worker's component instance.
  *
- * Values from the client are untrusted: kinds are checked here, and the
- * caller checks each value against its type (cm_vals_check) before it
+ * Values from the client are untrusted: kinds are checked here, and
+ * cm_exec checks each value against its type (cm_vals_check) before it
  * reaches the guest. Strings and flags bytes are copied into the list.
  */
 #ifndef EXW_COMP_H
@@ -26,12 +26,5 @@ bool exw_cvals_in(Wasmc__V1__CValue *const *in, size_t n, cm_vals *out, cmn_erro
  * (they point into vs: keep it alive until they are sent). */
 bool exw_cvals_out(cmn_arena *a, const cm_vals *vs, size_t from, Wasmc__V1__CValue ***ret,
                    size_t *ret_n);
-
-/* Checks `n` consecutive values of `vs` from node `from` against the
- * types `cases[i].type` (function parameters or results). NULL or a
- * message naming the value ("argument 2: expected u32, found string"). */
-const char *exw_cvals_check(const cm_vals *vs, size_t from, const cm_types *types,
-                            const cm_case *cases, uint32_t n, const char *what, char *buf,
-                            size_t len);
 
 #endif

@@ -809,16 +809,17 @@ static void comp_send_trap(const cm_outcome *o, bool fatal)
 	send_trap(&out, fatal);
 }
 
-/* The guest called host import `index`: forwarded to the client as a
- * HostCall with component arguments, answered by HostReturn. */
-static const char *comp_host_call(void *env, cm_exec *x, uint32_t index, const cm_vals *args,
-                                  cm_vals *results)
+/* A HostCall to the client with component arguments `args` (a resource
+ * destructor when `drop`), answered by its HostReturn: NULL, or a trap
+ * message. The results go to `results` (NULL: none expected). */
+static const char *client_host_call(uint32_t func_id, bool drop, const cm_vals *args,
+                                    cm_vals *results)
 {
-	(void)env, (void)x;
 	static char trap[512];
 	cmn_arena a = {0};
 	Wasmc__V1__Worker__ExecHostCall hc = WASMC__V1__WORKER__EXEC_HOST_CALL__INIT;
-	hc.func_id = W.func_ids[index];
+	hc.func_id = func_id;
+	hc.resource_drop = drop;
 	if (!exw_cvals_out(&a, args, 0, &hc.cargs, &hc.n_cargs)) {
 		cmn_arena_free(&a);
 		return "out of memory in the worker";
@@ -835,7 +836,8 @@ static const char *comp_host_call(void *env, cm_exec *x, uint32_t index, const c
 	if (hr->outcome_case == WASMC__V1__WORKER__EXEC_HOST_RETURN__OUTCOME_TRAP) {
 		snprintf(trap, sizeof trap, "%s", hr->trap);
 		ret = trap;
-	} else if (hr->outcome_case == WASMC__V1__WORKER__EXEC_HOST_RETURN__OUTCOME_RESULTS &&
+	} else if (results &&
+	           hr->outcome_case == WASMC__V1__WORKER__EXEC_HOST_RETURN__OUTCOME_RESULTS &&
 	           !exw_cvals_in(hr->results->cvalues, hr->results->n_cvalues, results, &err)) {
 		snprintf(trap, sizeof trap, "host function returned bad results: %s", err.msg);
 		ret = trap;
@@ -844,38 +846,25 @@ static const char *comp_host_call(void *env, cm_exec *x, uint32_t index, const c
 	return ret;
 }
 
-/* The guest dropped an own handle of client resource `import`. */
+/* The guest called host import `index`: forwarded to the client. */
+static const char *comp_host_call(void *env, cm_exec *x, uint32_t index, const cm_vals *args,
+                                  cm_vals *results)
+{
+	(void)env, (void)x;
+	return client_host_call(W.func_ids[index], false, args, results);
+}
+
+/* The guest dropped an own handle of client resource `import`: the
+ * client's destructor runs (HostCall with resource_drop, the rep). */
 static const char *comp_host_drop(void *env, cm_exec *x, uint32_t import, uint64_t rep)
 {
 	(void)env, (void)x;
-	static char trap[512];
 	cm_vals v;
 	cm_vals_init(&v);
 	cm_val node = {.kind = CM_OWN, .u = rep};
-	if (cm_vals_push(&v, &node) < 0)
-		return "out of memory in the worker";
-	cmn_arena a = {0};
-	Wasmc__V1__Worker__ExecHostCall hc = WASMC__V1__WORKER__EXEC_HOST_CALL__INIT;
-	hc.func_id = W.res_ids[import];
-	hc.resource_drop = true;
-	const char *ret = NULL;
-	if (!exw_cvals_out(&a, &v, 0, &hc.cargs, &hc.n_cargs)) {
-		ret = "out of memory in the worker";
-		goto free_vals;
-	}
-	Reply r = WASMC__V1__WORKER__EXEC_REPLY__INIT;
-	r.body_case = WASMC__V1__WORKER__EXEC_REPLY__BODY_HOST_CALL;
-	r.host_call = &hc;
-	exw_send(&r);
-	exw_request *req = await_host_return();
-	const Wasmc__V1__Worker__ExecHostReturn *hr = req->msg->host_return;
-	if (hr->outcome_case == WASMC__V1__WORKER__EXEC_HOST_RETURN__OUTCOME_TRAP) {
-		snprintf(trap, sizeof trap, "%s", hr->trap);
-		ret = trap;
-	}
-	exw_request_free(req);
-free_vals:
-	cmn_arena_free(&a);
+	const char *ret = cm_vals_push(&v, &node) < 0
+	                          ? "out of memory in the worker"
+	                          : client_host_call(W.res_ids[import], true, &v, NULL);
 	cm_vals_free(&v);
 	return ret;
 }
@@ -1001,7 +990,6 @@ static void comp_call(const Wasmc__V1__Worker__ExecCall *c)
 	cm_vals_init(&results);
 	cmn_arena a = {0};
 	cmn_error err;
-	char buf[512];
 	cm_outcome out;
 	if (!exw_cvals_in(c->cargs, c->n_cargs, &args, &err)) {
 		exw_send_error(WASMC__V1__ERROR_CODE__BAD_REQUEST, "%s: %s", c->export, err.msg);
@@ -1040,14 +1028,8 @@ static void comp_call(const Wasmc__V1__Worker__ExecCall *c)
 		exw_send_error(WASMC__V1__ERROR_CODE__NOT_FOUND, "no export named \"%s\"", c->export);
 		goto free_vals;
 	}
-	const cm_type *ft = cm_types_get(W.plan->types, W.plan->lifts[W.plan->exports[ex].lift].type);
-	const char *bad = ft ? exw_cvals_check(&args, 0, W.plan->types, ft->cases, ft->n,
-	                                       "argument", buf, sizeof buf)
-	                     : "export without a function type";
-	if (bad) {
-		exw_send_error(WASMC__V1__ERROR_CODE__BAD_REQUEST, "%s: %s", c->export, bad);
-		goto free_vals;
-	}
+	/* cm_exec_call checks the arguments against the export's types: a
+	 * mismatch is an error (answered below), not a trap. */
 	if (!enter_guest(c->deadline_ms ? c->deadline_ms : W.call_deadline_ms)) {
 		exw_send_error(WASMC__V1__ERROR_CODE__BAD_REQUEST, "calls nested more than %d deep",
 		               EXW_MAX_DEPTH);
