@@ -23,6 +23,7 @@
 
 #include "wcl_comp.h"
 #include "wcl_error.h"
+#include "wcl_text.h"
 
 typedef struct lex {
 	const char *text;
@@ -140,41 +141,6 @@ static void tname(const wasmc_ctype *t, char *buf, size_t len)
 		snprintf(buf, len, "%s", wasmc_ckind_name(t->kind));
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static size_t utf8_put(char *out, uint32_t cp)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xC0 | cp >> 6);
-		out[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xE0 | cp >> 12);
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		out[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | cp >> 18);
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	out[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
 /* A quoted string or char starting at l->p (the quote `q`): its UTF-8
  * bytes into a new buffer (*ret, *ret_len). */
 static wasmc_error *read_quoted(lex *l, char q, char **ret, size_t *ret_len)
@@ -219,8 +185,8 @@ static wasmc_error *read_quoted(lex *l, char q, char **ret, size_t *ret_len)
 			if (p[1] != '{')
 				goto bad_escape;
 			p += 2;
-			while (hexval(*p) >= 0 && nd < 7) {
-				cp = cp << 4 | (uint32_t)hexval(*p);
+			while (wcl_hexval(*p) >= 0 && nd < 7) {
+				cp = cp << 4 | (uint32_t)wcl_hexval(*p);
 				p++;
 				nd++;
 			}
@@ -228,7 +194,7 @@ static wasmc_error *read_quoted(lex *l, char q, char **ret, size_t *ret_len)
 			    (cp >= 0xD800 && cp <= 0xDFFF))
 				goto bad_escape;
 			p++;
-			o += utf8_put(out + o, cp);
+			o += wcl_utf8_put(out + o, cp);
 			break;
 		}
 		default:
@@ -286,12 +252,12 @@ static wasmc_error *parse_int(lex *l, const wasmc_ctype *t, wasmc_cval *ret)
 		base = 16;
 		p += 2;
 	}
-	if (hexval(*p) < 0 || (base == 10 && !(*p >= '0' && *p <= '9')))
+	if (wcl_hexval(*p) < 0 || (base == 10 && !(*p >= '0' && *p <= '9')))
 		return fail_at(l, at, "expected %s", wasmc_ckind_name(t->kind));
 	uint64_t v = 0;
 	bool over = false;
 	for (; *p; p++) {
-		int d = hexval(*p);
+		int d = wcl_hexval(*p);
 		if (d < 0 || d >= base)
 			return fail_at(l, at, "expected %s", wasmc_ckind_name(t->kind));
 		if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)

@@ -15,6 +15,7 @@
 #include "cmn_float.h"
 #include "wcl_comp.h"
 #include "wcl_error.h"
+#include "wcl_text.h"
 
 static const char *const keywords[] = {"true", "false", "some", "none", "ok", "err", "inf", "nan"};
 
@@ -132,17 +133,7 @@ static void print(pctx *c, const wasmc_cval *v, const wasmc_ctype *t, unsigned d
 			return;
 		}
 		char u[4];
-		size_t n;
-		if (cp < 0x80)
-			u[0] = (char)cp, n = 1;
-		else if (cp < 0x800)
-			u[0] = (char)(0xC0 | cp >> 6), u[1] = (char)(0x80 | (cp & 0x3F)), n = 2;
-		else if (cp < 0x10000)
-			u[0] = (char)(0xE0 | cp >> 12), u[1] = (char)(0x80 | ((cp >> 6) & 0x3F)),
-			u[2] = (char)(0x80 | (cp & 0x3F)), n = 3;
-		else
-			u[0] = (char)(0xF0 | cp >> 18), u[1] = (char)(0x80 | ((cp >> 12) & 0x3F)),
-			u[2] = (char)(0x80 | ((cp >> 6) & 0x3F)), u[3] = (char)(0x80 | (cp & 0x3F)), n = 4;
+		size_t n = wcl_utf8_put(u, cp);
 		quoted(b, u, n, '\'');
 		return;
 	}

@@ -7,6 +7,7 @@
 
 #include "wcl_error.h"
 #include "wcl_proto.h"
+#include "wcl_text.h"
 
 /* protobuf-c allocates a few times the wire size for repeated small
  * messages; the budget bounds what a reply may cost. */
@@ -373,25 +374,14 @@ void wcl_hex(const uint8_t *bytes, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool wcl_unhex(const char *text, uint8_t *out, size_t n)
 {
 	if (text == NULL || strlen(text) != 2 * n)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (hexval(text[2 * i]) < 0 || hexval(text[2 * i + 1]) < 0)
+		if (wcl_hexval(text[2 * i]) < 0 || wcl_hexval(text[2 * i + 1]) < 0)
 			return false;
 	for (size_t i = 0; i < n; i++)
-		out[i] = (uint8_t)(hexval(text[2 * i]) << 4 | hexval(text[2 * i + 1]));
+		out[i] = (uint8_t)(wcl_hexval(text[2 * i]) << 4 | wcl_hexval(text[2 * i + 1]));
 	return true;
 }

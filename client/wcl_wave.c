@@ -17,6 +17,7 @@
 #include "cmn_float.h"
 #include "pb_util.h"
 #include "wcl_error.h"
+#include "wcl_text.h"
 
 /* ---- splitting a call ---- */
 
@@ -30,42 +31,6 @@ static const char *skip_blanks(const char *p)
 static size_t column(const char *text, const char *p)
 {
 	return (size_t)(p - text) + 1;
-}
-
-static int hexdigit(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Appends the UTF-8 encoding of `cp` to out (at least 4 bytes room). */
-static size_t utf8_put(char *out, uint32_t cp)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xC0 | cp >> 6);
-		out[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xE0 | cp >> 12);
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		out[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | cp >> 18);
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	out[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
 }
 
 /* A "quoted string" starting at *pp (the opening quote). */
@@ -108,8 +73,8 @@ static wasmc_error *parse_quoted(const char *text, const char **pp, char **ret)
 			if (p[1] != '{')
 				goto bad_escape;
 			p += 2;
-			while (hexdigit(*p) >= 0 && nd < 6) {
-				cp = cp << 4 | (uint32_t)hexdigit(*p);
+			while (wcl_hexval(*p) >= 0 && nd < 6) {
+				cp = cp << 4 | (uint32_t)wcl_hexval(*p);
 				p++;
 				nd++;
 			}
@@ -117,7 +82,7 @@ static wasmc_error *parse_quoted(const char *text, const char **pp, char **ret)
 			    (cp >= 0xD800 && cp <= 0xDFFF))
 				goto bad_escape;
 			p++;
-			o += utf8_put(out + o, cp);
+			o += wcl_utf8_put(out + o, cp);
 			break;
 		}
 		default:
@@ -305,7 +270,7 @@ static int parse_int(const char *s, int bits, uint64_t *out)
 	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
 		base = 16;
 		p += 2;
-		if (hexdigit(*p) < 0)
+		if (wcl_hexval(*p) < 0)
 			return 0;
 	}
 	char *end;
@@ -353,7 +318,7 @@ static int parse_special(const char *s, int bits, uint64_t *ret_bits)
 	}
 	if (strncasecmp(p, "nan:0x", 6) == 0) {
 		char *end;
-		if (hexdigit(p[6]) < 0)
+		if (wcl_hexval(p[6]) < 0)
 			return -2;
 		errno = 0;
 		uint64_t payload = strtoull(p + 6, &end, 16);
@@ -459,7 +424,7 @@ static wasmc_error *parse_v128(const char *s, uint8_t out[16])
 			return wcl_error(WASMC_ERR_SYNTAX,
 			                 "v128 hex needs 1 to 32 digits, got \"%s\"", s);
 		for (size_t i = 0; i < n; i++) {
-			int d = hexdigit(h[n - 1 - i]);
+			int d = wcl_hexval(h[n - 1 - i]);
 			if (d < 0)
 				return wcl_error(WASMC_ERR_SYNTAX, "bad hex digit in v128 \"%s\"", s);
 			out[i / 2] |= (uint8_t)(d << (4 * (i % 2)));
