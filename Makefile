@@ -425,9 +425,15 @@ unit: $(UNIT_BIN)
 spec: $(BIN)/spec-runner
 	bash tests/spec/run.sh $(BIN)/spec-runner $(REPORTS)/spec.json $(WAST) -- $(SPEC_KNOWN) $(SPEC_ARGS)
 
+# Our own scripts (tests/wast/): what the shared suite leaves out, run by
+# the same runner in both tiers, with every feature on.
+.PHONY: wast-test
+wast-test: $(BIN)/spec-runner
+	bash tests/spec/run.sh $(BIN)/spec-runner $(REPORTS)/wast.json tests/wast --
+
 # Tests build here, not under plain `make` (criterion is a test-only
 # dependency).
-test: unit spec tools-test product-test
+test: unit spec wast-test tools-test product-test
 
 # wasmc-run as a command (tests/tools/run.sh): the kernels with both tiers,
 # traps, malformed and invalid files, bad arguments, result printing.

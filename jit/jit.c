@@ -239,8 +239,6 @@ static bool bad_valtype(const rt_module *mod, rt_valtype t, cmn_error *err)
 	case RT_HT_ANY: case RT_HT_EQ: case RT_HT_I31: case RT_HT_STRUCT:
 	case RT_HT_ARRAY: case RT_HT_NONE:
 		return !cmn_fail(err, "unsupported feature: gc");
-	case RT_HT_EXN: case RT_HT_NOEXN:
-		return !cmn_fail(err, "unsupported feature: exception handling");
 	default:
 		return false;
 	}
@@ -262,8 +260,6 @@ static bool check_features(const rt_module *mod, cmn_error *err)
 			if (bad_valtype(mod, st->u.func.results[j], err))
 				return false;
 	}
-	if (mod->ntags > 0)
-		return cmn_fail(err, "unsupported feature: exception handling");
 	for (i = mod->nfuncs_imported; i < mod->nfuncs; i++)
 		if (mod->funcs[i].body.len > JIT_MAX_BODY_BYTES)
 			return cmn_fail(err,

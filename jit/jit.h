@@ -103,13 +103,14 @@
  * Sources: jit.c (driver, options, chunks and threads, emission),
  * jit_func.c (control flow, variables, calls, memory, tables, atomics),
  * jit_num.c (scalar numerics), jit_simd.c (SIMD), jit_stubs.c
- * (trampolines, adapters), jit_llvm.c (LLVM context and helpers),
- * jit_link.c (the ELF64 static linker).
+ * (trampolines, adapters), jit_eh.c (try_table, throw, throw_ref),
+ * jit_llvm.c (LLVM context and helpers), jit_link.c (the ELF64 static
+ * linker).
  *
  * Not translated: GC (struct/array types, any/eq/i31/struct/array heap
- * types, 0xFB instructions, ref.eq) -> "unsupported feature: gc";
- * exception handling (tags, exn references, throw, try_table, legacy try)
- * -> "unsupported feature: exception handling".
+ * types, 0xFB instructions, ref.eq) -> "unsupported feature: gc"; the
+ * legacy exception instructions (try, catch, catch_all, delegate,
+ * rethrow) -> "unsupported feature: legacy exception handling".
  */
 #ifndef JIT_H
 #define JIT_H
@@ -156,8 +157,9 @@ char *jit_fingerprint(const jit_options *opt);
 
 /* Compiles `mod` (borrowed; its input bytes alive; validated with
  * `features`). On success *ret_img is a new image (rt_image_free).
- * GC and exception-handling types or instructions fail with
- * "unsupported feature: gc" / "unsupported feature: exception handling".
+ * GC types or instructions and legacy exception instructions fail with
+ * "unsupported feature: gc" / "unsupported feature: legacy exception
+ * handling".
  * Thread-safe: any number of compilations may run at once. */
 bool jit_compile(const rt_module *mod, wb_features features,
                  const jit_options *opt, rt_image **ret_img, cmn_error *err);

@@ -415,6 +415,7 @@ static void br_label(jit_fn *f, uint32_t depth)
 	jit_ctl *c = &f->ctl[f->nctl - 1 - depth];
 
 	fuel_flush(f);
+	jit_eh_exit(f, f->nctl - 1 - depth);
 	add_incoming(f, c);
 	LLVMBuildBr(bld, label_block(f, c));
 }
@@ -437,8 +438,17 @@ static void br_if_label(jit_fn *f, uint32_t depth, LLVMValueRef cond)
 	LLVMBasicBlockRef cont;
 
 	fuel_flush(f);
-	add_incoming(f, c);
 	cont = new_block(f, "");
+	if (jit_eh_exits(f, f->nctl - 1 - depth)) {
+		/* the taken edge leaves a try_table: its own block */
+		LLVMBasicBlockRef out = new_block(f, "leave");
+		LLVMBuildCondBr(bld, cond, out, cont);
+		LLVMPositionBuilderAtEnd(bld, out);
+		br_label(f, depth);
+		LLVMPositionBuilderAtEnd(bld, cont);
+		return;
+	}
+	add_incoming(f, c);
 	LLVMBuildCondBr(bld, cond, label_block(f, c), cont);
 	LLVMPositionBuilderAtEnd(bld, cont);
 }
@@ -450,6 +460,7 @@ static void emit_return(jit_fn *f)
 	LLVMValueRef agg;
 
 	fuel_flush(f);
+	jit_eh_exit(f, 0);
 	if (n == 0) {
 		LLVMBuildRetVoid(bld);
 	} else if (n == 1) {
@@ -555,6 +566,8 @@ static bool do_end(jit_fn *f)
 		/* Nothing branches to the end: continue in the current block
 		 * (or stay unreachable). */
 		reachable = !c->unreachable;
+		if (reachable && c->kind == JC_TRY)
+			jit_eh_exit(f, f->nctl - 1);
 		if (c->end != NULL)
 			LLVMDeleteBasicBlock(c->end);
 		c->end = NULL;
@@ -570,6 +583,8 @@ static bool do_end(jit_fn *f)
 	}
 	saved = *c;
 	f->nctl--;
+	if (saved.kind == JC_TRY)
+		f->ntry--;
 	if (saved.kind == JC_FUNC) {
 		if (reachable)
 			emit_return(f);
@@ -583,6 +598,27 @@ static bool do_end(jit_fn *f)
 	return true;
 }
 
+/* The block a br_table edge to label `depth` goes to (from the current
+ * block): the label's, or, when the edge leaves a try_table, a block of
+ * its own that unlinks the handler first. */
+static LLVMBasicBlockRef table_target(jit_fn *f, uint32_t depth)
+{
+	LLVMBuilderRef bld = f->u->b;
+	jit_ctl *c = &f->ctl[f->nctl - 1 - depth];
+	LLVMBasicBlockRef cur, out;
+
+	if (!jit_eh_exits(f, f->nctl - 1 - depth)) {
+		add_incoming(f, c);
+		return label_block(f, c);
+	}
+	cur = LLVMGetInsertBlock(bld);
+	out = new_block(f, "leave");
+	LLVMPositionBuilderAtEnd(bld, out);
+	br_label(f, depth);
+	LLVMPositionBuilderAtEnd(bld, cur);
+	return out;
+}
+
 static void do_br_table(jit_fn *f, const wb_instr *in)
 {
 	jit_unit *unit = f->u;
@@ -594,16 +630,14 @@ static void do_br_table(jit_fn *f, const wb_instr *in)
 
 	fuel_flush(f);
 	d = &f->ctl[f->nctl - 1 - in->u.br_table.deflt];
-	add_incoming(f, d);
-	sw = LLVMBuildSwitch(bld, idx, label_block(f, d), in->u.br_table.count);
+	sw = LLVMBuildSwitch(bld, idx, table_target(f, in->u.br_table.deflt),
+	                     in->u.br_table.count);
 	wb_br_table_begin(in, &it);
 	while (wb_br_table_next(&it, &label) && !unit->failed) {
-		jit_ctl *c = &f->ctl[f->nctl - 1 - label];
-
-		add_incoming(f, c);
-		LLVMAddCase(sw, jit_i32c(unit, k), label_block(f, c));
+		LLVMAddCase(sw, jit_i32c(unit, k), table_target(f, label));
 		k++;
 	}
+	(void)d;
 	set_unreachable(f);
 }
 
@@ -638,6 +672,8 @@ static void emit_call(jit_fn *f, uint32_t typeidx, LLVMValueRef callee,
 		args[i + 1] = f->stack[f->sp - n + i];
 	f->sp -= n;
 	fuel_flush(f);
+	if (tail)
+		jit_eh_exit(f, 0);
 	call = LLVMBuildCall2(bld, fty, callee, args, n + 1, "");
 	LLVMSetInstructionCallConv(call, JIT_CC_TAIL);
 	if (tail) {
@@ -1373,9 +1409,6 @@ static bool heap_gc_or_eh(jit_unit *u, rt_valtype t)
 	case RT_HT_ARRAY: case RT_HT_NONE:
 		jit_fail(u, "unsupported feature: gc");
 		return true;
-	case RT_HT_EXN: case RT_HT_NOEXN:
-		jit_fail(u, "unsupported feature: exception handling");
-		return true;
 	default:
 		return false;
 	}
@@ -1389,16 +1422,15 @@ static bool unsupported_op(jit_fn *f, const wb_instr *in)
 	if (oi->prefix == 0xFB || in->op == WB_OP_REF_EQ)
 		return jit_fail(unit, "unsupported feature: gc"), true;
 	switch (in->op) {
-	case WB_OP_TRY: case WB_OP_CATCH: case WB_OP_THROW:
-	case WB_OP_RETHROW: case WB_OP_THROW_REF: case WB_OP_DELEGATE:
-	case WB_OP_CATCH_ALL: case WB_OP_TRY_TABLE:
-		return jit_fail(unit, "unsupported feature: exception handling"),
+	case WB_OP_TRY: case WB_OP_CATCH: case WB_OP_RETHROW:
+	case WB_OP_DELEGATE: case WB_OP_CATCH_ALL:
+		return jit_fail(unit, "unsupported feature: legacy exception handling"),
 		       true;
 	case WB_OP_SELECT_T:
 		return heap_gc_or_eh(unit, in->u.select.type);
 	case WB_OP_REF_NULL:
 		return heap_gc_or_eh(unit, rt_valtype_ref(true, in->u.heap));
-	case WB_OP_BLOCK: case WB_OP_LOOP: case WB_OP_IF:
+	case WB_OP_BLOCK: case WB_OP_LOOP: case WB_OP_IF: case WB_OP_TRY_TABLE:
 		if (in->u.block.bt.kind == WB_BT_VAL)
 			return heap_gc_or_eh(unit, in->u.block.bt.val);
 		return false;
@@ -1439,6 +1471,15 @@ static bool translate(jit_fn *f, const wb_instr *in)
 		return true;
 	case WB_OP_END:
 		return do_end(f);
+	case WB_OP_TRY_TABLE:
+		jit_eh_try_table(f, in);
+		return true;
+	case WB_OP_THROW:
+		jit_eh_throw(f, in->u.idx);
+		return true;
+	case WB_OP_THROW_REF:
+		jit_eh_throw_ref(f);
+		return true;
 	case WB_OP_BR:
 		br_label(f, in->u.idx);
 		set_unreachable(f);
@@ -1556,6 +1597,46 @@ static bool translate(jit_fn *f, const wb_instr *in)
 		return true;
 	return jit_fail(unit, "internal error: %s not translated",
 	                wb_op_name(in->op));
+}
+
+/* ---------------------------------------------------------------------------
+ * For jit_eh.c
+ */
+
+LLVMBasicBlockRef jit_new_block(jit_fn *f, const char *name)
+{
+	return new_block(f, name);
+}
+
+LLVMValueRef jit_entry_load(jit_fn *f, LLVMValueRef p, uint64_t off, LLVMTypeRef ty)
+{
+	return entry_load(f, p, off, ty);
+}
+
+LLVMValueRef jit_svc_call(jit_fn *f, size_t off, LLVMTypeRef ret, LLVMTypeRef *ptys,
+                          LLVMValueRef *args, unsigned n)
+{
+	return svc_call(f, off, ret, ptys, args, n);
+}
+
+void jit_br_label(jit_fn *f, uint32_t depth)
+{
+	br_label(f, depth);
+}
+
+jit_ctl *jit_push_ctl(jit_fn *f, uint8_t kind, const wb_blocktype *bt)
+{
+	return push_ctl(f, kind, bt);
+}
+
+void jit_set_unreachable(jit_fn *f)
+{
+	set_unreachable(f);
+}
+
+void jit_fuel_flush(jit_fn *f)
+{
+	fuel_flush(f);
 }
 
 /* ---------------------------------------------------------------------------
@@ -1732,6 +1813,7 @@ bool jit_translate_func(jit_unit *u, uint32_t funcidx)
 		if (top(f)->unreachable) {
 			switch (in.op) {
 			case WB_OP_BLOCK: case WB_OP_LOOP: case WB_OP_IF:
+			case WB_OP_TRY_TABLE:
 				f->dead_depth++;
 				continue;
 			case WB_OP_ELSE:
@@ -1753,6 +1835,7 @@ bool jit_translate_func(jit_unit *u, uint32_t funcidx)
 	}
 	if (u->failed)
 		goto fail;
+	jit_eh_finish(f);
 	/* traps last */
 	for (i = 0; i < RT_TRAP_COUNT; i++)
 		if (f->traps[i] != NULL)

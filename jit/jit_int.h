@@ -64,6 +64,7 @@ typedef struct jit_unit {
 	LLVMValueRef tbaa[JT_COUNT];
 	LLVMValueRef md_empty;
 	LLVMAttributeRef a_nounwind, a_noreturn, a_cold, a_nobuiltins;
+	LLVMAttributeRef a_returns_twice;
 	LLVMAttributeRef a_probe; /* "probe-stack": the frame-size check */
 	LLVMAttributeRef a_probe_pages; /* "probe-stack"="inline-asm": frames
 	                                   touched page by page (stubs) */
@@ -93,9 +94,10 @@ typedef struct jit_ctl {
 	uint32_t phi_base;      /* index into jit_fn.phis: end phis (block,
 	                           if) or header phis (loop) */
 	uint32_t param_base;    /* if: saved param values in jit_fn.phis */
+	LLVMValueRef eh_rec;    /* try_table: its rt_eh_frame (an alloca) */
 } jit_ctl;
 
-enum { JC_FUNC, JC_BLOCK, JC_LOOP, JC_IF };
+enum { JC_FUNC, JC_BLOCK, JC_LOOP, JC_IF, JC_TRY };
 
 typedef struct jit_fn {
 	jit_unit *u;
@@ -129,6 +131,11 @@ typedef struct jit_fn {
 	LLVMValueRef svc, fuel_ptr, interrupt_ptr;
 
 	bool has_plain_call, has_tail_call;
+	/* try_table: open JC_TRY frames; the function has one (its locals
+	 * are then accessed volatile: a handler sees their values at the
+	 * throw, not at the try_table's setjmp) */
+	uint32_t ntry;
+	bool has_try;
 	/* fuel: instructions since the last flush */
 	uint32_t fuel_pending;
 } jit_fn;
@@ -180,6 +187,33 @@ LLVMValueRef jit_mem_addr(jit_fn *f, const wb_memarg *ma, LLVMValueRef idx,
  * volatile, alignment 1 (exact traps, see jit.h). */
 LLVMValueRef jit_mem_load(jit_fn *f, LLVMTypeRef ty, LLVMValueRef p);
 void jit_mem_store(jit_fn *f, LLVMValueRef v, LLVMValueRef p);
+
+/* Helpers of jit_func.c for jit_eh.c. */
+LLVMBasicBlockRef jit_new_block(jit_fn *f, const char *name);
+/* A load in the entry block, invariant for the whole call (vmctx fields). */
+LLVMValueRef jit_entry_load(jit_fn *f, LLVMValueRef p, uint64_t off,
+                            LLVMTypeRef ty);
+/* A call of the rt_services function at `off`. */
+LLVMValueRef jit_svc_call(jit_fn *f, size_t off, LLVMTypeRef ret,
+                          LLVMTypeRef *ptys, LLVMValueRef *args, unsigned n);
+/* br to the label `depth` frames up, with the top values of the stack
+ * (leaving every try_table on the way, see jit_eh_exit). */
+void jit_br_label(jit_fn *f, uint32_t depth);
+jit_ctl *jit_push_ctl(jit_fn *f, uint8_t kind, const wb_blocktype *bt);
+void jit_set_unreachable(jit_fn *f);
+void jit_fuel_flush(jit_fn *f);
+
+/* --- jit_eh.c: exception handling (try_table, throw, throw_ref) */
+void jit_eh_try_table(jit_fn *f, const wb_instr *in);
+void jit_eh_throw(jit_fn *f, uint32_t tag);
+void jit_eh_throw_ref(jit_fn *f);
+/* A branch to frame `target` (an index into f->ctl; 0 for return) leaves
+ * every try_table frame at index >= target: true when there is one. */
+bool jit_eh_exits(jit_fn *f, uint32_t target);
+/* Emits the eh_leave of the outermost such frame (nothing when none). */
+void jit_eh_exit(jit_fn *f, uint32_t target);
+/* After a body with try_table: its locals' loads and stores volatile. */
+void jit_eh_finish(jit_fn *f);
 
 /* --- jit_num.c: scalar numeric instructions; false when `op` is not one */
 bool jit_numeric(jit_fn *f, const wb_instr *in);

@@ -147,6 +147,7 @@ bool jit_unit_init(jit_unit *u, const rt_module *mod, const jit_options *opt,
 	init_tbaa(u);
 	u->a_nounwind = enum_attr(u, "nounwind");
 	u->a_noreturn = enum_attr(u, "noreturn");
+	u->a_returns_twice = enum_attr(u, "returns_twice");
 	u->a_cold = enum_attr(u, "cold");
 	u->a_nobuiltins =
 		LLVMCreateStringAttribute(u->ctx, "no-builtins", 11, "", 0);

@@ -37,6 +37,7 @@
 #ifndef RT_ABI_H
 #define RT_ABI_H
 
+#include <setjmp.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -96,6 +97,32 @@ typedef struct rt_global {
 
 struct rt_vmctx;
 
+/* An exception (exception handling proposal): the identity of its tag and
+ * the tag's parameter values. An exnref is a `const rt_exn *`. The
+ * exception being thrown lives in a per-thread buffer until a handler
+ * takes it; catch_ref / catch_all_ref turn it into a store-owned object
+ * (eh_capture) that lives as long as the store. */
+typedef struct rt_exn {
+	void *tag;         /* vmctx->tags[i] of the throwing instance */
+	uint32_t nvals;
+	uint32_t captured; /* runtime-private: a store-owned copy */
+	rt_val vals[];     /* at offset 16 */
+} rt_exn;
+
+_Static_assert(offsetof(rt_exn, vals) == 16, "rt_exn.vals at 16");
+
+/* A try_table's handler record, in the frame of the function that runs the
+ * try_table (compiled code allocates it, 16-aligned). eh_enter links it as
+ * this thread's innermost handler, compiled code then calls eh_setjmp on
+ * `jb`; a throw unlinks it, stores the exception in `exn` and jumps back
+ * to it (eh_setjmp returns nonzero). Leaving the try_table by any other
+ * edge (its end, a branch out, return) calls eh_leave. */
+typedef struct rt_eh_frame {
+	struct rt_eh_frame *prev;
+	const rt_exn *exn;
+	jmp_buf jb;
+} rt_eh_frame;
+
 /* Runtime services reachable from compiled code (all through vmctx->svc).
  * Indices and sizes are already validated by the compiler's types;
  * bounds are checked here and violations trap. */
@@ -142,6 +169,21 @@ typedef struct rt_services {
 	void (*out_of_fuel)(struct rt_vmctx *vm);
 	/* *vm->interrupt was nonzero: traps when the deadline has passed. */
 	void (*interrupted)(struct rt_vmctx *vm);
+	/* Exception handling (see rt_eh_frame). eh_setjmp is _setjmp: the
+	 * call site carries "returns_twice". */
+	void (*eh_enter)(struct rt_vmctx *vm, rt_eh_frame *h);
+	void (*eh_leave)(struct rt_vmctx *vm, rt_eh_frame *h);
+	int (*eh_setjmp)(struct __jmp_buf_tag *jb);
+	/* throw: `n` values of tag `tag` (a vmctx->tags[] identity); jumps to
+	 * the innermost handler, or ends the call with "uncaught exception". */
+	void (*eh_throw)(struct rt_vmctx *vm, void *tag, const rt_val *vals,
+	                 uint32_t n) __attribute__((noreturn));
+	/* throw_ref: rethrows `exn`; NULL traps "null exception reference". */
+	void (*eh_throw_ref)(struct rt_vmctx *vm, const rt_exn *exn)
+		__attribute__((noreturn));
+	/* The exnref of a caught exception (store-owned; `exn` itself when it
+	 * already is one). */
+	const rt_exn *(*eh_capture)(struct rt_vmctx *vm, const rt_exn *exn);
 } rt_services;
 
 /* The instance context: the hidden first argument of every compiled wasm
@@ -186,6 +228,8 @@ enum {
 	RT_TRAP_DATA_OOB,               /* "out of bounds memory access" */
 	RT_TRAP_HOST,                   /* a host function's own trap */
 	RT_TRAP_EXPECTED_SHARED,        /* "expected shared memory" */
+	RT_TRAP_EXCEPTION,              /* "uncaught exception" */
+	RT_TRAP_NULL_EXN,               /* "null exception reference" */
 	RT_TRAP_COUNT
 };
 

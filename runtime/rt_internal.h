@@ -63,6 +63,12 @@ struct rt_globalobj {
 	struct rt_globalobj *next;
 };
 
+/* A captured exception (an exnref's target), owned by its store. */
+typedef struct rt_exnobj {
+	struct rt_exnobj *next;
+	rt_exn exn; /* last: its values follow */
+} rt_exnobj;
+
 struct rt_tagobj {
 	uint32_t type_id;
 	struct rt_tagobj *next;
@@ -118,6 +124,7 @@ struct rt_store {
 	rt_globalobj *globals;
 	rt_tagobj *tags;
 	rt_hostobj *hosts;
+	rt_exnobj *_Atomic exns;
 };
 
 extern const rt_services rt_services_impl;
@@ -138,6 +145,17 @@ void rt_host_invoke(rt_hostfunc *self, rt_val *args_results);
 void rt_raise(uint32_t code, const char *msg) __attribute__((noreturn));
 /* The same, recording the code address the trap comes from. */
 void rt_raise_at(uint32_t code, const char *msg, uintptr_t pc) __attribute__((noreturn));
+/* Exception handling (rt_exn.c): the services, this thread's handler
+ * chain (rt_eh_swap installs `head` and returns the previous one) and the
+ * store's captured exceptions. */
+void rt_eh_enter(rt_vmctx *vm, rt_eh_frame *h);
+void rt_eh_leave(rt_vmctx *vm, rt_eh_frame *h);
+void rt_eh_throw(rt_vmctx *vm, void *tag, const rt_val *vals, uint32_t n)
+	__attribute__((noreturn));
+void rt_eh_throw_ref(rt_vmctx *vm, const rt_exn *exn) __attribute__((noreturn));
+const rt_exn *rt_eh_capture(rt_vmctx *vm, const rt_exn *exn);
+rt_eh_frame *rt_eh_swap(rt_eh_frame *head);
+void rt_exns_free(rt_store *s);
 /* Signal handlers and this thread's alternate stack. */
 void rt_signals_init(void);
 

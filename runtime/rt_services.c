@@ -253,4 +253,10 @@ const rt_services rt_services_impl = {
 	.atomic_wait64 = svc_atomic_wait64,
 	.out_of_fuel = svc_out_of_fuel,
 	.interrupted = svc_interrupted,
+	.eh_enter = rt_eh_enter,
+	.eh_leave = rt_eh_leave,
+	.eh_setjmp = _setjmp,
+	.eh_throw = rt_eh_throw,
+	.eh_throw_ref = rt_eh_throw_ref,
+	.eh_capture = rt_eh_capture,
 };

@@ -86,6 +86,7 @@ void rt_store_free(rt_store *s)
 		n = t->next;
 		free(t);
 	}
+	rt_exns_free(s);
 	for (rt_hostobj *h = s->hosts, *n; h; h = n) {
 		n = h->next;
 		free(h);

@@ -39,6 +39,8 @@ static const char *const MESSAGES[RT_TRAP_COUNT] = {
 	[RT_TRAP_DATA_OOB] = "out of bounds memory access",
 	[RT_TRAP_HOST] = "host trap",
 	[RT_TRAP_EXPECTED_SHARED] = "expected shared memory",
+	[RT_TRAP_EXCEPTION] = "uncaught exception",
+	[RT_TRAP_NULL_EXN] = "null exception reference",
 };
 
 const char *rt_trap_message(uint32_t code)
@@ -525,6 +527,8 @@ bool rt_call(rt_funcref *f, rt_val *args_results, rt_outcome *out)
 		((rt_vmctx *)f->vmctx)->stack_limit = rt_thread_stack_limit();
 	/* volatile: read after a siglongjmp */
 	rt_activation *volatile pa = &act;
+	/* a throw never leaves this call: it starts with no handler */
+	rt_eh_frame *volatile eh_outer = rt_eh_swap(NULL);
 	current = &act;
 	if (sigsetjmp(act.env, 0) == 0) {
 		if (host)
@@ -532,10 +536,12 @@ bool rt_call(rt_funcref *f, rt_val *args_results, rt_outcome *out)
 		else
 			f->tramp(f->vmctx, f->code, args_results);
 		current = pa->prev;
+		rt_eh_swap(eh_outer);
 		out->kind = RT_OK;
 		return true;
 	}
 	current = pa->prev;
+	rt_eh_swap(eh_outer);
 	out->kind = RT_TRAPPED;
 	out->trap = pa->code;
 	out->pc = pa->pc;

@@ -382,6 +382,7 @@ void exec_action(file_run *fr, json_t *cmd, const char *type)
 	const char *text = str_field(cmd, "text");
 	bool want_trap = strcmp(type, "assert_trap") == 0 || strcmp(type, "assert_exhaustion") == 0;
 	bool want_return = strcmp(type, "assert_return") == 0;
+	bool want_exn = strcmp(type, "assert_exception") == 0;
 	tier_result tr[NTIERS];
 	bool matched = false;
 	for (int t = 0; t < NTIERS; t++) {
@@ -392,7 +393,13 @@ void exec_action(file_run *fr, json_t *cmd, const char *type)
 		tr[t].r = run_action(es, t, action, &res, &nres, &out, tr[t].msg, sizeof tr[t].msg);
 		if (tr[t].r != XR_OK)
 			continue;
-		if (want_trap) {
+		if (want_exn) {
+			if (out.kind != RT_TRAPPED || out.trap != RT_TRAP_EXCEPTION) {
+				tr[t].r = XR_FAIL;
+				snprintf(tr[t].msg, sizeof tr[t].msg, "%s",
+				         out.kind == RT_OK ? "returned instead of throwing" : out.msg);
+			}
+		} else if (want_trap) {
 			if (out.kind != RT_TRAPPED) {
 				tr[t].r = XR_FAIL;
 				snprintf(tr[t].msg, sizeof tr[t].msg, "%s",

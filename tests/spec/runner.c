@@ -178,7 +178,8 @@ static void run_command(file_run *fr, json_t *cmd)
 
 	if (executing) {
 		if (strcmp(type, "assert_return") == 0 || strcmp(type, "assert_trap") == 0 ||
-		    strcmp(type, "assert_exhaustion") == 0 || strcmp(type, "action") == 0) {
+		    strcmp(type, "assert_exhaustion") == 0 || strcmp(type, "assert_exception") == 0 ||
+		    strcmp(type, "action") == 0) {
 			exec_action(fr, cmd, type);
 			return;
 		}
@@ -193,10 +194,6 @@ static void run_command(file_run *fr, json_t *cmd)
 		if (strcmp(type, "assert_unlinkable") == 0 ||
 		    strcmp(type, "assert_uninstantiable") == 0) {
 			exec_assert_instantiate(fr, cmd, type, strcmp(type, "assert_unlinkable") == 0);
-			return;
-		}
-		if (strcmp(type, "assert_exception") == 0) {
-			skip_cmd(fr, cmd, type, "unsupported feature: exception handling");
 			return;
 		}
 		if (strcmp(type, "thread") == 0 || strcmp(type, "wait") == 0) {

@@ -219,15 +219,19 @@ static void host_invoke(rt_hostfunc *self, rt_val *args)
 	args[0].i32 = args[0].i32 + 100;
 }
 
-static rt_module *decode(const uint8_t *bytes, size_t n)
+static rt_module *decode_with(const uint8_t *bytes, size_t n, wb_features feat)
 {
 	rt_module *mod = NULL;
 	cmn_error err = {0};
 
-	cr_assert(wb_decode(bytes, n, WB_FEAT_DEFAULT, &mod, &err), "%s",
-	          err.msg);
-	cr_assert(wb_validate(mod, WB_FEAT_DEFAULT, &err), "%s", err.msg);
+	cr_assert(wb_decode(bytes, n, feat, &mod, &err), "%s", err.msg);
+	cr_assert(wb_validate(mod, feat, &err), "%s", err.msg);
 	return mod;
+}
+
+static rt_module *decode(const uint8_t *bytes, size_t n)
+{
+	return decode_with(bytes, n, WB_FEAT_DEFAULT);
 }
 
 static void image_sane(const rt_module *mod, const rt_image *img)
@@ -623,7 +627,22 @@ Test(jit, gc_refused)
 	expect_refused(m2, sizeof(m2), "unsupported feature: gc");
 }
 
-Test(jit, exception_handling_refused)
+static void expect_compiled(const uint8_t *bytes, size_t n)
+{
+	rt_module *mod = decode(bytes, n);
+	rt_image *img = NULL;
+	cmn_error err = {0};
+	jit_options o;
+
+	jit_options_default(&o);
+	cr_expect(jit_compile(mod, WB_FEAT_DEFAULT, &o, &img, &err), "%s", err.msg);
+	rt_image_free(img);
+	rt_module_free(mod);
+}
+
+/* The exnref proposal compiles (tests/wast/exceptions.wast runs it); the
+ * legacy instructions (try, catch, delegate, rethrow) are refused. */
+Test(jit, legacy_exception_handling_refused)
 {
 	/* (tag (param i32)) */
 	static const uint8_t m1[] = {
@@ -638,9 +657,25 @@ Test(jit, exception_handling_refused)
 		3, 2, 1, 0,
 		10, 6, 1, 4, 1, 1, 0x69, 0x0b,
 	};
+	/* (func try end) */
+	static const uint8_t m3[] = {
+		0, 'a', 's', 'm', 1, 0, 0, 0,
+		1, 4, 1, 0x60, 0, 0,
+		3, 2, 1, 0,
+		10, 7, 1, 5, 0, 0x06, 0x40, 0x0b, 0x0b,
+	};
 
-	expect_refused(m1, sizeof(m1), "unsupported feature: exception handling");
-	expect_refused(m2, sizeof(m2), "unsupported feature: exception handling");
+	expect_compiled(m1, sizeof(m1));
+	expect_compiled(m2, sizeof(m2));
+	rt_module *mod = decode_with(m3, sizeof(m3), WB_FEAT_DEFAULT | WB_FEAT_LEGACY_EH);
+	rt_image *img = NULL;
+	cmn_error err = {0};
+	jit_options o;
+	jit_options_default(&o);
+	cr_expect_not(jit_compile(mod, WB_FEAT_DEFAULT | WB_FEAT_LEGACY_EH, &o, &img, &err));
+	cr_expect_str_eq(err.msg, "unsupported feature: legacy exception handling");
+	cr_expect_null(img);
+	rt_module_free(mod);
 }
 
 /* ---------------------------------------------------------------------------
