@@ -31,7 +31,7 @@ FX_TOOLS := package-lock.json $(FX_SRC)/embed.mjs
 
 FX_C := greet-c values-c resources-c
 FX_JS := greet-js
-FX_WAT := trap post-return-import flags0 flags33
+FX_WAT := trap post-return-import flags0 flags33 exceptions
 FX_ALL := $(FX_C) $(FX_JS) $(FX_WAT)
 COMPONENT_FIXTURES := $(FX_ALL:%=$(FX_OUT)/%.wasm)
 

@@ -287,6 +287,42 @@ Test(component, a_trap_poisons_the_instance, .timeout = 120)
 	it_daemon_free(&d);
 }
 
+/* Core exception handling inside a component, through wasmcd: a throw
+ * caught by another core instance, then one that escapes, which is a trap
+ * that poisons the instance like any other. */
+Test(component, a_guest_exception_is_caught_or_traps, .timeout = 120)
+{
+	it_daemon d;
+	cr_assert(it_daemon_start(&d, "--pool 1"));
+	wasmc_conn *c = NULL;
+	it_ok(wasmc_conn_open(d.socket, NULL, &c), "connect");
+	wasmc_module *m = load_comp(c, "exceptions");
+	wasmc_instance *inst = NULL;
+	it_ok(wasmc_component_instance_new(m, NULL, NULL, &inst), "instantiate");
+	expect_call(inst, "run(42)", "42");
+	expect_call(inst, "run(0)", "99");
+	expect_call(inst, "run(4294967295)", "4294967295");
+	wasmc_error *e = NULL;
+	char *got = call_wave(inst, "boom(7)", &e);
+	cr_expect_null(got, "boom returned %s", got);
+	cr_expect_eq(wasmc_error_outcome(e), WASMC_TRAP);
+	cr_expect(e && strstr(wasmc_error_message(e), "uncaught exception"), "%s",
+	          e ? wasmc_error_message(e) : "no trap");
+	free(got);
+	wasmc_error_free(e);
+	e = NULL;
+	got = call_wave(inst, "run(1)", &e);
+	cr_expect_null(got, "a poisoned instance answered %s", got);
+	cr_expect(e && strstr(wasmc_error_message(e), "cannot enter component instance"), "%s",
+	          e ? wasmc_error_message(e) : "");
+	free(got);
+	wasmc_error_free(e);
+	wasmc_instance_free(inst);
+	wasmc_module_free(m);
+	wasmc_conn_close(c);
+	it_daemon_free(&d);
+}
+
 static int pings;
 
 static const char *ping_cb(void *env, const wasmc_cval *args, size_t nargs,
