@@ -11,7 +11,8 @@ PKGS=(
 	libjansson-dev          # JSON for the spec runner and reports
 	libcriterion-dev        # unit tests
 	libssl-dev              # libcrypto: artifact digests and MACs
-	wabt                    # wast2json: converts the spec test scripts
+	wabt                    # wast2json (spec scripts); wasm-interp (fuzz-diff reference)
+	binaryen                # wasm-opt -ttf: random modules for make fuzz-diff
 	clang-14 libclang-rt-14-dev  # libFuzzer + sanitizers for make fuzz
 	llvm-19-dev             # code generation (jit/), LLVM C API
 	lld-14 libclang-rt-14-dev-wasm32 wasi-libc  # wasm32 test fixtures, kernels
