@@ -4,7 +4,7 @@
  * --dummy-import-func` does, and prints a trace the driver (driver.mjs)
  * compares with wabt's and V8's.
  *
- *   fuzz-diff-run --tier fast|optimized FILE.wasm
+ *   fuzz-diff-run --tier fast|optimized FILE.wasm [--dump-memory OUT]
  *
  * Every imported function is a host function that records its call and
  * returns zeros; any other import is a link error. After instantiation
@@ -95,12 +95,19 @@ static const char *host_call(void *env, rt_val *args)
 	return NULL;
 }
 
-static void print_memory(rt_instance *inst)
+static void print_memory(rt_instance *inst, const char *dump)
 {
 	rt_extern ex;
 	if (!rt_instance_export(inst, "memory", 6, &ex) || ex.kind != RT_EXTERN_MEMORY)
 		return;
 	rt_memory *m = rt_memobj_memory(ex.u.memory);
+	if (dump) {
+		FILE *f = fopen(dump, "wb");
+		if (!f || fwrite(m->base, 1, m->size, f) != m->size)
+			fprintf(stderr, "fuzz-diff-run: cannot write %s\n", dump);
+		if (f)
+			fclose(f);
+	}
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	SHA256(m->base, m->size, md);
 	printf("memory ");
@@ -113,10 +120,13 @@ int main(int argc, char **argv)
 {
 	jit_options opt;
 	jit_options_default(&opt);
-	if (argc != 4 || strcmp(argv[1], "--tier") != 0) {
-		fprintf(stderr, "usage: fuzz-diff-run --tier fast|optimized FILE.wasm\n");
+	if ((argc != 4 && !(argc == 6 && strcmp(argv[4], "--dump-memory") == 0)) ||
+	    strcmp(argv[1], "--tier") != 0) {
+		fprintf(stderr, "usage: fuzz-diff-run --tier fast|optimized FILE.wasm "
+		                "[--dump-memory OUT]\n");
 		return 2;
 	}
+	const char *dump = argc == 6 ? argv[5] : NULL;
 	if (strcmp(argv[2], "fast") == 0)
 		opt.tier = JIT_TIER_FAST;
 	else if (strcmp(argv[2], "optimized") == 0)
@@ -202,7 +212,7 @@ int main(int argc, char **argv)
 			printf("trap %s\n", out.msg);
 		}
 	}
-	print_memory(inst);
+	print_memory(inst, dump);
 	status = 0;
 out:
 	free(vals);
