@@ -3,7 +3,10 @@
 
 #include <errno.h>
 #include <openssl/sha.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,31 +67,46 @@ typedef struct exec_state {
 	uint32_t ndefs, capdefs;
 	cache_entry *cache;
 	uint32_t ncache, capcache;
+	bool in_thread; /* the state of a `thread` command's thread */
 } exec_state;
+
+/* The script's state, and on a `thread` command's thread that thread's. */
+static exec_state main_es;
+static _Thread_local exec_state *cur_es;
 
 static void arm_timeout(bool on)
 {
 	struct itimerval it;
+	/* the timer is the process's: a thread's calls are bounded by the
+	 * `wait` that joins it instead */
+	if (cur_es && cur_es->in_thread)
+		return;
 	memset(&it, 0, sizeof it);
 	it.it_value.tv_sec = on ? EXEC_CALL_TIMEOUT : 0;
 	setitimer(ITIMER_REAL, &it, NULL);
 }
 
+static void es_init(exec_state *es)
+{
+	for (int t = 0; t < NTIERS; t++) {
+		es->store[t] = rt_store_new(NULL);
+		if (!es->store[t] || !wh_spectest_init(&es->sp[t], es->store[t], true)) {
+			fprintf(stderr, "spec-runner: cannot create a store\n");
+			exit(2);
+		}
+	}
+	es->ready = true;
+}
+
 static exec_state *es_get(void)
 {
-	static exec_state es;
-	if (!es.ready) {
+	if (!cur_es)
+		cur_es = &main_es;
+	if (!cur_es->ready) {
 		rt_trap_on_signal(SIGALRM);
-		for (int t = 0; t < NTIERS; t++) {
-			es.store[t] = rt_store_new(NULL);
-			if (!es.store[t] || !wh_spectest_init(&es.sp[t], es.store[t], true)) {
-				fprintf(stderr, "spec-runner: cannot create a store\n");
-				exit(2);
-			}
-		}
-		es.ready = true;
+		es_init(cur_es);
 	}
-	return &es;
+	return cur_es;
 }
 
 /* Room for one more element in an array of `n` (cmn_grow); out of memory
@@ -136,13 +154,13 @@ void exec_cleanup(void)
 static wh_stage compile_via_artifact(const uint8_t *bytes, size_t size, wb_features feat,
                                      const jit_options *opt, rt_loaded **ret, cmn_error *err)
 {
-	static unsigned serial;
+	static _Atomic unsigned serial;
 	const char *dir = artifact_dir();
 	char path[512];
 
 	if (!dir[0])
 		return wh_compile_load(bytes, size, feat, opt, ret, err);
-	snprintf(path, sizeof path, "%s/m%u.cwasm", dir, serial++);
+	snprintf(path, sizeof path, "%s/m%u.cwasm", dir, atomic_fetch_add(&serial, 1));
 	return wh_compile_via_artifact(bytes, size, feat, opt, path, ret, err);
 }
 
@@ -639,4 +657,107 @@ void exec_module_failed(const char *name, const char *skip_reason)
 	modslot *ms = new_slot(es_get(), name);
 	if (skip_reason)
 		ms->skip = strdup(skip_reason);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Threads (the threads proposal's `thread` and `wait` commands) */
+
+/* Seconds a `wait` waits for its thread before failing. */
+#define THREAD_JOIN_TIMEOUT 120
+
+typedef struct script_thread {
+	char *name;
+	pthread_t tid;
+	bool joined;
+	file_run *fr;
+	json_t *commands;
+	exec_state *es;
+	void (*run)(file_run *, json_t *);
+} script_thread;
+
+static script_thread **threads;
+static uint32_t nthreads, capthreads;
+
+static void *thread_main(void *arg)
+{
+	script_thread *th = arg;
+	cur_es = th->es;
+	th->run(th->fr, th->commands);
+	return NULL;
+}
+
+void exec_thread(file_run *fr, json_t *cmd, void (*run)(file_run *, json_t *))
+{
+	exec_state *parent = es_get();
+	const char *shared = str_field(cmd, "shared_module");
+	tier_result tr[NTIERS];
+	for (int t = 0; t < NTIERS; t++)
+		tr[t].r = XR_OK, tr[t].msg[0] = '\0';
+	modslot *ms = shared ? find_mod(parent, shared) : NULL;
+	if (shared && !ms) {
+		for (int t = 0; t < NTIERS; t++) {
+			tr[t].r = XR_FAIL;
+			snprintf(tr[t].msg, sizeof tr[t].msg, "no module %s to share", shared);
+		}
+		conclude(fr, cmd, "thread", tr, false);
+		return;
+	}
+	script_thread *th = calloc(1, sizeof *th);
+	exec_state *es = calloc(1, sizeof *es);
+	es_init(es);
+	es->in_thread = true;
+	if (ms) {
+		/* the thread sees the shared module under its name, and only it */
+		grow1(&es->mods, &es->capmods, es->nmods, sizeof *es->mods);
+		es->mods[es->nmods++] = ms;
+	}
+	const char *name = str_field(cmd, "name");
+	th->name = name ? strdup(name) : NULL;
+	th->fr = fr;
+	th->commands = json_object_get(cmd, "commands");
+	th->es = es;
+	th->run = run;
+	(void)artifact_dir(); /* created here, before any thread compiles */
+	if (pthread_create(&th->tid, NULL, thread_main, th) != 0) {
+		for (int t = 0; t < NTIERS; t++) {
+			tr[t].r = XR_FAIL;
+			snprintf(tr[t].msg, sizeof tr[t].msg, "cannot start a thread");
+		}
+		th->joined = true;
+	}
+	grow1(&threads, &capthreads, nthreads, sizeof *threads);
+	threads[nthreads++] = th;
+	conclude(fr, cmd, "thread", tr, false);
+}
+
+void exec_wait(file_run *fr, json_t *cmd)
+{
+	const char *name = str_field(cmd, "thread");
+	script_thread *th = NULL;
+	for (uint32_t i = nthreads; i-- > 0;)
+		if (threads[i]->name && name && strcmp(threads[i]->name, name) == 0) {
+			th = threads[i];
+			break;
+		}
+	tier_result tr[NTIERS];
+	for (int t = 0; t < NTIERS; t++)
+		tr[t].r = XR_OK, tr[t].msg[0] = '\0';
+	const char *why = NULL;
+	if (!th || th->joined) {
+		why = th ? "thread already waited for" : "no such thread";
+	} else {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += THREAD_JOIN_TIMEOUT;
+		if (pthread_timedjoin_np(th->tid, NULL, &ts) != 0)
+			why = "the thread did not end within 120 s";
+		else
+			th->joined = true;
+	}
+	if (why)
+		for (int t = 0; t < NTIERS; t++) {
+			tr[t].r = XR_FAIL;
+			snprintf(tr[t].msg, sizeof tr[t].msg, "%s", why);
+		}
+	conclude(fr, cmd, "wait", tr, false);
 }

@@ -11,7 +11,8 @@
  * modules are cached by SHA-256 of their bytes within a process (one
  * script per process: see runner.c). Each call and instantiation is
  * stopped after EXEC_CALL_TIMEOUT seconds ("deadline exceeded", through
- * SIGALRM). Process-wide state, single-threaded.
+ * SIGALRM). Process-wide state; a `thread` command's commands run on
+ * their own OS thread with their own state (exec_thread).
  */
 #ifndef SPEC_EXEC_H
 #define SPEC_EXEC_H
@@ -42,6 +43,15 @@ void exec_register(file_run *fr, json_t *cmd);
 void exec_module_instance(file_run *fr, json_t *cmd, const char *type);
 /* assert_unlinkable (`link`) or assert_uninstantiable. */
 void exec_assert_instantiate(file_run *fr, json_t *cmd, const char *type, bool link);
+
+/* thread: runs the thread's commands with `run` on a new OS thread, with
+ * its own stores (one per tier) and registrations, sharing only the
+ * module named by "shared_module" (its instance, so its shared memories).
+ * The thread's calls are not timed (the process's timer is the main
+ * thread's); the `wait` joining it waits at most 120 s. */
+void exec_thread(file_run *fr, json_t *cmd, void (*run)(file_run *, json_t *));
+/* wait: joins the named thread. */
+void exec_wait(file_run *fr, json_t *cmd);
 
 /* Removes the artifact folder of this process (call before exiting). */
 void exec_cleanup(void);

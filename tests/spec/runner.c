@@ -196,8 +196,12 @@ static void run_command(file_run *fr, json_t *cmd)
 			exec_assert_instantiate(fr, cmd, type, strcmp(type, "assert_unlinkable") == 0);
 			return;
 		}
-		if (strcmp(type, "thread") == 0 || strcmp(type, "wait") == 0) {
-			skip_cmd(fr, cmd, type, "threads (thread/wait commands) are not run");
+		if (strcmp(type, "thread") == 0) {
+			exec_thread(fr, cmd, run_commands);
+			return;
+		}
+		if (strcmp(type, "wait") == 0) {
+			exec_wait(fr, cmd);
 			return;
 		}
 	}

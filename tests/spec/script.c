@@ -2,6 +2,7 @@
  * (script.h). */
 #include "script.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,9 +64,16 @@ void add_to(json_t *obj, const char *key, json_int_t n)
 	json_integer_set(v, json_integer_value(v) + n);
 }
 
+/* The commands of a script's `thread`s run on their own threads: counting
+ * and printing are serialised (recursive: one counting function calls
+ * another). */
+static pthread_mutex_t count_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
 void count(file_run *fr, const char *type, outcome o)
 {
+	pthread_mutex_lock(&count_lock);
 	add_to(kind_entry(fr->commands, type), OUTCOME_KEYS[o], 1);
+	pthread_mutex_unlock(&count_lock);
 }
 
 static void add_skip_reason(file_run *fr, const char *reason)
@@ -106,15 +114,19 @@ void verbose_line(file_run *fr, json_t *cmd, const char *type, const char *statu
 
 void skip_cmd(file_run *fr, json_t *cmd, const char *type, const char *reason)
 {
+	pthread_mutex_lock(&count_lock);
 	count(fr, type, SKIPPED);
 	add_skip_reason(fr, reason);
 	verbose_line(fr, cmd, type, "skipped", reason);
+	pthread_mutex_unlock(&count_lock);
 }
 
 void converter_rejected(file_run *fr, json_t *cmd, const char *type, const char *why)
 {
+	pthread_mutex_lock(&count_lock);
 	count(fr, type, CONVERTER_REJECTED);
 	verbose_line(fr, cmd, type, "converter rejected", why);
+	pthread_mutex_unlock(&count_lock);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -203,7 +215,16 @@ long known_failures_stale(json_t *ret_list)
 	return n;
 }
 
+static void fail_cmd_locked(file_run *fr, json_t *cmd, const char *type, const char *what);
+
 void fail_cmd(file_run *fr, json_t *cmd, const char *type, const char *what)
+{
+	pthread_mutex_lock(&count_lock);
+	fail_cmd_locked(fr, cmd, type, what);
+	pthread_mutex_unlock(&count_lock);
+}
+
+static void fail_cmd_locked(file_run *fr, json_t *cmd, const char *type, const char *what)
 {
 	long line = cmd_line(cmd);
 	if (record_file) {
@@ -222,7 +243,18 @@ void fail_cmd(file_run *fr, json_t *cmd, const char *type, const char *what)
 	report_failure(fr, cmd, type, what);
 }
 
+static void pass_cmd_locked(file_run *fr, json_t *cmd, const char *type, bool matched,
+                            const char *detail);
+
 void pass_cmd(file_run *fr, json_t *cmd, const char *type, bool matched, const char *detail)
+{
+	pthread_mutex_lock(&count_lock);
+	pass_cmd_locked(fr, cmd, type, matched, detail);
+	pthread_mutex_unlock(&count_lock);
+}
+
+static void pass_cmd_locked(file_run *fr, json_t *cmd, const char *type, bool matched,
+                            const char *detail)
 {
 	long line = cmd_line(cmd);
 	long k = known_failure_index(fr->file, line);

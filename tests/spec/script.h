@@ -6,8 +6,9 @@
  * Every command ends in exactly one outcome, through one of pass_cmd,
  * fail_cmd, skip_cmd, converter_rejected or count(.., NOT_RUN). Failures go
  * through fail_cmd, which records them (--record-failures) and counts a
- * listed one as a known failure. Single-threaded: the options and the
- * known-failure list are process-wide.
+ * listed one as a known failure. The options and the known-failure list
+ * are process-wide; the counting functions may be called from the threads
+ * of a script's `thread` commands (they are serialised).
  */
 #ifndef SPEC_SCRIPT_H
 #define SPEC_SCRIPT_H
