@@ -675,8 +675,10 @@ typedef struct script_thread {
 	void (*run)(file_run *, json_t *);
 } script_thread;
 
+/* Every thread started so far (threads may start threads: locked). */
 static script_thread **threads;
 static uint32_t nthreads, capthreads;
+static pthread_mutex_t threads_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void *thread_main(void *arg)
 {
@@ -725,8 +727,10 @@ void exec_thread(file_run *fr, json_t *cmd, void (*run)(file_run *, json_t *))
 		}
 		th->joined = true;
 	}
+	pthread_mutex_lock(&threads_lock);
 	grow1(&threads, &capthreads, nthreads, sizeof *threads);
 	threads[nthreads++] = th;
+	pthread_mutex_unlock(&threads_lock);
 	conclude(fr, cmd, "thread", tr, false);
 }
 
@@ -734,11 +738,13 @@ void exec_wait(file_run *fr, json_t *cmd)
 {
 	const char *name = str_field(cmd, "thread");
 	script_thread *th = NULL;
+	pthread_mutex_lock(&threads_lock);
 	for (uint32_t i = nthreads; i-- > 0;)
 		if (threads[i]->name && name && strcmp(threads[i]->name, name) == 0) {
 			th = threads[i];
 			break;
 		}
+	pthread_mutex_unlock(&threads_lock);
 	tier_result tr[NTIERS];
 	for (int t = 0; t < NTIERS; t++)
 		tr[t].r = XR_OK, tr[t].msg[0] = '\0';
