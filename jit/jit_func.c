@@ -861,6 +861,11 @@ static void do_global_set(jit_fn *f, uint32_t g)
 
 	LLVMSetAlignment(st, 8);
 	jit_tbaa(unit, st, JT_GLOBAL);
+	/* Volatile, like linear-memory accesses: a store to a global is seen
+	 * by the host after a trap, so it keeps its place before a load that
+	 * may fault (LLVM would otherwise keep a loop's global in a register
+	 * and store it at the loop's exits only). Loads stay plain. */
+	LLVMSetVolatile(st, 1);
 }
 
 /* ---------------------------------------------------------------------------
@@ -1547,7 +1552,10 @@ static bool translate(jit_fn *f, const wb_instr *in)
 	case WB_OP_TABLE_SET:
 		b = jit_pop(f);
 		a = table_slot(f, in->u.idx, jit_pop(f));
-		jit_tbaa(unit, LLVMBuildStore(bld, b, a), JT_TABLE);
+		/* volatile: in place before a faulting load (see global.set) */
+		c = LLVMBuildStore(bld, b, a);
+		jit_tbaa(unit, c, JT_TABLE);
+		LLVMSetVolatile(c, 1);
 		return true;
 	case WB_OP_MEMORY_SIZE:
 		do_memory_size(f, in->u.idx);

@@ -21,8 +21,11 @@ $(BIN)/fuzz-diff-run: $(OBJ)/tests/fuzz-diff/fd_run.o $(TOOLLIB_OBJ) $(FULL_OBJ)
 	$(CC) $(LDFLAGS_ALL) $^ $(FULL_LIBS) -o $@
 
 .PHONY: fuzz-diff fuzz-diff-test
+# The runner is copied first: a rebuild during a long run must not pull it
+# from under the driver.
 fuzz-diff: $(BIN)/fuzz-diff-run
-	node tests/fuzz-diff/driver.mjs --run $(BIN)/fuzz-diff-run --out build/fuzz-diff \
+	install -D $(BIN)/fuzz-diff-run build/fuzz-diff/bin/fuzz-diff-run
+	node tests/fuzz-diff/driver.mjs --run build/fuzz-diff/bin/fuzz-diff-run --out build/fuzz-diff \
 		--seconds $(FUZZ_SECONDS) $(if $(SEED),--seed $(SEED)) \
 		$(if $(FUZZ_DIFF_PROFILES),--profiles '$(FUZZ_DIFF_PROFILES)')
 fuzz-diff-test: $(BIN)/fuzz-diff-run

@@ -14,8 +14,9 @@
 // against wabt; references as null / non-null. Traps by kind: V8 and wabt
 // word them differently, and V8 does not tell a NaN from an overflow in a
 // float-to-int conversion, nor a null entry from a signature mismatch in
-// call_indirect (wabt does). The final contents of the exported memory are
-// compared with V8's. A call that exhausts the stack in any engine ends the
+// call_indirect (wabt does). The contents of the exported memory after each
+// call are compared with V8's (a hash); the two tiers' traces must be the
+// same, byte for byte. A call that exhausts the stack in any engine ends the
 // comparison of its module (the depth differs between engines, and so may
 // what the deeper frames did). Modules are generated with --denan (every
 // float result that is a NaN becomes 0): which NaN an operation returns is
@@ -87,6 +88,8 @@ function run(cmd, args, timeoutMs) {
 	return new Promise((resolve) => {
 		const p = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
 		const out = [], err = [];
+		p.on("error", (e) => resolve({ code: null, signal: null, timedOut: false, stdout: "",
+			stderr: `cannot run ${cmd}: ${e.message}` }));
 		let size = 0, timedOut = false;
 		const t = setTimeout(() => { timedOut = true; p.kill("SIGKILL"); }, timeoutMs);
 		p.stdout.on("data", (d) => {
@@ -151,6 +154,7 @@ function parseWasmc(text) {
 			cur.outcome = { trap: trapKind(rest), msg: rest };
 		} else if (tag === "memory") {
 			memory = rest;
+			if (cur) cur.memory = rest;
 		} else if (tag === "error") {
 			error = rest;
 		}
@@ -190,7 +194,7 @@ function parseV8(text) {
 		else if (o.result) cur.outcome = { results: o.result };
 		else if (o.trap) cur.outcome = { trap: trapKind(o.trap), msg: o.trap };
 		else if (o.stop) stop = o.stop, calls.pop();
-		else if (o.memory) memory = o.memory;
+		else if (o.memory) { memory = o.memory; if (cur) cur.memory = o.memory; }
 		else if (o.error) error = o.error;
 	}
 	return { calls, error, memory, stop };
@@ -328,6 +332,8 @@ function compare(w, refs) {
 				gr.every((x, j) => agreeV8(x, v.outcome.results[j]))))
 				return { compared, diff: `call ${i} (${b.name}): wasmc ${gr}, V8 ${JSON.stringify(v.outcome)}` };
 		}
+		if (v && v.memory !== undefined && g.memory !== v.memory)
+			return { compared, diff: `call ${i} (${b.name}): the memory after it differs from V8's` };
 		compared++;
 	}
 	if (w.calls.length !== wabt.calls.length)
@@ -421,6 +427,9 @@ async function oneModule(a, n, profile, tmp) {
 		compared = Math.min(compared, c.compared);
 		if (c.diff && !diff) diff = { tier, text: c.diff };
 	}
+	// the two tiers: the same trace, exactly (NaN bits aside: --denan)
+	if (!diff && fast.stdout !== opt.stdout)
+		diff = { tier: "optimized", text: "the fast and optimized tiers' traces differ" };
 	if (diff) return keepMismatch(a, n, profile, res, wasm, inFile, traces, diff, compared);
 	return { ...res, status: "compared", calls: compared };
 }

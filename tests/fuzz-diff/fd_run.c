@@ -5,7 +5,7 @@
  * compares with wabt's and V8's.
  *
  *   fuzz-diff-run --tier fast|optimized FILE.wasm [--dump-memory OUT]
- *
+
  * Every imported function is a host function that records its call and
  * returns zeros; any other import is a link error. After instantiation
  * every exported function without parameters is called, in export order,
@@ -15,7 +15,8 @@
  *   import MODULE.FIELD T:HEX ...     an imported function was called
  *   result T:HEX ...                  the call returned (bits in hex; refs null/nonnull)
  *   trap MESSAGE                      the call trapped (the spec's message)
- *   memory SHA256                     the contents of the memory exported as "memory"
+ *   memory SHA256                     the contents of the memory exported as "memory",
+ *                                     after each call
  *
  * and `error STAGE: MESSAGE` (exit 2) when the module does not decode,
  * validate, compile, link or instantiate.
@@ -211,8 +212,10 @@ int main(int argc, char **argv)
 		} else {
 			printf("trap %s\n", out.msg);
 		}
+		print_memory(inst, NULL);
 	}
-	print_memory(inst, dump);
+	if (dump)
+		print_memory(inst, dump);
 	status = 0;
 out:
 	free(vals);

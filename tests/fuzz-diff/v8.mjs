@@ -1,6 +1,7 @@
 // v8.mjs - V8's side of the differential fuzzer: runs one module the way
 // wabt's `wasm-interp --run-all-exports --dummy-import-func` does and prints
-// its trace as JSON lines (driver.mjs reads them).
+// its trace as JSON lines (driver.mjs reads them): after each call, the
+// SHA-256 of the memory exported as "memory".
 //
 //   node [--experimental-wasm-memory64] v8.mjs FILE.wasm
 //
@@ -60,8 +61,8 @@ for (const ex of WebAssembly.Module.exports(mod)) {
 		}
 		emit({ trap: `${e.constructor.name}: ${e.message}` });
 	}
+	const mem = inst.exports.memory;
+	if (mem instanceof WebAssembly.Memory)
+		emit({ memory: crypto.createHash("sha256").update(new Uint8Array(mem.buffer)).digest("hex") });
 }
-const mem = inst.exports.memory;
-if (mem instanceof WebAssembly.Memory)
-	emit({ memory: crypto.createHash("sha256").update(new Uint8Array(mem.buffer)).digest("hex") });
 process.stdout.write(out.join("\n") + "\n");
