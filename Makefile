@@ -528,6 +528,9 @@ bench-components: $(BENCH_COMPONENT_BINS) component-fixtures
 	$(BENCH_RUN) --suite components --bin $(BIN) $(BENCH_ARGS)
 bench-kernels: $(BENCH_WASMC_RUN) bench-build
 	$(BENCH_RUN) --suite kernels $(BENCH_ARGS)
+.PHONY: bench-shapes
+bench-shapes: $(BIN)/wasmc-compile
+	$(BENCH_RUN) --suite compile-shapes --compile $(BIN)/wasmc-compile $(BENCH_ARGS)
 
 # Whole files (rewraps lines older code wraps at 80 columns).
 format:
@@ -561,6 +564,7 @@ help:
 	@echo 'make component-spec [WAST=...]  component-model conformance -> $(REPORTS)/component-spec.json'
 	@echo 'make component-fixtures  the test components (greet, values, resources...) -> build/fixtures/components'
 	@echo 'make bench-kernels    only the kernels suite (other suites kept in the report)'
+	@echo 'make bench-shapes     only the compile-shapes suite (generated worst cases, 64 and 512 KB, both tiers)'
 	@echo 'make bench-build      build the benchmark kernels (wasm32 and native) into build/bench/kernels'
 	@echo 'make deps             install the Debian and npm packages the build needs'
 	@echo 'make format           clang-format every C file in place'

@@ -1,7 +1,8 @@
 // bench/run.mjs - runs wasmc's benchmarks and writes build/reports/bench.json
 // (DESIGN.md §10: a flat list of {suite, name, runner, metric, value, unit}).
 //
-//   node bench/run.mjs [--suite validate|kernels|compile|daemon|components]... [--out REPORT.json]
+//   node bench/run.mjs [--suite validate|kernels|compile|compile-shapes|daemon|components]...
+//        [--out REPORT.json]
 //        [--validate BUILD/bin/wasmc-validate] [--repeat N]
 //        [--compile BUILD/bin/wasmc-compile]
 //        [--kernels build/bench/kernels] [--wasmc-run BUILD/bin/wasmc-run]
@@ -21,6 +22,9 @@
 //
 // Suite "kernels": see kernels.mjs.
 //
+// Suite "compile-shapes": see shapes.mjs (generated worst-case shapes at 64
+// and 512 KB, both tiers: compile time per KB must not grow more than 3x).
+//
 // Suite "daemon": see daemon.mjs (wasmcd's instantiate and call latency and
 // call throughput, beside the engine in process).
 //
@@ -37,6 +41,7 @@ import { fileURLToPath } from "node:url";
 import { benchKernels } from "./kernels.mjs";
 import { benchDaemon } from "./daemon.mjs";
 import { benchComponents } from "./components.mjs";
+import { benchShapes } from "./shapes.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -257,6 +262,13 @@ if (runs("kernels")) {
 }
 
 if (runs("compile")) ok = benchCompile() && ok;
+if (runs("compile-shapes")) {
+  if (!existsSync(compileBin) || !existsSync(GNU_TIME)) {
+    console.log(`compile-shapes: ${compileBin} or ${GNU_TIME} missing; suite skipped`);
+  } else {
+    ok = benchShapes({ compile: compileBin, add }) && ok;
+  }
+}
 if (runs("daemon")) {
   ok = (await benchDaemon({ root, bin: resolve(opt("--bin", "build/bin")),
     quick: args.includes("--daemon-quick"), add })) && ok;
@@ -272,6 +284,7 @@ const ran = new Set(results.map((r) => r.suite));
 if (runs("validate")) ran.add("validate");
 if (runs("kernels")) ran.add("kernels");
 if (runs("compile")) ran.add("compile");
+if (runs("compile-shapes")) ran.add("compile-shapes");
 if (runs("daemon")) ran.add("daemon");
 if (runs("components")) ran.add("components");
 let kept = [];

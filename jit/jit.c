@@ -152,15 +152,28 @@ static bool env_flag(const char *name)
 	return v != NULL && *v != '\0' && strcmp(v, "0") != 0;
 }
 
+static bool emit_object(LLVMModuleRef m, LLVMTargetMachineRef tm, const jit_options *opt,
+                        const char *passes, uint8_t **ret, size_t *ret_size, cmn_error *err);
+
 bool jit_emit_object(LLVMModuleRef m, LLVMTargetMachineRef tm,
                      const jit_options *opt, uint8_t **ret, size_t *ret_size,
                      cmn_error *err)
+{
+	return emit_object(m, tm, opt,
+	                   opt->tier == JIT_TIER_FAST ? "function(mem2reg,simplifycfg)" : "default<O2>",
+	                   ret, ret_size, err);
+}
+
+/* The linear pipeline of large functions (jit.h, JIT_LARGE_BODY_BYTES). */
+#define LINEAR_PASSES "function(mem2reg)"
+
+static bool emit_object(LLVMModuleRef m, LLVMTargetMachineRef tm, const jit_options *opt,
+                        const char *passes, uint8_t **ret, size_t *ret_size, cmn_error *err)
 {
 	LLVMPassBuilderOptionsRef pbo;
 	LLVMErrorRef e;
 	LLVMMemoryBufferRef buf = NULL;
 	char *msg = NULL;
-	const char *passes;
 	const char *dump = getenv("WASMC_JIT_DUMP");
 	size_t n;
 
@@ -177,8 +190,6 @@ bool jit_emit_object(LLVMModuleRef m, LLVMTargetMachineRef tm,
 	}
 	LLVMDisposeMessage(msg);
 	msg = NULL;
-	passes = opt->tier == JIT_TIER_FAST ? "function(mem2reg,simplifycfg)"
-	                                    : "default<O2>";
 	pbo = LLVMCreatePassBuilderOptions();
 	e = LLVMRunPasses(m, passes, tm, pbo);
 	LLVMDisposePassBuilderOptions(pbo);
@@ -286,6 +297,7 @@ typedef struct chunk {
 	uint32_t first, count; /* function indices */
 	uint64_t size;         /* bytes of code, roughly */
 	bool stubs;
+	bool large;            /* one function over JIT_LARGE_BODY_BYTES */
 	uint8_t *obj;
 	size_t obj_size;
 	bool ok;
@@ -343,9 +355,10 @@ static bool emit_stubs(jit_unit *u)
 /* A worker's target machines: [0] the tier's; [1] (LLVM < 18, fast tier)
  * one whose code generator performs tail calls, for chunks that have
  * return_call: without `musttail` in the C API, LLVM's -O0 code generator
- * would turn them into ordinary calls. */
+ * would turn them into ordinary calls; [2] (optimized tier) the -O0 one of
+ * the linear pipeline. */
 typedef struct tms {
-	LLVMTargetMachineRef tm[2];
+	LLVMTargetMachineRef tm[3];
 } tms;
 
 static void compile_chunk(job *j, chunk *c, tms *t)
@@ -378,7 +391,20 @@ static void compile_chunk(job *j, chunk *c, tms *t)
 		tm = t->tm[1];
 	}
 #endif
-	if (!jit_emit_object(u.m, tm, j->opt, &c->obj, &c->obj_size, &c->err))
+	const char *passes = j->opt->tier == JIT_TIER_FAST ? "function(mem2reg,simplifycfg)"
+	                                                  : "default<O2>";
+	if (c->large && (j->mod->funcs[c->first].body.len > JIT_HUGE_BODY_BYTES ||
+	                 u.max_nesting > JIT_DEEP_NESTING || u.max_height > JIT_DEEP_STACK ||
+	                 u.max_blocks > JIT_MANY_BLOCKS)) {
+		passes = LINEAR_PASSES;
+		if (j->opt->tier != JIT_TIER_FAST) {
+			if (t->tm[2] == NULL &&
+			    !(t->tm[2] = target_machine(j->opt, LLVMCodeGenLevelNone, &c->err)))
+				goto out;
+			tm = t->tm[2];
+		}
+	}
+	if (!emit_object(u.m, tm, j->opt, passes, &c->obj, &c->obj_size, &c->err))
 		goto out;
 	c->ok = true;
 out:
@@ -388,7 +414,7 @@ out:
 static void *worker(void *arg)
 {
 	job *j = arg;
-	tms t = {{NULL, NULL}};
+	tms t = {{NULL, NULL, NULL}};
 	unsigned k;
 
 	while ((k = atomic_fetch_add(&j->next, 1)) < j->nchunks) {
@@ -399,7 +425,7 @@ static void *worker(void *arg)
 			continue;
 		compile_chunk(j, c, &t);
 	}
-	for (k = 0; k < 2; k++)
+	for (k = 0; k < 3; k++)
 		if (t.tm[k] != NULL)
 			LLVMDisposeTargetMachine(t.tm[k]);
 	return NULL;
@@ -436,8 +462,10 @@ static uint32_t make_chunks(const rt_module *mod, unsigned threads,
 	n = 1;
 	for (i = mod->nfuncs_imported; i < mod->nfuncs; i++) {
 		chunk *c = &cs[n - 1];
+		bool large = mod->funcs[i].body.len > JIT_LARGE_BODY_BYTES;
 
-		if (c->count > 0 && acc + mod->funcs[i].body.len > target) {
+		/* a large function alone: its chunk may get the linear pipeline */
+		if (c->count > 0 && (large || c->large || acc + mod->funcs[i].body.len > target)) {
 			if (n == cap) {
 				chunk *nc = realloc(cs, cap * 2 * sizeof(*cs));
 
@@ -453,6 +481,7 @@ static uint32_t make_chunks(const rt_module *mod, unsigned threads,
 			c->first = i;
 			acc = 0;
 		}
+		c->large = large;
 		c->count++;
 		acc += mod->funcs[i].body.len + 64;
 		c->size = acc;

@@ -131,6 +131,30 @@
  * out-of-memory abort). */
 #define JIT_MAX_BODY_BYTES 7654321u
 
+/* Implementation limits inside a body: operand stack height and nesting
+ * of blocks (checked while translating: "compile: function N operand
+ * stack too deep" / "... blocks nested too deep"). */
+#define JIT_MAX_STACK_HEIGHT 1000000u
+#define JIT_MAX_NESTING 100000u
+
+/* Bounded compile cost. LLVM's optimizing passes and code generator have
+ * costs that grow faster than the code for some shapes (InstCombine and
+ * ConstraintElimination on deep dominator trees, SimplifyCFG on deeply
+ * nested ifs, the machine scheduler, the greedy allocator and the
+ * two-address pass on huge blocks with many live values). A function
+ * whose body is larger than JIT_LARGE_BODY_BYTES is compiled alone, and
+ * in either tier with the linear pipeline (mem2reg, then LLVM's -O0 code
+ * generator: FastISel and the fast register allocator) when it is larger
+ * than JIT_HUGE_BODY_BYTES or has one of those shapes: blocks nested
+ * deeper than JIT_DEEP_NESTING, more than JIT_DEEP_STACK values on the
+ * operand stack at once, or more than JIT_MANY_BLOCKS blocks, loops and
+ * ifs. Such a function runs as fast-tier code. */
+#define JIT_LARGE_BODY_BYTES (64u * 1024)
+#define JIT_HUGE_BODY_BYTES (256u * 1024)
+#define JIT_DEEP_NESTING 256u
+#define JIT_DEEP_STACK 1024u
+#define JIT_MANY_BLOCKS 8192u
+
 typedef enum { JIT_TIER_FAST, JIT_TIER_OPTIMIZED } jit_tier;
 
 typedef struct jit_options {

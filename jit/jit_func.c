@@ -40,6 +40,12 @@ void jit_push(jit_fn *f, LLVMValueRef v)
 		return;
 	}
 	f->stack[f->sp++] = v;
+	if (f->sp > unit->max_height) {
+		unit->max_height = f->sp;
+		if (f->sp > JIT_MAX_STACK_HEIGHT)
+			jit_fail(unit, "compile: function %u operand stack too deep (more than %u values)",
+			         f->index, JIT_MAX_STACK_HEIGHT);
+	}
 }
 
 /* ---------------------------------------------------------------------------
@@ -350,7 +356,16 @@ static jit_ctl *push_ctl(jit_fn *f, uint8_t kind, const wb_blocktype *bt)
 		jit_fail(unit, "out of memory");
 		return NULL;
 	}
+	if (f->nctl >= JIT_MAX_NESTING) {
+		jit_fail(unit, "compile: function %u blocks nested too deep (more than %u)",
+		         f->index, JIT_MAX_NESTING);
+		return NULL;
+	}
 	c = &f->ctl[f->nctl++];
+	if (f->nctl > unit->max_nesting)
+		unit->max_nesting = f->nctl;
+	if (++f->nblocks > unit->max_blocks)
+		unit->max_blocks = f->nblocks;
 	memset(c, 0, sizeof(*c));
 	c->kind = kind;
 	if (bt)

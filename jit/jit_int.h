@@ -76,6 +76,9 @@ typedef struct jit_unit {
 	uint32_t cap_local;
 
 	bool tail_calls;       /* some function has a return_call */
+	/* the deepest nesting of blocks and the highest operand stack of the
+	 * functions translated (the large-function pipeline's signals) */
+	uint32_t max_nesting, max_height, max_blocks;
 	cmn_error *err;
 	bool failed;
 } jit_unit;
@@ -136,6 +139,7 @@ typedef struct jit_fn {
 	 * throw, not at the try_table's setjmp) */
 	uint32_t ntry;
 	bool has_try;
+	uint32_t nblocks;      /* blocks, loops, ifs and try_tables so far */
 	/* fuel: instructions since the last flush */
 	uint32_t fuel_pending;
 } jit_fn;
