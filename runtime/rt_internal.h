@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -44,6 +45,7 @@ struct rt_memobj {
 	uint8_t page_log2;
 	bool is64, shared;
 	rt_limits limits;   /* the type it was created with */
+	rt_store *store;
 	struct rt_memobj *next;
 };
 
@@ -53,6 +55,7 @@ struct rt_tableobj {
 	uint64_t max;       /* effective maximum */
 	rt_valtype elem;    /* canonical heap ids */
 	rt_limits limits;
+	rt_store *store;
 	struct rt_tableobj *next;
 };
 
@@ -121,6 +124,8 @@ struct rt_store {
 	rt_instance *instances;
 	rt_memobj *memories;
 	rt_tableobj *tables;
+	/* bytes of memories and tables (cfg.max_total_bytes) */
+	_Atomic uint64_t total_bytes;
 	rt_globalobj *globals;
 	rt_tagobj *tags;
 	rt_hostobj *hosts;
@@ -167,6 +172,12 @@ rt_tableobj *rt_tableobj_create(rt_store *s, rt_valtype elem, const rt_limits *l
                                 void *init, cmn_error *err);
 void rt_tableobj_destroy(rt_tableobj *t);
 int64_t rt_tableobj_grow(rt_tableobj *t, uint64_t delta, void *init);
+
+/* The store's budget of memory and table bytes (cfg.max_total_bytes):
+ * takes `bytes` from it, false (nothing taken) when it would be exceeded;
+ * rt_budget_give returns them. */
+bool rt_budget_take(rt_store *s, uint64_t bytes);
+void rt_budget_give(rt_store *s, uint64_t bytes);
 
 /* Canonical form of a module value type (heap index -> canonical id). */
 rt_valtype rt_canon_valtype(rt_valtype t, const uint32_t *type_ids);

@@ -69,11 +69,17 @@ rt_memobj *rt_memobj_create(rt_store *s, const rt_limits *l, cmn_error *err)
 		cmn_fail(err, "memory limit reached");
 		return NULL;
 	}
+	if (!rt_budget_take(s, l->min << pl)) {
+		cmn_fail(err, "store memory budget exceeded");
+		return NULL;
+	}
 	rt_memobj *m = calloc(1, sizeof *m);
 	if (!m) {
+		rt_budget_give(s, l->min << pl);
 		cmn_fail(err, "out of memory");
 		return NULL;
 	}
+	m->store = s;
 	m->page_log2 = pl;
 	m->is64 = l->is64;
 	m->shared = l->shared;
@@ -96,6 +102,7 @@ rt_memobj *rt_memobj_create(rt_store *s, const rt_limits *l, cmn_error *err)
 	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (r == MAP_FAILED) {
 		cmn_fail(err, "cannot reserve memory: %s", strerror(errno));
+		rt_budget_give(s, l->min << pl);
 		free(m);
 		return NULL;
 	}
@@ -111,6 +118,7 @@ rt_memobj *rt_memobj_create(rt_store *s, const rt_limits *l, cmn_error *err)
 		shift = round_up(bytes, (uint64_t)cmn_page_size()) - bytes;
 	if (!commit(m, bytes + shift)) {
 		cmn_fail(err, "cannot commit memory");
+		rt_budget_give(s, l->min << pl);
 		munmap(m->reserve, m->reserve_len);
 		free(m);
 		return NULL;
@@ -121,6 +129,7 @@ rt_memobj *rt_memobj_create(rt_store *s, const rt_limits *l, cmn_error *err)
 		m->max_pages = m->reserve_max >> pl;
 	if (!rt_guard_register(m->reserve, m->reserve_len)) {
 		cmn_fail(err, "too many memories in this process");
+		rt_budget_give(s, l->min << pl);
 		munmap(m->reserve, m->reserve_len);
 		free(m);
 		return NULL;
@@ -151,11 +160,14 @@ int64_t rt_memobj_grow(rt_memobj *m, uint64_t delta)
 	uint64_t old = m->pub.size >> m->page_log2;
 	if (delta == 0) {
 		ret = (int64_t)old;
-	} else if (delta <= m->max_pages && old <= m->max_pages - delta) {
+	} else if (delta <= m->max_pages && old <= m->max_pages - delta &&
+	           rt_budget_take(m->store, delta << m->page_log2)) {
 		uint64_t bytes = (old + delta) << m->page_log2;
 		if (commit(m, bytes)) {
 			__atomic_store_n(&m->pub.size, bytes, __ATOMIC_SEQ_CST);
 			ret = (int64_t)old;
+		} else {
+			rt_budget_give(m->store, delta << m->page_log2);
 		}
 	}
 	if (m->shared)

@@ -96,6 +96,25 @@ void rt_store_free(rt_store *s)
 	free(s);
 }
 
+bool rt_budget_take(rt_store *s, uint64_t bytes)
+{
+	uint64_t max = s->cfg.max_total_bytes;
+	if (!max)
+		return true;
+	uint64_t cur = atomic_load(&s->total_bytes);
+	do {
+		if (bytes > max || cur > max - bytes)
+			return false;
+	} while (!atomic_compare_exchange_weak(&s->total_bytes, &cur, cur + bytes));
+	return true;
+}
+
+void rt_budget_give(rt_store *s, uint64_t bytes)
+{
+	if (s->cfg.max_total_bytes)
+		atomic_fetch_sub(&s->total_bytes, bytes);
+}
+
 void rt_store_set_fuel(rt_store *s, int64_t fuel)
 {
 	s->fuel = fuel < 0 ? INT64_MAX : fuel;

@@ -27,6 +27,11 @@ typedef struct rt_store_config {
 	uint64_t max_memory_bytes;
 	/* Per table: growth past this many elements fails. 0: 10,000,000. */
 	uint64_t max_table_elems;
+	/* All memories and tables of the store together, in bytes (a table
+	 * element counts 8): creating or growing one past it fails (a
+	 * creation with "store memory budget exceeded", memory.grow and
+	 * table.grow with -1). 0: no limit. */
+	uint64_t max_total_bytes;
 	/* Address space reserved after a 32-bit memory's 4 GiB (must be at
 	 * least the guard size the code was compiled for). 0: 2 GiB. */
 	uint64_t guard_bytes;

@@ -42,15 +42,22 @@ rt_tableobj *rt_tableobj_create(rt_store *s, rt_valtype elem, const rt_limits *l
 		cmn_fail(err, "table limit reached");
 		return NULL;
 	}
+	if (!rt_budget_take(s, l->min * 8)) {
+		cmn_fail(err, "store memory budget exceeded");
+		return NULL;
+	}
 	rt_tableobj *t = calloc(1, sizeof *t);
 	if (!t) {
+		rt_budget_give(s, l->min * 8);
 		cmn_fail(err, "out of memory");
 		return NULL;
 	}
+	t->store = s;
 	t->max = max;
 	t->elem = elem;
 	t->limits = *l;
 	if (!reserve(t, l->min ? l->min : 1)) {
+		rt_budget_give(s, l->min * 8);
 		free(t);
 		cmn_fail(err, "out of memory");
 		return NULL;
@@ -75,8 +82,12 @@ int64_t rt_tableobj_grow(rt_tableobj *t, uint64_t delta, void *init)
 	uint64_t old = t->pub.size;
 	if (delta > t->max || old > t->max - delta)
 		return -1;
-	if (!reserve(t, old + delta))
+	if (!rt_budget_take(t->store, delta * 8))
 		return -1;
+	if (!reserve(t, old + delta)) {
+		rt_budget_give(t->store, delta * 8);
+		return -1;
+	}
 	for (uint64_t i = old; i < old + delta; i++)
 		t->pub.elems[i] = init;
 	t->pub.size = old + delta;

@@ -3,7 +3,13 @@
  * export, for work on the engine and for benchmarks.
  *
  *   wasmc-run [--tier fast|optimized] [--fuel N] [--max-memory BYTES]
- *             [--time] [--spectest] FILE.wasm|ARTIFACT --invoke NAME [ARG...]
+ *             [--deadline SECONDS] [--time] [--spectest]
+ *             FILE.wasm|ARTIFACT --invoke NAME [ARG...]
+ *
+ * --max-memory: the memories and tables of the store together (a table
+ * element counts 8 bytes): instantiation past it fails, memory.grow and
+ * table.grow return -1. --deadline: the whole run; compiling longer is an
+ * error (exit 2), a call still running traps "deadline exceeded".
  *
  * Results are printed one per line like `wasmtime run --invoke`: integers
  * in signed decimal, floats as the shortest decimal that reads back the
@@ -13,14 +19,18 @@
  * f64x2) or 0x hex.
  *
  * Exit status: 0 ok; 1 trap (the spec's message on stderr); 2 bad
- * arguments, unreadable or invalid file, link error.
+ * arguments, unreadable or invalid file, link error, compile error
+ * (including an implementation limit, the deadline, or LLVM failing).
  * --time prints "compile: X s", "instantiate: X s", "call: X s" to stderr.
  */
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmn_file.h"
 #include "jit.h"
@@ -35,7 +45,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: wasmc-run [--tier fast|optimized] [--fuel N] [--max-memory BYTES]\n"
-	           "                 [--time] [--spectest] FILE.wasm|ARTIFACT --invoke NAME [ARG...]\n");
+	           "                 [--deadline SECONDS] [--time] [--spectest]\n"
+	           "                 FILE.wasm|ARTIFACT --invoke NAME [ARG...]\n");
 }
 
 static double now(void)
@@ -58,6 +69,33 @@ __attribute__((format(printf, 1, 2))) static int die(const char *fmt, ...)
 	return 2;
 }
 
+/* The compile deadline: a thread that ends the process (exit 2) when the
+ * compilation is still running at the deadline (LLVM cannot be stopped
+ * half-way; nothing is written yet). */
+static double compile_deadline;
+
+static void *compile_watch(void *arg)
+{
+	(void)arg;
+	struct timespec ts = {(time_t)compile_deadline,
+	                      (long)((compile_deadline - (double)(time_t)compile_deadline) * 1e9)};
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) != 0)
+		;
+	fprintf(stderr, "wasmc-run: compile: deadline exceeded\n");
+	_exit(2);
+}
+
+/* LLVM reports out of memory (and its other fatal errors) by aborting:
+ * while compiling, that is a compile error (exit 2), not a crash. */
+static void on_compile_abort(int sig)
+{
+	(void)sig;
+	static const char msg[] = "wasmc-run: compile: LLVM failed (out of memory?)\n";
+	if (write(2, msg, sizeof msg - 1) < 0) {
+	}
+	_exit(2);
+}
+
 int main(int argc, char **argv)
 {
 	jit_options opt;
@@ -66,6 +104,7 @@ int main(int argc, char **argv)
 	rt_store_config cfg;
 	rt_store_config_default(&cfg);
 	bool timing = false, spectest = false;
+	double deadline_s = 0;
 	const char *file = NULL, *invoke = NULL;
 	int first_arg = argc;
 
@@ -87,9 +126,15 @@ int main(int argc, char **argv)
 			cfg.fuel = (int64_t)n;
 		} else if (strcmp(a, "--max-memory") == 0 && i + 1 < argc) {
 			uint64_t n;
-			if (!wh_parse_int(argv[++i], 64, &n))
+			if (!wh_parse_int(argv[++i], 64, &n) || n == 0)
 				return die("bad memory limit %s", argv[i]);
-			cfg.max_memory_bytes = n;
+			cfg.max_total_bytes = n;
+		} else if (strcmp(a, "--deadline") == 0 && i + 1 < argc) {
+			char *end;
+			deadline_s = strtod(argv[++i], &end);
+			if (*end || !(deadline_s > 0) || deadline_s > 1e9)
+				return die("bad deadline %s (seconds, more than 0)", argv[i]);
+			opt.deadline = true;
 		} else if (strcmp(a, "--time") == 0) {
 			timing = true;
 		} else if (strcmp(a, "--spectest") == 0) {
@@ -103,6 +148,7 @@ int main(int argc, char **argv)
 			return 0;
 		} else if (i + 1 == argc && (strcmp(a, "--tier") == 0 || strcmp(a, "--fuel") == 0 ||
 		                             strcmp(a, "--max-memory") == 0 ||
+		                             strcmp(a, "--deadline") == 0 ||
 		                             strcmp(a, "--invoke") == 0)) {
 			usage(stderr);
 			return die("%s needs a value", a);
@@ -146,7 +192,20 @@ int main(int argc, char **argv)
 		uint8_t *bytes = cmn_read_file(file, &size, &err);
 		if (!bytes)
 			return die("%s", err.msg);
+		pthread_t watch;
+		bool watching = false;
+		if (deadline_s > 0) {
+			compile_deadline = t0 + deadline_s;
+			watching = pthread_create(&watch, NULL, compile_watch, NULL) == 0;
+		}
+		struct sigaction sa = {.sa_handler = on_compile_abort}, old_abrt;
+		sigaction(SIGABRT, &sa, &old_abrt);
 		wh_stage st = wh_compile_load(bytes, size, WB_FEAT_DEFAULT, &opt, &l, &err);
+		sigaction(SIGABRT, &old_abrt, NULL);
+		if (watching) {
+			pthread_cancel(watch);
+			pthread_join(watch, NULL);
+		}
 		free(bytes);
 		if (st != WH_OK) {
 			return die("%s: %s: %s", file, wh_stage_name(st), err.msg);
@@ -164,6 +223,14 @@ int main(int argc, char **argv)
 	if (!s || (spectest && !wh_spectest_init(&sp, s, false))) {
 		die("out of memory");
 		goto out_store;
+	}
+	if (deadline_s > 0) {
+		double left = t0 + deadline_s - now();
+		if (left <= 0) {
+			die("deadline exceeded before the call");
+			goto out_store;
+		}
+		rt_store_set_deadline(s, (uint64_t)(left * 1e9));
 	}
 	const rt_module *m = l->mod;
 	imports = calloc(m->nimports + 1, sizeof *imports);

@@ -159,6 +159,30 @@ done
 expect "trap in the start function: exit 1, unreachable" 1 "" "unreachable" \
 	"$RUN" "$F/start-trap.wasm" --invoke f
 
+# --- --max-memory (memories and tables together) and --deadline ----------------
+L="$F/limits.wasm"
+expect "--max-memory: memory.grow within the budget succeeds" 0 "2" "" \
+	"$RUN" --max-memory 196688 "$L" --invoke grow 1
+expect "--max-memory: memory.grow past the budget returns -1" 0 "-1" "" \
+	"$RUN" --max-memory 196687 "$L" --invoke grow 1
+expect "--max-memory: table.grow counts 8 bytes an element (within)" 0 "10" "" \
+	"$RUN" --max-memory 131160 "$L" --invoke tgrow 1
+expect "--max-memory: table.grow past the budget returns -1" 0 "-1" "" \
+	"$RUN" --max-memory 131160 "$L" --invoke tgrow 2
+expect "--max-memory: a module bigger than the budget: exit 2" 2 "" \
+	"store memory budget exceeded" "$RUN" --max-memory 131151 "$L" --invoke grow 0
+for tier in fast optimized; do
+	expect "--deadline ($tier): an endless loop traps deadline exceeded" 1 "" \
+		"deadline exceeded" "$RUN" --tier $tier --deadline 0.3 "$L" --invoke spin
+done
+expect "--deadline: bad value: exit 2" 2 "" "bad deadline" "$RUN" --deadline -1 "$L" --invoke spin
+# a 512 KB function of nested ifs compiles in about 2 s: a 0.2 s deadline ends
+# the compilation with exit 2
+node --input-type=module -e "import { shapeModule } from '$here/../../bench/shapes.mjs';
+import { writeFileSync } from 'node:fs'; writeFileSync('$tmp/big.wasm', shapeModule('nested-ifs', 512));"
+expect "--deadline: a compilation past it: exit 2, compile: deadline exceeded" 2 "" \
+	"compile: deadline exceeded" "$RUN" --deadline 0.2 "$tmp/big.wasm" --invoke f 1
+
 # --- Malformed and invalid files, link errors: exit 2 ---------------------------
 printf 'not wasm' >"$tmp/notwasm.wasm"
 : >"$tmp/empty.wasm"
