@@ -394,9 +394,15 @@ static void compile_chunk(job *j, chunk *c, tms *t)
 	const char *passes = j->opt->tier == JIT_TIER_FAST ? "function(mem2reg,simplifycfg)"
 	                                                  : "default<O2>";
 	if (c->large && (j->mod->funcs[c->first].body.len > JIT_HUGE_BODY_BYTES ||
-	                 u.max_nesting > JIT_DEEP_NESTING || u.max_height > JIT_DEEP_STACK ||
+	                 u.max_ifs > JIT_DEEP_IFS || u.max_nesting > JIT_DEEP_NESTING ||
+	                 u.max_height > JIT_DEEP_STACK ||
 	                 u.max_blocks > JIT_MANY_BLOCKS)) {
 		passes = LINEAR_PASSES;
+		if (env_flag("WASMC_JIT_VERBOSE"))
+			fprintf(stderr, "jit: function %u (%u bytes): linear pipeline (ifs nested %u, "
+			        "blocks nested %u, operand stack %u, blocks %u)\n", c->first,
+			        j->mod->funcs[c->first].body.len, u.max_ifs, u.max_nesting, u.max_height,
+			        u.max_blocks);
 		if (j->opt->tier != JIT_TIER_FAST) {
 			if (t->tm[2] == NULL &&
 			    !(t->tm[2] = target_machine(j->opt, LLVMCodeGenLevelNone, &c->err)))

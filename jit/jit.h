@@ -98,7 +98,8 @@
  *
  * Environment (debugging only, never changes code): WASMC_JIT_VERIFY=1
  *   runs LLVM's IR verifier in the fast tier too (always on in the
- *   optimized tier); WASMC_JIT_DUMP=FILE writes each chunk's final IR.
+ *   optimized tier); WASMC_JIT_DUMP=FILE writes each chunk's final IR;
+ *   WASMC_JIT_VERBOSE=1 names each function given the linear pipeline.
  *
  * Sources: jit.c (driver, options, chunks and threads, emission),
  * jit_func.c (control flow, variables, calls, memory, tables, atomics),
@@ -145,13 +146,16 @@
  * whose body is larger than JIT_LARGE_BODY_BYTES is compiled alone, and
  * in either tier with the linear pipeline (mem2reg, then LLVM's -O0 code
  * generator: FastISel and the fast register allocator) when it is larger
- * than JIT_HUGE_BODY_BYTES or has one of those shapes: blocks nested
- * deeper than JIT_DEEP_NESTING, more than JIT_DEEP_STACK values on the
+ * than JIT_HUGE_BODY_BYTES or has one of those shapes: ifs nested deeper
+ * than JIT_DEEP_IFS (a deep dominator tree), any blocks nested deeper than
+ * JIT_DEEP_NESTING (a switch's br_table nests one block per case, which
+ * costs little), more than JIT_DEEP_STACK values on the
  * operand stack at once, or more than JIT_MANY_BLOCKS blocks, loops and
  * ifs. Such a function runs as fast-tier code. */
 #define JIT_LARGE_BODY_BYTES (64u * 1024)
 #define JIT_HUGE_BODY_BYTES (256u * 1024)
-#define JIT_DEEP_NESTING 256u
+#define JIT_DEEP_IFS 256u
+#define JIT_DEEP_NESTING 2048u
 #define JIT_DEEP_STACK 1024u
 #define JIT_MANY_BLOCKS 8192u
 

@@ -366,6 +366,8 @@ static jit_ctl *push_ctl(jit_fn *f, uint8_t kind, const wb_blocktype *bt)
 		unit->max_nesting = f->nctl;
 	if (++f->nblocks > unit->max_blocks)
 		unit->max_blocks = f->nblocks;
+	if (kind == JC_IF && ++f->nifs > unit->max_ifs)
+		unit->max_ifs = f->nifs;
 	memset(c, 0, sizeof(*c));
 	c->kind = kind;
 	if (bt)
@@ -600,6 +602,8 @@ static bool do_end(jit_fn *f)
 	f->nctl--;
 	if (saved.kind == JC_TRY)
 		f->ntry--;
+	if (saved.kind == JC_IF)
+		f->nifs--;
 	if (saved.kind == JC_FUNC) {
 		if (reachable)
 			emit_return(f);

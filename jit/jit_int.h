@@ -78,7 +78,7 @@ typedef struct jit_unit {
 	bool tail_calls;       /* some function has a return_call */
 	/* the deepest nesting of blocks and the highest operand stack of the
 	 * functions translated (the large-function pipeline's signals) */
-	uint32_t max_nesting, max_height, max_blocks;
+	uint32_t max_nesting, max_height, max_blocks, max_ifs;
 	cmn_error *err;
 	bool failed;
 } jit_unit;
@@ -140,6 +140,7 @@ typedef struct jit_fn {
 	uint32_t ntry;
 	bool has_try;
 	uint32_t nblocks;      /* blocks, loops, ifs and try_tables so far */
+	uint32_t nifs;         /* ifs open now */
 	/* fuel: instructions since the last flush */
 	uint32_t fuel_pending;
 } jit_fn;
