@@ -124,11 +124,7 @@
 #include "rt_module.h"
 #include "wb_features.h"
 
-/* Part of the fingerprint: bumped when compiled code changes meaning, so
- * that artifacts cached by an older compiler are compiled again (0.2.0:
- * exceptions, volatile global and table stores, leaf functions without
- * a stack check). */
-#define JIT_VERSION "0.2.0"
+#define JIT_VERSION "0.1.0"
 
 /* Implementation limit: a function body larger than this (bytes of code,
  * as V8's kV8MaxWasmFunctionSize) is refused with "compile: function N

@@ -686,7 +686,6 @@ static void emit_call(jit_fn *f, uint32_t typeidx, LLVMValueRef callee,
 
 	if (args == NULL)
 		return;
-	f->makes_calls = true;
 	args[0] = cvm;
 	for (i = 0; i < n; i++)
 		args[i + 1] = f->stack[f->sp - n + i];
@@ -1821,8 +1820,8 @@ bool jit_translate_func(jit_unit *u, uint32_t funcidx)
 		                               offsetof(rt_vmctx, stack_limit)),
 		                     "");
 		jit_tbaa(u, lim, JT_VMCTX);
-		f->stack_cmp = LLVMBuildICmp(u->b, LLVMIntULT, sp, lim, "");
-		jit_trap_if(f, f->stack_cmp, RT_TRAP_STACK_EXHAUSTED);
+		jit_trap_if(f, LLVMBuildICmp(u->b, LLVMIntULT, sp, lim, ""),
+		            RT_TRAP_STACK_EXHAUSTED);
 	}
 	checkpoints(f);
 
@@ -1864,15 +1863,6 @@ bool jit_translate_func(jit_unit *u, uint32_t funcidx)
 	if (u->failed)
 		goto fail;
 	jit_eh_finish(f);
-	/* A leaf (no wasm call) needs no stack check: its caller's check left
-	 * the 256 KiB reserve below it, and a frame of 4 KiB or more is probed
-	 * before it is allocated ("probe-stack"); a frame under 4 KiB entered
-	 * from the host with no room left faults on the guard page, which is
-	 * "call stack exhausted" too. */
-	if (!f->makes_calls && f->stack_cmp) {
-		LLVMReplaceAllUsesWith(f->stack_cmp, LLVMConstInt(u->t_i1, 0, 0));
-		LLVMInstructionEraseFromParent(f->stack_cmp);
-	}
 	/* traps last */
 	for (i = 0; i < RT_TRAP_COUNT; i++)
 		if (f->traps[i] != NULL)

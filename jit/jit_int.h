@@ -134,8 +134,6 @@ typedef struct jit_fn {
 	LLVMValueRef svc, fuel_ptr, interrupt_ptr;
 
 	bool has_plain_call, has_tail_call;
-	bool makes_calls;      /* a wasm call (of any kind) */
-	LLVMValueRef stack_cmp; /* the entry's stack check (sp < limit) */
 	/* try_table: open JC_TRY frames; the function has one (its locals
 	 * are then accessed volatile: a handler sees their values at the
 	 * throw, not at the try_table's setjmp) */
