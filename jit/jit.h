@@ -124,7 +124,10 @@
 #include "rt_module.h"
 #include "wb_features.h"
 
-#define JIT_VERSION "0.1.0"
+/* Part of the fingerprint: bumped when compiled code changes meaning, so
+ * that artifacts cached by an older compiler are compiled again (0.2.0:
+ * exceptions, volatile global and table stores, the linear pipeline). */
+#define JIT_VERSION "0.2.0"
 
 /* Implementation limit: a function body larger than this (bytes of code,
  * as V8's kV8MaxWasmFunctionSize) is refused with "compile: function N
