@@ -897,11 +897,19 @@ static bool mem_is64(jit_fn *f, uint32_t m)
 	return unit->mod->memories[m].limits.is64;
 }
 
+/* A memory's base never moves (the runtime reserves its whole range up
+ * front; memory.grow only commits pages), so it is loaded once, in the
+ * entry block, like the other vmctx invariants. */
 static LLVMValueRef mem_base(jit_fn *f, uint32_t m)
 {
 	jit_unit *unit = f->u;
-	return load_tbaa(f, unit->t_ptr, get_memory(f, m),
-	                 offsetof(rt_memory, base), JT_MEM_DESC);
+	jit_cache_ent *e = &unit->c_membase[m];
+
+	if (e->gen == unit->gen)
+		return e->v;
+	e->v = entry_load(f, get_memory(f, m), offsetof(rt_memory, base), unit->t_ptr);
+	e->gen = unit->gen;
+	return e->v;
 }
 
 static LLVMValueRef mem_size(jit_fn *f, uint32_t m)

@@ -72,6 +72,7 @@ typedef struct jit_unit {
 	/* per-function caches (stamped with gen) */
 	uint32_t gen;
 	jit_cache_ent *c_mem, *c_table, *c_global, *c_func, *c_type;
+	jit_cache_ent *c_membase; /* per memory: its base (entry block) */
 	jit_cache_ent *c_local;  /* per local index: its alloca */
 	uint32_t cap_local;
 

@@ -167,11 +167,12 @@ bool jit_unit_init(jit_unit *u, const rt_module *mod, const jit_options *opt,
 	u->rtys = calloc(mod->ntypes + 1, sizeof(*u->rtys));
 	u->fns = calloc(mod->nfuncs + 1, sizeof(*u->fns));
 	u->c_mem = calloc(mod->nmemories + 1, sizeof(jit_cache_ent));
+	u->c_membase = calloc(mod->nmemories + 1, sizeof(jit_cache_ent));
 	u->c_table = calloc(mod->ntables + 1, sizeof(jit_cache_ent));
 	u->c_global = calloc(mod->nglobals + 1, sizeof(jit_cache_ent));
 	u->c_func = calloc(mod->nfuncs + 1, sizeof(jit_cache_ent));
 	u->c_type = calloc(mod->ntypes + 1, sizeof(jit_cache_ent));
-	if (!u->fnty || !u->ptys || !u->rtys || !u->fns || !u->c_mem || !u->c_table ||
+	if (!u->fnty || !u->ptys || !u->rtys || !u->fns || !u->c_mem || !u->c_membase || !u->c_table ||
 	    !u->c_global || !u->c_func || !u->c_type)
 		return jit_fail(u, "out of memory");
 	return true;
@@ -200,6 +201,7 @@ void jit_unit_fini(jit_unit *u)
 	free(u->rtys);
 	free(u->fns);
 	free(u->c_mem);
+	free(u->c_membase);
 	free(u->c_table);
 	free(u->c_global);
 	free(u->c_func);
