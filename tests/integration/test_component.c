@@ -93,6 +93,19 @@ static void expect_call(wasmc_instance *inst, const char *text, const char *want
 	free(got);
 }
 
+/* Calls `text` and expects a trap whose message contains `msg`. */
+static void expect_trap(wasmc_instance *inst, const char *text, const char *msg)
+{
+	wasmc_error *e = NULL;
+	char *got = call_wave(inst, text, &e);
+	cr_expect_null(got, "%.80s returned %s", text, got);
+	cr_expect_eq(wasmc_error_outcome(e), WASMC_TRAP, "%.80s did not trap", text);
+	cr_expect(e && strstr(wasmc_error_message(e), msg), "%.80s: %s", text,
+	          e ? wasmc_error_message(e) : "no error");
+	free(got);
+	wasmc_error_free(e);
+}
+
 /* ---------------------------------------------------------------------------
  * The seed example
  */
@@ -275,12 +288,8 @@ Test(component, a_trap_poisons_the_instance, .timeout = 120)
 	cr_expect(e && strstr(wasmc_error_message(e), "unreachable"), "%s",
 	          e ? wasmc_error_message(e) : "no trap");
 	wasmc_error_free(e);
-	char *got = call_wave(inst, "answer()", &e);
-	cr_expect_null(got, "a poisoned instance answered %s", got);
-	cr_expect(e && strstr(wasmc_error_message(e), "cannot enter component instance"), "%s",
-	          e ? wasmc_error_message(e) : "");
-	free(got);
-	wasmc_error_free(e);
+	/* a poisoned instance refuses every call */
+	expect_trap(inst, "answer()", "cannot enter component instance");
 	wasmc_instance_free(inst);
 	wasmc_module_free(m);
 	wasmc_conn_close(c);
@@ -302,21 +311,8 @@ Test(component, a_guest_exception_is_caught_or_traps, .timeout = 120)
 	expect_call(inst, "run(42)", "42");
 	expect_call(inst, "run(0)", "99");
 	expect_call(inst, "run(4294967295)", "4294967295");
-	wasmc_error *e = NULL;
-	char *got = call_wave(inst, "boom(7)", &e);
-	cr_expect_null(got, "boom returned %s", got);
-	cr_expect_eq(wasmc_error_outcome(e), WASMC_TRAP);
-	cr_expect(e && strstr(wasmc_error_message(e), "uncaught exception"), "%s",
-	          e ? wasmc_error_message(e) : "no trap");
-	free(got);
-	wasmc_error_free(e);
-	e = NULL;
-	got = call_wave(inst, "run(1)", &e);
-	cr_expect_null(got, "a poisoned instance answered %s", got);
-	cr_expect(e && strstr(wasmc_error_message(e), "cannot enter component instance"), "%s",
-	          e ? wasmc_error_message(e) : "");
-	free(got);
-	wasmc_error_free(e);
+	expect_trap(inst, "boom(7)", "uncaught exception");
+	expect_trap(inst, "run(1)", "cannot enter component instance");
 	wasmc_instance_free(inst);
 	wasmc_module_free(m);
 	wasmc_conn_close(c);
@@ -347,15 +343,8 @@ Test(component, import_during_post_return_traps, .timeout = 120)
 	pings = 0;
 	it_ok(wasmc_component_call_void(inst, "call-ping"), "call-ping");
 	cr_expect_eq(pings, 1, "ping ran %d times from an ordinary export", pings);
-	wasmc_error *e = NULL;
-	char *got = call_wave(inst, "run()", &e);
-	cr_expect_null(got, "run returned %s", got);
-	cr_expect_eq(wasmc_error_outcome(e), WASMC_TRAP);
-	cr_expect(e && strstr(wasmc_error_message(e), "cannot leave component instance"), "%s",
-	          e ? wasmc_error_message(e) : "");
+	expect_trap(inst, "run()", "cannot leave component instance");
 	cr_expect_eq(pings, 1, "ping ran during post-return");
-	free(got);
-	wasmc_error_free(e);
 	wasmc_instance_free(inst);
 	wasmc_linker_free(l);
 	wasmc_module_free(m);
