@@ -41,7 +41,7 @@ import { fileURLToPath } from "node:url";
 import { benchKernels } from "./kernels.mjs";
 import { benchDaemon } from "./daemon.mjs";
 import { benchComponents } from "./components.mjs";
-import { benchShapes } from "./shapes.mjs";
+import { benchShapes, uleb } from "./shapes.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -107,17 +107,6 @@ function benchValidate() {
   console.log(`  target: wasmc < 0.5 s: ${timeOk ? "met" : "MISSED"}; ` +
     `peak RSS < 3x module size: ${rssOk ? "met" : "MISSED"}`);
   benchLargeBody();
-}
-
-function uleb(n) {
-  const out = [];
-  do {
-    let b = n & 0x7f;
-    n = Math.floor(n / 128);
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
 }
 
 // One function of 8.5 MB (moved here from tests/unit/test_code.c, where it

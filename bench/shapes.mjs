@@ -19,7 +19,8 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-function leb(n) {
+// Unsigned LEB128 (also used by run.mjs).
+export function uleb(n) {
   const out = [];
   do {
     let b = n & 0x7f;
@@ -44,11 +45,11 @@ function sleb(n) {
 }
 
 function section(id, bytes) {
-  return [id, ...leb(bytes.length), ...bytes];
+  return [id, ...uleb(bytes.length), ...bytes];
 }
 
 function vec(items) {
-  return [...leb(items.length), ...items.flat()];
+  return [...uleb(items.length), ...items.flat()];
 }
 
 // A module of `nfuncs` functions of type (i32) -> i32 whose bodies are
@@ -56,15 +57,15 @@ function vec(items) {
 // one page, exporting function 0 as "f".
 function module(nfuncs, body) {
   const type = section(1, vec([[0x60, 1, 0x7f, 1, 0x7f]]));
-  const funcs = section(3, [...leb(nfuncs), ...new Array(nfuncs).fill(0)]);
+  const funcs = section(3, [...uleb(nfuncs), ...new Array(nfuncs).fill(0)]);
   const mem = section(5, vec([[0x00, 1]]));
   const exp = section(7, vec([[1, 0x66, 0x00, 0]]));
   const codes = [];
   for (let i = 0; i < nfuncs; i++) {
     const b = [0x00, ...body(i), 0x0b];
-    codes.push([...leb(b.length), ...b]);
+    codes.push([...uleb(b.length), ...b]);
   }
-  const code = section(10, [...leb(nfuncs), ...codes.flat()]);
+  const code = section(10, [...uleb(nfuncs), ...codes.flat()]);
   return Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...type, ...funcs, ...mem, ...exp, ...code]);
 }
 
@@ -94,7 +95,7 @@ const SHAPES = {
   }) },
   "loads-adds": { unit: 7, make: (n) => module(1, () => {
     const b = [];
-    for (let i = 0; i < n; i++) b.push(...GET0, 0x28, 0x02, ...leb(4 * (i % 16000)));
+    for (let i = 0; i < n; i++) b.push(...GET0, 0x28, 0x02, ...uleb(4 * (i % 16000)));
     for (let i = 1; i < n; i++) b.push(0x6a);
     return b;
   }) },
@@ -103,7 +104,7 @@ const SHAPES = {
     for (let i = 0; i < n; i++) b.push(0x02, 0x40);
     for (let l = n; l > 0; l--) {
       // at depth l (l blocks open): a br_table to 4 of them, then close one
-      b.push(...GET0, 0x0e, 3, ...leb(0), ...leb(l >> 1), ...leb(l - 1), ...leb(l >> 2), 0x0b);
+      b.push(...GET0, 0x0e, 3, ...uleb(0), ...uleb(l >> 1), ...uleb(l - 1), ...uleb(l >> 2), 0x0b);
     }
     b.push(0x41, 0x00);
     return b;
