@@ -155,13 +155,17 @@ static bool env_flag(const char *name)
 static bool emit_object(LLVMModuleRef m, LLVMTargetMachineRef tm, const jit_options *opt,
                         const char *passes, uint8_t **ret, size_t *ret_size, cmn_error *err);
 
+/* The IR passes of a tier. */
+static const char *tier_passes(const jit_options *opt)
+{
+	return opt->tier == JIT_TIER_FAST ? "function(mem2reg,simplifycfg)" : "default<O2>";
+}
+
 bool jit_emit_object(LLVMModuleRef m, LLVMTargetMachineRef tm,
                      const jit_options *opt, uint8_t **ret, size_t *ret_size,
                      cmn_error *err)
 {
-	return emit_object(m, tm, opt,
-	                   opt->tier == JIT_TIER_FAST ? "function(mem2reg,simplifycfg)" : "default<O2>",
-	                   ret, ret_size, err);
+	return emit_object(m, tm, opt, tier_passes(opt), ret, ret_size, err);
 }
 
 /* The linear pipeline of large functions (jit.h, JIT_LARGE_BODY_BYTES). */
@@ -391,8 +395,7 @@ static void compile_chunk(job *j, chunk *c, tms *t)
 		tm = t->tm[1];
 	}
 #endif
-	const char *passes = j->opt->tier == JIT_TIER_FAST ? "function(mem2reg,simplifycfg)"
-	                                                  : "default<O2>";
+	const char *passes = tier_passes(j->opt);
 	if (c->large && (j->mod->funcs[c->first].body.len > JIT_HUGE_BODY_BYTES ||
 	                 u.max_ifs > JIT_DEEP_IFS || u.max_nesting > JIT_DEEP_NESTING ||
 	                 u.max_height > JIT_DEEP_STACK ||

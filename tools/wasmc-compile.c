@@ -7,11 +7,9 @@
  * Exit status: 0 ok; 2 bad arguments, unreadable / invalid module,
  * unsupported feature or write error.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmn_file.h"
 #include "jit.h"
@@ -22,17 +20,6 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: wasmc-compile FILE.wasm -o FILE.cwasm [--tier fast|optimized]\n"
 	           "                     [--fuel] [--deadline] [--cpu NAME]\n");
-}
-
-/* LLVM reports out of memory (and its other fatal errors) by aborting:
- * while compiling, that is a compile error (exit 2), not a crash. */
-static void on_compile_abort(int sig)
-{
-	(void)sig;
-	static const char msg[] = "wasmc-compile: compile: LLVM failed (out of memory?)\n";
-	if (write(2, msg, sizeof msg - 1) < 0) {
-	}
-	_exit(2);
 }
 
 int main(int argc, char **argv)
@@ -90,10 +77,9 @@ int main(int argc, char **argv)
 	rt_module *mod;
 	rt_consts consts;
 	rt_image *img;
-	struct sigaction sa = {.sa_handler = on_compile_abort}, old_abrt;
-	sigaction(SIGABRT, &sa, &old_abrt);
+	wh_compile_abort_guard(true, "wasmc-compile");
 	wh_stage st = wh_compile(bytes, size, WB_FEAT_DEFAULT, &opt, &mod, &consts, &img, &err);
-	sigaction(SIGABRT, &old_abrt, NULL);
+	wh_compile_abort_guard(false, NULL);
 	if (st != WH_OK) {
 		fprintf(stderr, "wasmc-compile: %s: %s: %s\n", in, wh_stage_name(st), err.msg);
 		free(bytes);

@@ -24,7 +24,6 @@
  * --time prints "compile: X s", "instantiate: X s", "call: X s" to stderr.
  */
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,17 +81,6 @@ static void *compile_watch(void *arg)
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) != 0)
 		;
 	fprintf(stderr, "wasmc-run: compile: deadline exceeded\n");
-	_exit(2);
-}
-
-/* LLVM reports out of memory (and its other fatal errors) by aborting:
- * while compiling, that is a compile error (exit 2), not a crash. */
-static void on_compile_abort(int sig)
-{
-	(void)sig;
-	static const char msg[] = "wasmc-run: compile: LLVM failed (out of memory?)\n";
-	if (write(2, msg, sizeof msg - 1) < 0) {
-	}
 	_exit(2);
 }
 
@@ -198,10 +186,9 @@ int main(int argc, char **argv)
 			compile_deadline = t0 + deadline_s;
 			watching = pthread_create(&watch, NULL, compile_watch, NULL) == 0;
 		}
-		struct sigaction sa = {.sa_handler = on_compile_abort}, old_abrt;
-		sigaction(SIGABRT, &sa, &old_abrt);
+		wh_compile_abort_guard(true, "wasmc-run");
 		wh_stage st = wh_compile_load(bytes, size, WB_FEAT_DEFAULT, &opt, &l, &err);
-		sigaction(SIGABRT, &old_abrt, NULL);
+		wh_compile_abort_guard(false, NULL);
 		if (watching) {
 			pthread_cancel(watch);
 			pthread_join(watch, NULL);

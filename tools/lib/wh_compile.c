@@ -1,6 +1,8 @@
 /* wh_compile.c - decode, validate, lower and compile; the in-memory load. */
 #include "wh_compile.h"
 
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -95,6 +97,29 @@ wh_stage wh_compile_via_artifact(const uint8_t *bytes, size_t size, wb_features 
                                  cmn_error *err)
 {
 	return compile_and_load(bytes, size, feat, opt, path, ret, err);
+}
+
+static char abort_msg[160];
+static struct sigaction old_abrt;
+
+static void on_compile_abort(int sig)
+{
+	(void)sig;
+	if (write(2, abort_msg, strlen(abort_msg)) < 0) {
+	}
+	_exit(2);
+}
+
+void wh_compile_abort_guard(bool on, const char *prog)
+{
+	if (on) {
+		snprintf(abort_msg, sizeof abort_msg, "%s: compile: LLVM failed (out of memory?)\n",
+		         prog);
+		struct sigaction sa = {.sa_handler = on_compile_abort};
+		sigaction(SIGABRT, &sa, &old_abrt);
+	} else {
+		sigaction(SIGABRT, &old_abrt, NULL);
+	}
 }
 
 const char *wh_stage_name(wh_stage st)

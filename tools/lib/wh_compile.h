@@ -56,4 +56,10 @@ wh_stage wh_compile_via_artifact(const uint8_t *bytes, size_t size, wb_features 
  * module", "unsupported module", "compilation failed", "load failed". */
 const char *wh_stage_name(wh_stage st);
 
+/* LLVM reports out of memory (and its other fatal errors) by aborting:
+ * between wh_compile_abort_guard(true, "PROG") and (false, NULL), an abort
+ * prints "PROG: compile: LLVM failed (out of memory?)" and exits with
+ * status 2 (a compile error, not a crash). For the tools' main thread. */
+void wh_compile_abort_guard(bool on, const char *prog);
+
 #endif
