@@ -18,6 +18,8 @@
 
 #include "jit_int.h"
 #include "jit_link.h"
+#include "wb_reader.h"
+#include "wb_types.h"
 
 void jit_options_default(jit_options *opt)
 {
@@ -34,9 +36,20 @@ static void llvm_init(void)
 	 * volatile load into a branch around the load (the load of a `select`
 	 * would then run only on one side); keep the cmov, which always
 	 * loads. A process-wide LLVM option, set once. */
-	const char *const args[] = {"wasmc", "-x86-cmov-converter=false"};
+	const char *args[16] = {"wasmc", "-x86-cmov-converter=false"};
+	const char *extra = getenv("WASMC_LLVM_ARGS");
+	char *copy = extra ? strdup(extra) : NULL, *tok, *save = NULL;
+	int n = 2;
 
-	LLVMParseCommandLineOptions(2, args, NULL);
+	/* Diagnostics: WASMC_LLVM_ARGS adds LLVM options (space-separated,
+	 * at most 14), e.g. "-fast-isel-report-on-fallback
+	 * -pass-remarks-missed=sdagisel" lists what FastISel leaves to
+	 * SelectionDAG. */
+	for (tok = copy ? strtok_r(copy, " ", &save) : NULL; tok && n < 16;
+	     tok = strtok_r(NULL, " ", &save))
+		args[n++] = tok;
+	LLVMParseCommandLineOptions(n, args, NULL);
+	free(copy);
 	LLVMInitializeNativeTarget();
 	LLVMInitializeNativeAsmPrinter();
 	LLVMInitializeNativeAsmParser(); /* the stack probe is module asm */
@@ -315,7 +328,48 @@ typedef struct job {
 	uint32_t *order;   /* chunk indices, largest first */
 	uint32_t nchunks;
 	atomic_uint next;
+	uint8_t *tail_funcs; /* fast tier: jit_unit.tail_funcs */
 } job;
+
+/* Fast tier: which defined functions have a return_call* (their bodies
+ * stay tailcc; the others are split, jit.h "Fast tier calls"). A body
+ * that does not decode counts as one; translating it reports why. */
+static uint8_t *find_tail_funcs(const rt_module *mod)
+{
+	uint32_t n = mod->nfuncs - mod->nfuncs_imported, i, g, count;
+	uint8_t *tail = calloc(n + 1, 1);
+	wb_instr_cfg cfg = {WB_FEAT_ALL, mod->ntypes};
+	cmn_error err;
+	rt_valtype t;
+
+	if (tail == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		const rt_func *rf = &mod->funcs[mod->nfuncs_imported + i];
+		wb_reader r;
+		wb_instr in;
+		uint32_t ngroups;
+
+		wb_reader_init(&r, mod->bytes, mod->size);
+		r.p = mod->bytes + rf->body.off;
+		r.end = r.p + rf->body.len;
+		tail[i] = 1;
+		if (!wb_read_u32(&r, &ngroups, &err))
+			continue;
+		for (g = 0; g < ngroups; g++)
+			if (!wb_read_u32(&r, &count, &err) ||
+			    !wb_read_valtype(&r, mod->ntypes, &t, &err))
+				break;
+		if (g < ngroups)
+			continue;
+		while (r.p < r.end && wb_instr_read(&r, &cfg, &in, &err) &&
+		       in.op != WB_OP_RETURN_CALL && in.op != WB_OP_RETURN_CALL_INDIRECT &&
+		       in.op != WB_OP_RETURN_CALL_REF)
+			;
+		tail[i] = r.p < r.end;
+	}
+	return tail;
+}
 
 static bool emit_stubs(jit_unit *u)
 {
@@ -375,6 +429,7 @@ static void compile_chunk(job *j, chunk *c, tms *t)
 
 	if (!jit_unit_init(&u, j->mod, j->opt, &c->err))
 		goto out;
+	u.tail_funcs = j->tail_funcs;
 	triple = LLVMGetTargetMachineTriple(tm);
 	LLVMSetTarget(u.m, triple);
 	LLVMDisposeMessage(triple);
@@ -558,7 +613,7 @@ missing:
 bool jit_compile(const rt_module *mod, wb_features features,
                  const jit_options *opt, rt_image **ret_img, cmn_error *err)
 {
-	job j;
+	job j = {0};
 	chunk *cs = NULL;
 	uint32_t n, i, nthreads;
 	unsigned threads = opt->threads;
@@ -594,6 +649,10 @@ bool jit_compile(const rt_module *mod, wb_features features,
 	sort_chunks = cs;
 	qsort(order, n, sizeof(*order), by_size);
 	j.order = order;
+	if (opt->tier == JIT_TIER_FAST && (j.tail_funcs = find_tail_funcs(mod)) == NULL) {
+		cmn_fail(err, "out of memory");
+		goto out;
+	}
 	atomic_init(&j.next, 0);
 	nthreads = threads < n ? threads : n;
 	if (nthreads <= 1) {
@@ -646,6 +705,7 @@ out:
 	free(objs);
 	free(tids);
 	free(order);
+	free(j.tail_funcs);
 	for (i = 0; i < n; i++)
 		free(cs[i].obj);
 	free(cs);

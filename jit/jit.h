@@ -93,13 +93,29 @@
  * Tiers: JIT_TIER_FAST runs mem2reg + simplifycfg and LLVM's -O0 code
  *   generator (FastISel, fast register allocator); JIT_TIER_OPTIMIZED runs
  *   default<O2> and the -O2 code generator. Both implement the same
- *   semantics. Functions carry "no-builtins", so no pass turns loops into
+ *   semantics.
+ *
+ * Fast tier calls. X86 FastISel selects no `tailcc` call, argument or
+ *   return: each one fell back to SelectionDAG (a whole block for a
+ *   return), which made calls the fast tier's largest compile cost. So
+ *   the fast tier splits every defined function without return_call*
+ *   (found by a scan of the bodies before translation) into its body,
+ *   "b<N>", a C-convention function that FastISel selects whole, and its
+ *   entry "f<N>", the tailcc function of the ABI above, which only calls
+ *   the body. Direct calls from the same module call the body; indirect
+ *   calls, funcrefs, exports and other instances use the entry. A
+ *   function with a return_call* keeps a tailcc body (its tail calls
+ *   need one) and is called through its entry. The optimized tier does
+ *   not split (its -O2 code generator is SelectionDAG anyway). Functions carry "no-builtins", so no pass turns loops into
  *   calls to memset/memcpy; the linker refuses any undefined symbol.
  *
  * Environment (debugging only, never changes code): WASMC_JIT_VERIFY=1
  *   runs LLVM's IR verifier in the fast tier too (always on in the
  *   optimized tier); WASMC_JIT_DUMP=FILE writes each chunk's final IR;
- *   WASMC_JIT_VERBOSE=1 names each function given the linear pipeline.
+ *   WASMC_JIT_VERBOSE=1 names each function given the linear pipeline;
+ *   WASMC_LLVM_ARGS="-opt ..." passes options to LLVM once per process
+ *   (e.g. "-fast-isel-report-on-fallback -pass-remarks-missed=sdagisel"
+ *   lists what FastISel leaves to SelectionDAG).
  *
  * Sources: jit.c (driver, options, chunks and threads, emission),
  * jit_func.c (control flow, variables, calls, memory, tables, atomics),
@@ -126,8 +142,9 @@
 
 /* Part of the fingerprint: bumped when compiled code changes meaning, so
  * that artifacts cached by an older compiler are compiled again (0.2.0:
- * exceptions, volatile global and table stores, the linear pipeline). */
-#define JIT_VERSION "0.2.0"
+ * exceptions, volatile global and table stores, the linear pipeline;
+ * 0.2.1: split fast-tier functions). */
+#define JIT_VERSION "0.2.1"
 
 /* Implementation limit: a function body larger than this (bytes of code,
  * as V8's kV8MaxWasmFunctionSize) is refused with "compile: function N

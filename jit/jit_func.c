@@ -674,8 +674,8 @@ static LLVMValueRef *scratch_args(jit_fn *f, uint32_t n)
 	return f->args;
 }
 
-static void emit_call(jit_fn *f, uint32_t typeidx, LLVMValueRef callee,
-                      LLVMValueRef cvm, bool tail)
+static void emit_call_cc(jit_fn *f, uint32_t typeidx, LLVMValueRef callee,
+                         unsigned cc, LLVMValueRef cvm, bool tail)
 {
 	jit_unit *unit = f->u;
 	LLVMBuilderRef bld = unit->b;
@@ -694,7 +694,7 @@ static void emit_call(jit_fn *f, uint32_t typeidx, LLVMValueRef callee,
 	if (tail)
 		jit_eh_exit(f, 0);
 	call = LLVMBuildCall2(bld, fty, callee, args, n + 1, "");
-	LLVMSetInstructionCallConv(call, JIT_CC_TAIL);
+	LLVMSetInstructionCallConv(call, cc);
 	if (tail) {
 		f->has_tail_call = true;
 		unit->tail_calls = true;
@@ -727,15 +727,30 @@ static void emit_call(jit_fn *f, uint32_t typeidx, LLVMValueRef callee,
 	}
 }
 
+/* A call through the ABI (rt_abi.h): every wasm function's entry. */
+static void emit_call(jit_fn *f, uint32_t typeidx, LLVMValueRef callee,
+                      LLVMValueRef cvm, bool tail)
+{
+	emit_call_cc(f, typeidx, callee, JIT_CC_TAIL, cvm, tail);
+}
+
 static void do_call(jit_fn *f, uint32_t funcidx, bool tail)
 {
 	jit_unit *unit = f->u;
 	const rt_module *mod = unit->mod;
 	uint32_t typeidx = mod->funcs[funcidx].type;
 	LLVMValueRef fr, code, cvm;
+	unsigned cc;
 
-	if (funcidx >= mod->nfuncs_imported) {
+	if (funcidx >= mod->nfuncs_imported && tail) {
+		/* a tail call leaves through the callee's entry: this body
+		 * is tailcc (it has a return_call), and so is every entry */
 		emit_call(f, typeidx, jit_func_decl(unit, funcidx), f->vmctx, tail);
+		return;
+	}
+	if (funcidx >= mod->nfuncs_imported) {
+		code = jit_func_body(unit, funcidx, &cc);
+		emit_call_cc(f, typeidx, code, cc, f->vmctx, false);
 		return;
 	}
 	fr = get_funcref(f, funcidx);
@@ -1766,6 +1781,35 @@ static void free_fn(jit_fn *f)
 	free(f->args);
 }
 
+/* The tailcc entry "f<N>" of a split function: calls its body "b<N>"
+ * (C convention), which FastISel selects whole (jit.h, "Fast tier
+ * calls"). */
+static void emit_entry(jit_unit *u, uint32_t funcidx)
+{
+	LLVMValueRef fn = jit_func_decl(u, funcidx), body = u->bodies[funcidx];
+	LLVMValueRef small[8], *args = small, call;
+	unsigned n = LLVMCountParams(fn), i;
+
+	if (n > 8 && (args = malloc(n * sizeof(*args))) == NULL) {
+		jit_fail(u, "out of memory");
+		return;
+	}
+	LLVMPositionBuilderAtEnd(u->b, LLVMAppendBasicBlockInContext(u->ctx, fn, "entry"));
+	for (i = 0; i < n; i++)
+		args[i] = LLVMGetParam(fn, i);
+	call = LLVMBuildCall2(u->b, LLVMGlobalGetValueType(body), body, args, n, "");
+	LLVMSetInstructionCallConv(call, LLVMCCallConv);
+#if LLVM_VERSION_MAJOR >= 18
+	LLVMSetTailCallKind(call, LLVMTailCallKindNoTail);
+#endif
+	if (LLVMGetTypeKind(LLVMGetReturnType(LLVMGlobalGetValueType(body))) == LLVMVoidTypeKind)
+		LLVMBuildRetVoid(u->b);
+	else
+		LLVMBuildRet(u->b, call);
+	if (args != small)
+		free(args);
+}
+
 bool jit_translate_func(jit_unit *u, uint32_t funcidx)
 {
 	const rt_module *mod = u->mod;
@@ -1778,12 +1822,13 @@ bool jit_translate_func(jit_unit *u, uint32_t funcidx)
 	LLVMBasicBlockRef body;
 	cmn_error err;
 	uint32_t i;
+	unsigned cc;
 	jit_ctl *c;
 
 	f->u = u;
 	f->index = funcidx;
 	f->ft = rt_module_functype(mod, rf->type);
-	f->fn = jit_func_decl(u, funcidx);
+	f->fn = jit_func_body(u, funcidx, &cc);
 	u->gen++;
 	f->entry = LLVMAppendBasicBlockInContext(u->ctx, f->fn, "entry");
 	LLVMPositionBuilderAtEnd(u->eb, f->entry);
@@ -1888,6 +1933,8 @@ bool jit_translate_func(jit_unit *u, uint32_t funcidx)
 			                          "true", 4));
 #endif
 	free_fn(f);
+	if (jit_func_split(u, funcidx))
+		emit_entry(u, funcidx);
 	return true;
 bad:
 	jit_fail(u, "internal error: function %u: %s", funcidx, err.msg);

@@ -77,6 +77,11 @@ typedef struct jit_unit {
 	uint32_t cap_local;
 
 	bool tail_calls;       /* some function has a return_call */
+	/* Fast tier (jit.h, "Fast tier calls"): per defined function, true
+	 * when its body has a return_call*; NULL when bodies are not split
+	 * (the optimized tier). Owned by the job. */
+	const uint8_t *tail_funcs;
+	LLVMValueRef *bodies;  /* per function index: its C-convention body */
 	/* the deepest nesting of blocks and the highest operand stack of the
 	 * functions translated (the large-function pipeline's signals) */
 	uint32_t max_nesting, max_height, max_blocks, max_ifs;
@@ -155,6 +160,11 @@ LLVMTypeRef jit_functype(jit_unit *u, uint32_t typeidx);
 /* The LLVM result type of a wasm function type (void/scalar/struct). */
 LLVMTypeRef jit_restype(jit_unit *u, const rt_functype *ft);
 LLVMValueRef jit_func_decl(jit_unit *u, uint32_t funcidx);
+/* The function a direct call to defined function `funcidx` calls, and
+ * its calling convention: its C-convention body "b<N>" when the unit
+ * splits it, else its entry (jit_func_decl). */
+LLVMValueRef jit_func_body(jit_unit *u, uint32_t funcidx, unsigned *ret_cc);
+bool jit_func_split(const jit_unit *u, uint32_t funcidx);
 void jit_set_fn_attrs(jit_unit *u, LLVMValueRef fn);
 LLVMValueRef jit_intrinsic(jit_unit *u, const char *name, LLVMTypeRef *tys,
                            unsigned ntys, LLVMTypeRef *ret_fnty);

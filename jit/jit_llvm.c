@@ -166,13 +166,14 @@ bool jit_unit_init(jit_unit *u, const rt_module *mod, const jit_options *opt,
 	u->ptys = calloc(mod->ntypes + 1, sizeof(*u->ptys));
 	u->rtys = calloc(mod->ntypes + 1, sizeof(*u->rtys));
 	u->fns = calloc(mod->nfuncs + 1, sizeof(*u->fns));
+	u->bodies = calloc(mod->nfuncs + 1, sizeof(*u->bodies));
 	u->c_mem = calloc(mod->nmemories + 1, sizeof(jit_cache_ent));
 	u->c_membase = calloc(mod->nmemories + 1, sizeof(jit_cache_ent));
 	u->c_table = calloc(mod->ntables + 1, sizeof(jit_cache_ent));
 	u->c_global = calloc(mod->nglobals + 1, sizeof(jit_cache_ent));
 	u->c_func = calloc(mod->nfuncs + 1, sizeof(jit_cache_ent));
 	u->c_type = calloc(mod->ntypes + 1, sizeof(jit_cache_ent));
-	if (!u->fnty || !u->ptys || !u->rtys || !u->fns || !u->c_mem || !u->c_membase || !u->c_table ||
+	if (!u->fnty || !u->ptys || !u->rtys || !u->fns || !u->bodies || !u->c_mem || !u->c_membase || !u->c_table ||
 	    !u->c_global || !u->c_func || !u->c_type)
 		return jit_fail(u, "out of memory");
 	return true;
@@ -200,6 +201,7 @@ void jit_unit_fini(jit_unit *u)
 	free(u->ptys);
 	free(u->rtys);
 	free(u->fns);
+	free(u->bodies);
 	free(u->c_mem);
 	free(u->c_membase);
 	free(u->c_table);
@@ -298,6 +300,34 @@ LLVMValueRef jit_func_decl(jit_unit *u, uint32_t funcidx)
 	/* only wasm functions: their first argument is a vmctx */
 	LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, u->a_probe);
 	u->fns[funcidx] = fn;
+	return fn;
+}
+
+bool jit_func_split(const jit_unit *u, uint32_t funcidx)
+{
+	return u->tail_funcs != NULL && funcidx >= u->mod->nfuncs_imported &&
+	       !u->tail_funcs[funcidx - u->mod->nfuncs_imported];
+}
+
+LLVMValueRef jit_func_body(jit_unit *u, uint32_t funcidx, unsigned *ret_cc)
+{
+	char name[32];
+	LLVMValueRef fn;
+
+	if (!jit_func_split(u, funcidx)) {
+		*ret_cc = JIT_CC_TAIL;
+		return jit_func_decl(u, funcidx);
+	}
+	*ret_cc = LLVMCCallConv;
+	if (u->bodies[funcidx] != NULL)
+		return u->bodies[funcidx];
+	snprintf(name, sizeof(name), "b%u", funcidx);
+	fn = LLVMAddFunction(u->m, name,
+	                     jit_functype(u, u->mod->funcs[funcidx].type));
+	LLVMSetVisibility(fn, LLVMHiddenVisibility);
+	jit_set_fn_attrs(u, fn);
+	LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, u->a_probe);
+	u->bodies[funcidx] = fn;
 	return fn;
 }
 
