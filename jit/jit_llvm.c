@@ -284,23 +284,40 @@ void jit_set_fn_attrs(jit_unit *u, LLVMValueRef fn)
 	                        u->a_nobuiltins);
 }
 
-LLVMValueRef jit_func_decl(jit_unit *u, uint32_t funcidx)
+/* Declares function `funcidx`: its entry "f<N>" and, when split, its body
+ * "b<N>" right after it. Functions are emitted in the order they are
+ * declared, so a body follows its own entry in the code, and a code
+ * address inside it belongs to the nearest entry below it (rt_code_locate
+ * names the function a trap came from that way). */
+static void declare(jit_unit *u, uint32_t funcidx)
 {
+	LLVMTypeRef fty = jit_functype(u, u->mod->funcs[funcidx].type);
 	char name[32];
 	LLVMValueRef fn;
 
-	if (u->fns[funcidx] != NULL)
-		return u->fns[funcidx];
 	snprintf(name, sizeof(name), "f%u", funcidx);
-	fn = LLVMAddFunction(u->m, name,
-	                     jit_functype(u, u->mod->funcs[funcidx].type));
+	fn = LLVMAddFunction(u->m, name, fty);
 	LLVMSetFunctionCallConv(fn, JIT_CC_TAIL);
 	LLVMSetVisibility(fn, LLVMHiddenVisibility);
 	jit_set_fn_attrs(u, fn);
 	/* only wasm functions: their first argument is a vmctx */
 	LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, u->a_probe);
 	u->fns[funcidx] = fn;
-	return fn;
+	if (!jit_func_split(u, funcidx))
+		return;
+	snprintf(name, sizeof(name), "b%u", funcidx);
+	fn = LLVMAddFunction(u->m, name, fty);
+	LLVMSetVisibility(fn, LLVMHiddenVisibility);
+	jit_set_fn_attrs(u, fn);
+	LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, u->a_probe);
+	u->bodies[funcidx] = fn;
+}
+
+LLVMValueRef jit_func_decl(jit_unit *u, uint32_t funcidx)
+{
+	if (u->fns[funcidx] == NULL)
+		declare(u, funcidx);
+	return u->fns[funcidx];
 }
 
 bool jit_func_split(const jit_unit *u, uint32_t funcidx)
@@ -311,24 +328,14 @@ bool jit_func_split(const jit_unit *u, uint32_t funcidx)
 
 LLVMValueRef jit_func_body(jit_unit *u, uint32_t funcidx, unsigned *ret_cc)
 {
-	char name[32];
-	LLVMValueRef fn;
-
+	if (u->fns[funcidx] == NULL)
+		declare(u, funcidx);
 	if (!jit_func_split(u, funcidx)) {
 		*ret_cc = JIT_CC_TAIL;
-		return jit_func_decl(u, funcidx);
+		return u->fns[funcidx];
 	}
 	*ret_cc = LLVMCCallConv;
-	if (u->bodies[funcidx] != NULL)
-		return u->bodies[funcidx];
-	snprintf(name, sizeof(name), "b%u", funcidx);
-	fn = LLVMAddFunction(u->m, name,
-	                     jit_functype(u, u->mod->funcs[funcidx].type));
-	LLVMSetVisibility(fn, LLVMHiddenVisibility);
-	jit_set_fn_attrs(u, fn);
-	LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, u->a_probe);
-	u->bodies[funcidx] = fn;
-	return fn;
+	return u->bodies[funcidx];
 }
 
 LLVMValueRef jit_intrinsic(jit_unit *u, const char *name, LLVMTypeRef *tys,

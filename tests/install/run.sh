@@ -52,10 +52,13 @@ if cc $sanflags -o "$tmp/hello" examples/hello.c $flags 2> "$tmp/cc.log"; then
 else
 	ko "build against the installed library" "$(head -3 "$tmp/cc.log")"
 fi
-if LD_LIBRARY_PATH=$D/usr/lib ldd "$tmp/hello" 2>/dev/null | grep -q "libwasmc.so.0 => $D/usr/lib"; then
+# ldd's output is read whole first: with pipefail, `ldd | grep -q` fails
+# whenever grep exits before ldd has written its last line (SIGPIPE).
+links=$(LD_LIBRARY_PATH=$D/usr/lib ldd "$tmp/hello" 2>&1)
+if grep -q "libwasmc.so.0 => $D/usr/lib" <<< "$links"; then
 	ok "the program links the installed libwasmc.so.0"
 else
-	ko "dynamic link" "$(LD_LIBRARY_PATH=$D/usr/lib ldd "$tmp/hello" 2>&1 | grep wasmc)"
+	ko "dynamic link" "$(grep wasmc <<< "$links")"
 fi
 
 # The installed daemon with its installed workers serves the installed wasmctl.

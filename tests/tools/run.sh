@@ -13,7 +13,8 @@
 #     kernel without its native driver, or a missing wasmc-compile, is a
 #     failure, never a skip;
 #   - a trap: exit 1 and the spec's message on stderr (also in a start
-#     function, and fuel running out with --fuel);
+#     function, and fuel running out with --fuel), and the function it came
+#     from;
 #   - a malformed file, a validation error, an unknown import: exit 2 and a
 #     message naming the problem;
 #   - bad arguments: exit 2 and a message;
@@ -156,6 +157,13 @@ for tier in fast optimized; do
 	expect "--fuel ($tier): too little fuel for the same call traps" 1 "" "all fuel consumed" \
 		"$RUN" $T --fuel 50 "$F/traps.wasm" --invoke count 100
 done
+# The function a trap came from: the fast tier keeps each function's code
+# apart (a split body follows its own entry); the optimized tier may
+# inline $inner and $middle into the export, so only the line is checked.
+expect "trap location (fast): the trapping function, two calls deep" 1 "" \
+	"at wasm function 5 \$inner" "$RUN" --tier fast "$F/traps.wasm" --invoke nested
+expect "trap location (optimized): a function is named" 1 "" "at wasm function" \
+	"$RUN" --tier optimized "$F/traps.wasm" --invoke nested
 expect "trap in the start function: exit 1, unreachable" 1 "" "unreachable" \
 	"$RUN" "$F/start-trap.wasm" --invoke f
 

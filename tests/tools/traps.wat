@@ -21,4 +21,12 @@
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $l)))
-    (local.get $i)))
+    (local.get $i))
+  ;; A trap two direct calls deep: reported in $inner (function 5), in
+  ;; both tiers (the fast tier's split bodies included).
+  (func $inner (param i32) (result i32)
+    (i32.div_u (i32.const 7) (local.get 0)))
+  (func $middle (param i32) (result i32)
+    (i32.add (call $inner (local.get 0)) (i32.const 1)))
+  (func (export "nested") (result i32)
+    (call $middle (i32.const 0))))
