@@ -115,6 +115,9 @@ bool jit_unit_init(jit_unit *u, const rt_module *mod, const jit_options *opt,
 	u->opt = opt;
 	u->err = err;
 	u->ctx = LLVMContextCreate();
+	/* names of instructions and blocks cost time and are only read in a
+	 * dump (WASMC_JIT_DUMP); functions keep theirs */
+	LLVMContextSetDiscardValueNames(u->ctx, getenv("WASMC_JIT_DUMP") == NULL);
 	u->m = LLVMModuleCreateWithNameInContext("wasm", u->ctx);
 	u->b = LLVMCreateBuilderInContext(u->ctx);
 	u->eb = LLVMCreateBuilderInContext(u->ctx);
