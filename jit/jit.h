@@ -18,8 +18,10 @@
  *     as 4 GiB + guard_bytes of address space starting at rt_memory.base:
  *     bytes [0, size) are accessible, every byte of [size, 4 GiB +
  *     guard_bytes) is inaccessible (PROT_NONE) and stays inside that
- *     reservation. base never needs to move on memory.grow (compiled code
- *     nevertheless reloads base and size after every call and memory.grow).
+ *     reservation. base never moves (memory.grow only commits pages), so
+ *     compiled code reads it once per function: memory 0's from
+ *     vmctx->mem0_base, which the runtime sets once the memories exist,
+ *     the others' from their rt_memory; size is read at each use.
  *     An access at base + zext(i32 index) + offset of n bytes with
  *     offset + n <= guard_bytes is emitted WITHOUT a bounds check: it either
  *     hits accessible memory or faults (SIGSEGV/SIGBUS) inside the
@@ -143,8 +145,9 @@
 /* Part of the fingerprint: bumped when compiled code changes meaning, so
  * that artifacts cached by an older compiler are compiled again (0.2.0:
  * exceptions, volatile global and table stores, the linear pipeline;
- * 0.2.1: split fast-tier functions). */
-#define JIT_VERSION "0.2.1"
+ * 0.2.1: split fast-tier functions; 0.2.2: memory 0's base read from
+ * rt_vmctx.mem0_base). */
+#define JIT_VERSION "0.2.2"
 
 /* Implementation limit: a function body larger than this (bytes of code,
  * as V8's kV8MaxWasmFunctionSize) is refused with "compile: function N

@@ -922,7 +922,10 @@ static LLVMValueRef mem_base(jit_fn *f, uint32_t m)
 
 	if (e->gen == unit->gen)
 		return e->v;
-	e->v = entry_load(f, get_memory(f, m), offsetof(rt_memory, base), unit->t_ptr);
+	if (m == 0)
+		e->v = entry_load(f, f->vmctx, offsetof(rt_vmctx, mem0_base), unit->t_ptr);
+	else
+		e->v = entry_load(f, get_memory(f, m), offsetof(rt_memory, base), unit->t_ptr);
 	e->gen = unit->gen;
 	return e->v;
 }

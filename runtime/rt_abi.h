@@ -206,6 +206,10 @@ typedef struct rt_vmctx {
 	rt_funcref **funcs;        /* per function index */
 	const uint32_t *type_ids;  /* per type index: canonical type id */
 	void **tags;               /* per tag index: identity of the tag */
+	/* memories[0]->base (NULL without memories), set once the memories
+	 * exist: a base never moves, so compiled code reads memory 0's base
+	 * with one load instead of three dependent ones. */
+	uint8_t *mem0_base;
 } rt_vmctx;
 
 /* Trap codes, with the spec test suite's messages (rt_trap_message). */

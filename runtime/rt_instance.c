@@ -502,7 +502,10 @@ bool rt_instantiate(rt_store *s, const rt_loaded *l, const rt_extern *imports,
 	if (!bind_imports(inst, imports, out))
 		return false;
 	create_functions(inst);
-	if (!create_memories(inst, out) || !create_globals(inst, out) ||
+	if (!create_memories(inst, out))
+		return false;
+	inst->vm.mem0_base = l->mod->nmemories > 0 ? inst->mems[0]->base : NULL;
+	if (!create_globals(inst, out) ||
 	    !create_tables(inst, out) || !create_tags(inst, out) ||
 	    !eval_segment_items(inst, out) || !run_segments(inst, out) || !run_start(inst, out))
 		return false;

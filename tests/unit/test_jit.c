@@ -283,6 +283,7 @@ static void setup(inst *t, const uint8_t *bytes, size_t n,
 	t->mem.base = calloc(1, 65536);
 	t->mems[0] = &t->mem;
 	t->vm.memories = t->mems;
+	t->vm.mem0_base = t->mem.base;
 	t->tab.elems = t->elems;
 	t->tab.size = 3;
 	t->tabs[0] = &t->tab;
@@ -530,6 +531,7 @@ static void run_guarded(jit_tier tier)
 	cr_assert_eq(mprotect(res, 65536, PROT_READ | PROT_WRITE), 0);
 	free(t.mem.base);
 	t.mem.base = res;
+	t.vm.mem0_base = res;
 	cr_expect_eq(call_i32(&t, F_MEM, 65532 - 4, 0x55, 0), 0x55);
 	cr_expect_eq(res[65532], 0x55);
 	cr_expect_eq(call_i32(&t, F_ADD, 1, 2, 0), 3);
