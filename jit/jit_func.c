@@ -1494,6 +1494,7 @@ static bool unsupported_op(jit_fn *f, const wb_instr *in)
  */
 
 static LLVMValueRef local_ptr(jit_fn *f, uint32_t i);
+static LLVMValueRef local_init(jit_fn *f, uint32_t i);
 
 static bool translate(jit_fn *f, const wb_instr *in)
 {
@@ -1573,6 +1574,10 @@ static bool translate(jit_fn *f, const wb_instr *in)
 		jit_push(f, LLVMBuildSelect(bld, c, a, b, ""));
 		return true;
 	case WB_OP_LOCAL_GET:
+		if (f->u->c_local[in->u.idx].wgen != f->u->gen) {
+			jit_push(f, local_init(f, in->u.idx));
+			return true;
+		}
 		a = local_ptr(f, in->u.idx);
 		jit_push(f, LLVMBuildLoad2(bld, LLVMGetAllocatedType(a), a, ""));
 		return true;
@@ -1696,39 +1701,58 @@ void jit_fuel_flush(jit_fn *f)
  * A function
  */
 
+/* The initial value of local `i`: its parameter, or zero. */
+static LLVMValueRef local_init(jit_fn *f, uint32_t i)
+{
+	uint32_t lo = 0, hi = f->ngroups;
+
+	if (i < f->ft->nparams)
+		return LLVMGetParam(f->fn, i + 1);
+	while (hi - lo > 1) { /* last group with start <= i */
+		uint32_t mid = (lo + hi) / 2;
+
+		if (f->groups[mid].start <= i)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return LLVMConstNull(jit_valtype(f->u, f->groups[lo].type));
+}
+
 /* The alloca of local `i`, created (in the entry block, initialised with
  * the parameter or zero) on first use. */
 static LLVMValueRef local_ptr(jit_fn *f, uint32_t i)
 {
 	jit_unit *unit = f->u;
 	jit_cache_ent *e = &unit->c_local[i];
-	uint32_t lo = 0, hi = f->ngroups;
 	LLVMValueRef init;
-	LLVMTypeRef ty;
-	rt_valtype t;
 
 	if (e->gen == unit->gen)
 		return e->v;
-	if (i < f->ft->nparams) {
-		t = f->ft->params[i];
-		init = LLVMGetParam(f->fn, i + 1);
-	} else {
-		while (hi - lo > 1) { /* last group with start <= i */
-			uint32_t mid = (lo + hi) / 2;
-
-			if (f->groups[mid].start <= i)
-				lo = mid;
-			else
-				hi = mid;
-		}
-		t = f->groups[lo].type;
-		init = NULL;
-	}
-	ty = jit_valtype(unit, t);
-	e->v = LLVMBuildAlloca(unit->eb, ty, "");
-	LLVMBuildStore(unit->eb, init ? init : LLVMConstNull(ty), e->v);
+	init = local_init(f, i);
+	e->v = LLVMBuildAlloca(unit->eb, LLVMTypeOf(init), "");
+	LLVMBuildStore(unit->eb, init, e->v);
 	e->gen = unit->gen;
 	return e->v;
+}
+
+/* Which locals the body writes (local.set, local.tee): a local it never
+ * writes is its initial value everywhere, with no alloca for mem2reg to
+ * promote. `r` is past the local declarations; not moved. */
+static bool scan_writes(jit_fn *f, const wb_reader *r, cmn_error *err)
+{
+	jit_unit *unit = f->u;
+	wb_instr_cfg cfg = {WB_FEAT_ALL, unit->mod->ntypes};
+	wb_reader s = *r;
+	wb_instr in;
+
+	while (s.p < s.end) {
+		if (!wb_instr_read(&s, &cfg, &in, err))
+			return false;
+		if ((in.op == WB_OP_LOCAL_SET || in.op == WB_OP_LOCAL_TEE) && in.u.idx < f->nlocals)
+			unit->c_local[in.u.idx].wgen = unit->gen;
+	}
+	return true;
 }
 
 static bool read_locals(jit_fn *f, wb_reader *r, cmn_error *err)
@@ -1849,6 +1873,8 @@ bool jit_translate_func(jit_unit *u, uint32_t funcidx)
 	r.end = r.p + rf->body.len;
 	if (!read_locals(f, &r, &err))
 		goto fail;
+	if (!scan_writes(f, &r, &err))
+		goto bad;
 
 	body = new_block(f, "body");
 	LLVMPositionBuilderAtEnd(u->b, body);

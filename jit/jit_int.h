@@ -38,6 +38,7 @@ enum {
 
 typedef struct jit_cache_ent {
 	uint32_t gen;
+	uint32_t wgen; /* c_local: == gen when the function writes the local */
 	LLVMValueRef v;
 } jit_cache_ent;
 
